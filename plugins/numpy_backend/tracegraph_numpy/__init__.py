@@ -1,0 +1,1 @@
+"""tracegraph's NumPy backend: the reference every other backend is tested against."""

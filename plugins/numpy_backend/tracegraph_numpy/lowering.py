@@ -1,0 +1,248 @@
+"""How the NumPy backend runs each structural op: a registry from op class to a
+function that returns, for one node, either a Python callable over NumPy arrays
+or an `Inline` expression template that the code generator writes in place."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tracegraph.tensor.dot import Dot
+from tracegraph.tensor.elemwise import DimShuffle, Elemwise
+from tracegraph.tensor.reduce import ArgReduce, CAReduce
+from tracegraph.tensor.scalar import Composite
+from tracegraph.tensor.shape_ops import (Alloc, ARange, CumOp, Eye, Join, MakeVector,
+                                        Reshape, Shape)
+from tracegraph.tensor.subtensor import IN, IncSubtensor, Subtensor, format_index
+
+from .scalar_kernels import scalar_kernel
+
+LOWERINGS = {}
+
+
+@dataclass(frozen=True)
+class Inline:
+    """A Python expression with `{0}`, `{1}`... standing for the node's inputs."""
+
+    template: str
+    globals: tuple = ()  # (name, object) pairs the expression refers to
+
+
+def lowers(*op_classes):
+    def register(fn):
+        for cls in op_classes:
+            LOWERINGS[cls] = fn
+        return fn
+    return register
+
+
+def lower_node(node):
+    """The lowering for `node`, or None when no rule covers its op class."""
+    for cls in type(node.op).__mro__:
+        rule = LOWERINGS.get(cls)
+        if rule is not None:
+            return rule(node)
+    perform = getattr(node.op, 'perform', None)
+    if perform is not None:
+        return _perform_kernel(node)
+    return None
+
+
+def _perform_kernel(node):
+    """A Theano-style op that brings its own `perform(node, inputs, output_storage)`."""
+    n_out = len(node.outputs)
+
+    def perform(*inputs):
+        storage = [[None] for _ in range(n_out)]
+        node.op.perform(node, list(inputs), storage)
+        results = tuple(np.asarray(s[0]) if not hasattr(s[0], 'dtype') else s[0] for s in storage)
+        return results[0] if n_out == 1 else results
+    perform.__name__ = f'perform_{type(node.op).__name__}'
+    return perform
+
+
+@lowers(Elemwise)
+def _elemwise(node):
+    scalar_op = node.op.scalar_op
+    in_dtypes = [i.dtype for i in node.inputs]
+    if isinstance(scalar_op, Composite):
+        return composite_kernel(scalar_op)
+    kernel = scalar_kernel(scalar_op, in_dtypes, node.outputs[0].dtype)
+    if node.op.inplace and kernel is getattr(np, getattr(kernel, '__name__', ''), None) \
+            and isinstance(kernel, np.ufunc):
+        (out, inp), = node.op.inplace[:1]
+        args = ', '.join('{%d}' % k for k in range(len(node.inputs)))
+        return Inline(f'{kernel.__name__}({args}, out={{{inp}}})', ((kernel.__name__, kernel),))
+    return kernel
+
+
+def composite_kernel(composite):
+    """Evaluate a fused Composite step by step (the rewrite step may swap in a blocked one)."""
+    kernels = []
+    dtypes = list(composite.in_dtypes)
+    for op, args, dtype in composite.steps:
+        kernels.append((scalar_kernel(op, [dtypes[a] for a in args], dtype), args))
+        dtypes.append(dtype)
+    outputs = composite.outputs
+
+    def composite_eval(*inputs):
+        values = list(inputs)
+        for kernel, args in kernels:
+            values.append(kernel(*(values[a] for a in args)))
+        if len(outputs) == 1:
+            return values[outputs[0]]
+        return tuple(values[o] for o in outputs)
+    return composite_eval
+
+
+@lowers(DimShuffle)
+def _dimshuffle(node):
+    op = node.op
+    kept = [a for a in op.new_order if a != 'x']
+    drop = op.drop
+    # After dropping, renumber the kept axes.
+    remaining = [a for a in range(op.input_ndim) if a not in drop]
+    perm = tuple(remaining.index(a) for a in kept)
+    expand = tuple(i for i, a in enumerate(op.new_order) if a == 'x')
+    expr = '{0}'
+    if drop:
+        expr = f'{expr}.reshape({_shape_without(drop, op.input_ndim)})'
+    if perm != tuple(range(len(perm))):
+        expr = f'{expr}.transpose({perm})'
+    if expand:
+        expr = f'expand_dims({expr}, {expand})'
+    return Inline(expr, (('expand_dims', np.expand_dims),))
+
+
+def _shape_without(drop, ndim):
+    parts = [f'{{0}}.shape[{a}]' for a in range(ndim) if a not in drop]
+    return '(' + ', '.join(parts) + (',)' if len(parts) == 1 else ')')
+
+
+_REDUCE = {'add': np.sum, 'mul': np.prod, 'maximum': np.max, 'minimum': np.min,
+           'and_': np.all, 'or_': np.any}
+
+
+@lowers(CAReduce)
+def _careduce(node):
+    op = node.op
+    fn = _REDUCE[op.reducer]
+    axes = op.axes
+    dtype = np.dtype(op.dtype)
+    if op.reducer in ('add', 'mul'):
+        return Inline(f'{fn.__name__}({{0}}, axis={axes}, dtype={dtype.name})',
+                      ((fn.__name__, fn), (dtype.name, dtype)))
+    return Inline(f'{fn.__name__}({{0}}, axis={axes})', ((fn.__name__, fn),))
+
+
+@lowers(ArgReduce)
+def _argreduce(node):
+    fn = np.argmax if node.op.kind == 'argmax' else np.argmin
+    return Inline(f'{fn.__name__}({{0}}, axis={node.op.axis})', ((fn.__name__, fn),))
+
+
+@lowers(Dot)
+def _dot(node):
+    return Inline('dot({0}, {1})', (('dot', np.dot),))
+
+
+def _index_expr(entries, first_input):
+    names = ['{%d}' % (first_input + k) for k in range(99)]
+    text = format_index(entries, names)
+    if len(entries) == 1 and entries[0][0] in ('array',):
+        return text
+    return text + (',' if len(entries) == 1 and entries[0][0] != 'int' else '')
+
+
+@lowers(Subtensor)
+def _subtensor(node):
+    return Inline('{0}[%s]' % _index_expr(node.op.entries, 1))
+
+
+@lowers(IncSubtensor)
+def _incsubtensor(node):
+    op = node.op
+    advanced = any(e[0] == 'array' for e in op.entries)
+    entries, set_ = op.entries, op.set_instead_of_inc
+
+    def build(args):
+        it = iter(args)
+        out = []
+        for e in entries:
+            if e[0] == 'newaxis':
+                out.append(None)
+            elif e[0] == 'int':
+                out.append(next(it) if e[1] == IN else e[1])
+            elif e[0] == 'array':
+                out.append(next(it))
+            else:
+                out.append(slice(*(next(it) if p == IN else p for p in e[1:])))
+        return tuple(out)
+
+    copy = not op.inplace
+
+    def inc_subtensor(x, y, *args):
+        out = x.copy() if copy else x
+        idx = build(args)
+        if set_:
+            out[idx] = y
+        elif advanced:
+            np.add.at(out, idx, y)
+        else:
+            out[idx] += y
+        return out
+    return inc_subtensor
+
+
+@lowers(Shape)
+def _shape(node):
+    return Inline('array({0}.shape, dtype=int64)', (('array', np.array), ('int64', np.int64)))
+
+
+@lowers(MakeVector)
+def _make_vector(node):
+    dtype = np.dtype(node.op.dtype)
+    args = ', '.join('{%d}' % k for k in range(len(node.inputs)))
+    return Inline(f'array([{args}], dtype={dtype.name})', (('array', np.array), (dtype.name, dtype)))
+
+
+@lowers(Reshape)
+def _reshape(node):
+    return Inline('{0}.reshape({1})')
+
+
+@lowers(Alloc)
+def _alloc(node):
+    dtype = np.dtype(node.outputs[0].dtype)
+
+    def alloc(value, *shape):
+        out = np.empty(tuple(int(s) for s in shape), dtype=dtype)
+        out[...] = value
+        return out
+    return alloc
+
+
+@lowers(Join)
+def _join(node):
+    args = ', '.join('{%d}' % k for k in range(len(node.inputs)))
+    return Inline(f'concatenate(({args},), axis={node.op.axis})', (('concatenate', np.concatenate),))
+
+
+@lowers(Eye)
+def _eye(node):
+    dtype = np.dtype(node.op.dtype)
+    return Inline(f'eye({{0}}, {{1}}, {{2}}, dtype={dtype.name})', (('eye', np.eye), (dtype.name, dtype)))
+
+
+@lowers(ARange)
+def _arange(node):
+    dtype = np.dtype(node.op.dtype)
+    return Inline(f'arange({{0}}, {{1}}, {{2}}, dtype={dtype.name})', (('arange', np.arange), (dtype.name, dtype)))
+
+
+@lowers(CumOp)
+def _cumop(node):
+    fn = np.cumsum if node.op.mode == 'add' else np.cumprod
+    dtype = np.dtype(node.outputs[0].dtype)
+    return Inline(f'{fn.__name__}({{0}}, axis={node.op.axis}, dtype={dtype.name})',
+                  ((fn.__name__, fn), (dtype.name, dtype)))

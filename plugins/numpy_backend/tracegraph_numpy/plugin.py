@@ -1,0 +1,31 @@
+"""Hook implementations that register the NumPy backend with tracegraph."""
+from __future__ import annotations
+
+import numpy as np
+
+from tracegraph.backends import Backend
+from tracegraph.hookspecs import hookimpl
+
+from . import linker
+from .lowering import lower_node
+
+
+class NumpyBackend(Backend):
+    name = 'numpy'
+    version = np.__version__
+    description = 'generated Python over NumPy ufuncs; the reference backend'
+
+    def link(self, fgraph, options):
+        return linker.link(fgraph, options)
+
+
+@hookimpl
+def tracegraph_backends():
+    return [NumpyBackend()]
+
+
+@hookimpl
+def tracegraph_lower_op(backend, node):
+    if backend != 'numpy':
+        return None
+    return lower_node(node)

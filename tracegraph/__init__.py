@@ -1,0 +1,38 @@
+"""tracegraph: numerical programs written once as a graph, run fast on any backend.
+
+    import tracegraph as tg            # `import tracegraph as theano` reads naturally
+    import tracegraph.tensor as T
+    x = T.fmatrix('x')
+    f = tg.function([x], T.exp(x))
+"""
+from . import config, tensor
+from . import backends
+from .compile import Function, In, Out, Param, SharedVariable, function, shared
+from .ir import Apply, Constant, FunctionGraph, Op, Type, Variable
+from .tensor.type import TensorType
+
+__version__ = '0.1.0'
+
+
+def __getattr__(name):
+    # Later layers load on first use, so `import tracegraph` stays quick.
+    import importlib
+    lazy = {
+        'grad': ('tracegraph.autodiff', 'grad'),
+        'gradient': ('tracegraph.gradient', None),
+        'scan': ('tracegraph.scan', 'scan'),
+        'until': ('tracegraph.scan', 'until'),
+        'pp': ('tracegraph.printing', 'pp'),
+        'printing': ('tracegraph.printing', None),
+        'debugprint': ('tracegraph.printing', 'debugprint'),
+        'pydotprint': ('tracegraph.printing', 'pydotprint'),
+        'ifelse': ('tracegraph.ifelse', None),
+        'compile': ('tracegraph.trace', 'compile'),
+        'random': ('tracegraph.random', None),
+        'sandbox': ('tracegraph.sandbox', None),
+    }
+    if name not in lazy:
+        raise AttributeError(f'module tracegraph has no attribute {name!r}')
+    module_name, attr = lazy[name]
+    module = importlib.import_module(module_name)
+    return module if attr is None else getattr(module, attr)

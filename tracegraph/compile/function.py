@@ -1,0 +1,362 @@
+"""tg.function: from symbolic inputs and outputs to a callable that runs on a backend.
+
+The steps: normalize inputs, outputs, updates and givens; collect the shared
+variables the graph reads; build a FunctionGraph; rewrite it; let the backend
+link it; wrap the result in a Function whose call checks inputs, runs, and
+applies every update together after the run succeeded.
+"""
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections import OrderedDict
+
+import numpy as np
+
+from .. import backends, config
+from ..ir import Constant, FunctionGraph, Variable, ancestors, graph_inputs
+from ..ir.traversal import clone_graph
+from ..tensor.basic import as_tensor_variable
+from ..tensor.math import identity
+from .errors import explain
+from .io import In, Out
+from .shared import SharedVariable
+
+_fn_ids = itertools.count()
+_MODES = {'FAST_RUN': 'default', 'FAST_COMPILE': 'fast_compile', 'Mode': 'default',
+          'NanGuardMode': 'default', 'DebugMode': None, 'DEBUG_MODE': None,
+          'ProfileMode': 'default', 'NUMBA': 'default', 'JAX': 'default', 'CVM': 'default',
+          'c|py': 'default', 'py': 'default', 'c': 'default'}
+
+
+class UnusedInputError(ValueError):
+    pass
+
+
+def function(inputs, outputs=None, updates=None, givens=None, no_default_updates=False,
+             allow_input_downcast=None, on_unused_input=None, backend=None, name=None,
+             mode=None, rewrites=None, profile=False, accept_inplace=False, rebuild_strict=True):
+    """Compile `outputs` as a function of `inputs`.  See API.md, "Compiled functions"."""
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError(f'inputs must be a list of variables (even for one input: [x]), got {inputs!r}')
+    ins = [_as_in(i, allow_input_downcast) for i in inputs]
+    out_vars, single, borrows = _normalize_outputs(outputs)
+    update_pairs = _normalize_updates(updates)
+    update_pairs += _default_updates(out_vars, update_pairs, no_default_updates)
+    replace = _normalize_givens(givens)
+    rewrite_set = _rewrite_set(mode, rewrites)
+
+    all_outputs = out_vars + [u for _, u in update_pairs]
+    explicit = [i.variable for i in ins]
+    _check_explicit(explicit)
+    clone_in, clone_out, memo = clone_graph(explicit, all_outputs, replace=replace)
+    # Updates added by default updates may read more shared variables: find all.
+    shared_vars = [v for v in graph_inputs(clone_out) if isinstance(v, SharedVariable)]
+    _check_unused(ins, clone_out, on_unused_input)
+    clone_out = _copy_aliased_outputs(clone_out, set(clone_in) | set(shared_vars))
+    fgraph = FunctionGraph(clone_in + shared_vars, clone_out, clone=False)
+    fgraph.update_targets = [s for s, _ in update_pairs]
+
+    chosen = _choose_backend(backend)
+    from ..rewrite import rewrite_graph
+    rewrite_graph(fgraph, chosen.name, rewrite_set, n_outputs=len(out_vars))
+    executable = chosen.link(fgraph, {'name': name, 'profile': profile, 'borrow': borrows})
+    return Function(ins, fgraph, executable, chosen.name, shared_vars, update_pairs,
+                    n_outputs=len(out_vars), single=single, name=name, outputs=out_vars)
+
+
+# -- normalization ---------------------------------------------------------------------
+def _as_in(item, allow_input_downcast):
+    if isinstance(item, In):
+        spec = item
+    elif isinstance(item, Variable):
+        spec = In(item)
+    else:
+        raise TypeError(f'function inputs must be variables or In(...), got {item!r}')
+    if spec.allow_downcast is None:
+        spec.allow_downcast = allow_input_downcast
+    if spec.has_default and not isinstance(spec.value, Variable):
+        spec.value = spec.variable.type.filter(spec.value, allow_downcast=True,
+                                               what=f'default of input {spec.name}')
+    return spec
+
+
+def _normalize_outputs(outputs):
+    if outputs is None:
+        return [], False, []
+    single = not isinstance(outputs, (list, tuple))
+    items = [outputs] if single else list(outputs)
+    variables, borrows = [], []
+    for item in items:
+        borrow = False
+        if isinstance(item, Out):
+            item, borrow = item.variable, item.borrow
+        variables.append(as_tensor_variable(item) if not isinstance(item, Variable) else item)
+        borrows.append(borrow)
+    return variables, single, borrows
+
+
+def _normalize_updates(updates):
+    if updates is None:
+        return []
+    if isinstance(updates, dict):
+        if not isinstance(updates, OrderedDict) and len(updates) > 1 and type(updates) is not dict:
+            warnings.warn('updates given as an unordered mapping; order is not guaranteed')
+        pairs = list(updates.items())
+    else:
+        pairs = list(updates)
+    seen, out = set(), []
+    for pair in pairs:
+        if len(pair) != 2:
+            raise TypeError(f'each update must be a (shared_variable, expression) pair, got {pair!r}')
+        target, expr = pair
+        if not isinstance(target, SharedVariable):
+            raise TypeError(f'update target {target} is not a shared variable; only shared '
+                            'variables can be updated')
+        if target in seen:
+            raise ValueError(f'shared variable {target} is updated twice in one function')
+        seen.add(target)
+        out.append((target, _check_update(target, expr)))
+    return out
+
+
+def _check_update(target, expr):
+    name = target.name or str(target)
+    if not isinstance(expr, Variable):
+        expr = as_tensor_variable(expr)
+        if getattr(expr, 'weak', None) is not None:
+            from ..tensor.elemwise import _adopt
+            expr = _adopt(expr, target.type.dtype)
+    if expr.type == target.type:
+        return expr
+    if getattr(expr.type, 'dtype', None) != getattr(target.type, 'dtype', None):
+        raise TypeError(
+            f'the update of shared variable {name!r} has dtype {expr.type.dtype} but {name} is '
+            f'{target.type.dtype}: an update must keep the dtype. Cast the expression, e.g. '
+            f'({expr}).astype({target.type.dtype!r}).')
+    if expr.type.ndim != target.type.ndim:
+        raise TypeError(f'the update of shared variable {name!r} has {expr.type.ndim} '
+                        f'dimension(s) but {name} has {target.type.ndim}')
+    for axis, (want, got) in enumerate(zip(target.type.shape, expr.type.shape)):
+        if want is not None and got is not None and want != got:
+            raise ValueError(f'the update of shared variable {name!r} has length {got} on axis '
+                             f'{axis}, but {name} has {want}')
+    return expr
+
+
+def _default_updates(outputs, pairs, no_default_updates):
+    if no_default_updates is True:
+        return []
+    skip = set(no_default_updates or ()) | {t for t, _ in pairs}
+    found, frontier = [], list(outputs) + [u for _, u in pairs]
+    while frontier:
+        new = []
+        for v in graph_inputs(frontier):
+            if isinstance(v, SharedVariable) and v.default_update is not None and v not in skip:
+                skip.add(v)
+                found.append((v, _check_update(v, v.default_update)))
+                new.append(v.default_update)
+        frontier = new
+    return found
+
+
+def _normalize_givens(givens):
+    if not givens:
+        return {}
+    pairs = givens.items() if isinstance(givens, dict) else givens
+    out = {}
+    for old, new in pairs:
+        if not isinstance(old, Variable):
+            raise TypeError(f'givens keys must be variables, got {old!r}')
+        new = as_tensor_variable(new) if not isinstance(new, Variable) else new
+        if getattr(new.type, 'ndim', None) != getattr(old.type, 'ndim', None):
+            raise TypeError(f'givens: {old} has {old.type.ndim} dimension(s), its replacement '
+                            f'{new} has {new.type.ndim}')
+        if new.type.dtype != old.type.dtype:
+            if getattr(new, 'weak', None) is not None or np.can_cast(new.type.dtype, old.type.dtype, 'safe'):
+                from ..tensor.math import cast
+                new = cast(new, old.type.dtype)
+            else:
+                raise TypeError(f'givens: {old} is {old.type.dtype}, its replacement {new} is '
+                                f'{new.type.dtype}; cast the replacement')
+        out[old] = new
+    return out
+
+
+def _rewrite_set(mode, rewrites):
+    if rewrites is not None:
+        return rewrites
+    if mode is None:
+        return config.rewrites
+    mode_name = mode if isinstance(mode, str) else getattr(mode, 'name', type(mode).__name__)
+    if mode_name not in _MODES:
+        raise ValueError(f'mode {mode_name!r} is not known; use FAST_RUN or FAST_COMPILE '
+                         '(or rewrites="default"/"fast_compile"/"none")')
+    chosen = _MODES[mode_name]
+    if chosen is None:
+        raise ValueError(f'mode {mode_name!r} (Theano\'s self-checking mode) is not provided: '
+                         'every backend is checked against the NumPy backend by the conformance '
+                         'suite instead. Use mode="FAST_RUN" or rewrites="none" to debug.')
+    return chosen
+
+
+def _check_explicit(explicit):
+    seen = set()
+    for v in explicit:
+        if isinstance(v, SharedVariable):
+            raise TypeError(f'{v} is a shared variable; it cannot be an explicit input '
+                            '(functions read shared variables by themselves)')
+        if isinstance(v, Constant):
+            raise TypeError(f'{v} is a constant; it cannot be an input')
+        if v in seen:
+            raise ValueError(f'input {v} is listed twice')
+        seen.add(v)
+
+
+def _check_unused(ins, outputs, on_unused_input):
+    policy = on_unused_input or 'raise'
+    if policy == 'ignore':
+        return
+    used = set(ancestors(outputs))
+    for pos, spec in enumerate(ins):
+        if spec.variable not in used:
+            msg = (f'input {pos} ({spec.variable}) is not used to compute any output. '
+                   'Pass on_unused_input="warn" or "ignore" to allow this.')
+            if policy == 'raise':
+                raise UnusedInputError(msg)
+            warnings.warn(msg)
+
+
+def _copy_aliased_outputs(outputs, inputs):
+    """An output that is an input or a constant is copied, so results never alias them."""
+    return [identity(o) if (o in inputs or isinstance(o, Constant)) and hasattr(o.type, 'dtype') else o
+            for o in outputs]
+
+
+def _choose_backend(name):
+    if name is None and str(config.device).startswith(('cuda', 'gpu')):
+        if backends.available().get('cupy'):
+            name = 'cupy'
+    return backends.get(name)
+
+
+# -- the compiled function -----------------------------------------------------------
+class Function:
+    """A compiled function.  Call it with values for its inputs (by position or name)."""
+
+    def __init__(self, ins, fgraph, executable, backend, shared_vars, update_pairs,
+                 n_outputs, single, name, outputs):
+        self.ins = ins
+        self.fgraph = fgraph
+        self.graph = fgraph
+        self.executable = executable
+        self.backend = backend
+        self.name = name or f'function_{next(_fn_ids)}'
+        self.shared_variables = shared_vars
+        self.updates = update_pairs
+        self.maker = self
+        self.n_outputs = n_outputs
+        self.single = single
+        self.outputs = outputs
+        self._defaults = {k: s.value for k, s in enumerate(ins) if s.has_default}
+        self._names = {s.name: k for k, s in enumerate(ins) if s.name}
+        self._fast = _generate_call(self)
+
+    @property
+    def source(self):
+        return self.executable.source
+
+    @property
+    def input_storage(self):
+        return [s.variable for s in self.ins]
+
+    def __call__(self, *args, **kwargs):
+        if not kwargs and len(args) == len(self.ins):
+            return self._fast(*args)
+        return self._fast(*self._resolve(args, kwargs))
+
+    def _resolve(self, args, kwargs):
+        if len(args) > len(self.ins):
+            raise TypeError(f'{self.name}() takes {len(self.ins)} input(s), got {len(args)}')
+        values = dict(enumerate(args))
+        for key, value in kwargs.items():
+            if key not in self._names:
+                known = ', '.join(repr(n) for n in self._names) or 'none'
+                raise TypeError(f'{self.name}() got an unknown keyword {key!r}; inputs with names: {known}')
+            pos = self._names[key]
+            if pos in values:
+                raise TypeError(f'{self.name}() got input {key!r} twice')
+            values[pos] = value
+        out = []
+        for pos, spec in enumerate(self.ins):
+            if pos in values:
+                out.append(values[pos])
+            elif pos in self._defaults:
+                out.append(self._defaults[pos])
+            else:
+                label = f'{spec.name!r}' if spec.name else f'{pos}'
+                raise TypeError(f'{self.name}() is missing input {label} ({spec.variable.type})')
+        return out
+
+    def copy(self, share_memory=True):
+        return self
+
+    def free(self):
+        pass
+
+    def _explain(self, exc):
+        return explain(exc, self.executable, self.name)
+
+    def __repr__(self):
+        return f'<tracegraph.Function {self.name} on {self.backend}>'
+
+
+def _generate_call(fn):
+    """Source for the per-call path: cheap type checks, the run, then all updates at once."""
+    env = {'ndarray': np.ndarray, 'run': fn.executable.run, 'explain': fn._explain}
+    args, lines = [], []
+    for pos, spec in enumerate(fn.ins):
+        arg = f'a{pos}'
+        args.append(arg)
+        ttype = spec.variable.type
+        env[f'filter{pos}'] = _filter_for(spec, pos)
+        if hasattr(ttype, 'dtype') and hasattr(ttype, 'shape'):
+            env[f'dtype{pos}'] = np.dtype(ttype.dtype)
+            cond = [f'{arg}.__class__ is not ndarray', f'{arg}.dtype is not dtype{pos}',
+                    f'{arg}.ndim != {ttype.ndim}']
+            cond += [f'{arg}.shape[{ax}] != {n}' for ax, n in enumerate(ttype.shape) if n is not None]
+            lines.append(f'    if {" or ".join(cond)}: {arg} = filter{pos}({arg})')
+        else:
+            lines.append(f'    {arg} = filter{pos}({arg})')
+    shared_args = []
+    for k, var in enumerate(fn.shared_variables):
+        env[f'box{k}'] = var.container
+        shared_args.append(f'box{k}.value')
+    lines.append('    try:')
+    lines.append(f'        r = run({", ".join(args + shared_args)})')
+    lines.append('    except Exception as exc:')
+    lines.append('        new = explain(exc)')
+    lines.append('        if new is None: raise')
+    lines.append('        raise new from exc')
+    position = {var: k for k, var in enumerate(fn.shared_variables)}
+    for j, (target, _) in enumerate(fn.updates):
+        lines.append(f'    box{position[target]}.value = r[{fn.n_outputs + j}]')
+    if fn.single:
+        lines.append('    return r[0]')
+    elif fn.n_outputs == 0:
+        lines.append('    return []')
+    else:
+        lines.append(f'    return [{", ".join(f"r[{i}]" for i in range(fn.n_outputs))}]')
+    source = f'def call({", ".join(args)}):\n' + '\n'.join(lines) + '\n'
+    code = compile(source, f'<tracegraph-call {fn.name}>', 'exec')
+    exec(code, env)
+    return env['call']
+
+
+def _filter_for(spec, pos):
+    ttype = spec.variable.type
+    label = f'input {spec.name!r}' if spec.name else f'input {pos}'
+
+    def filter_value(value):
+        return ttype.filter(value, strict=spec.strict, allow_downcast=spec.allow_downcast, what=label)
+    return filter_value

@@ -1,0 +1,76 @@
+"""The backend contract: the pluggy hooks a backend plugin implements.
+
+A backend is a distribution with an entry point in the group ``tracegraph``
+that names a module (or object) holding hook implementations::
+
+    [project.entry-points.tracegraph]
+    mybackend = "my_package.plugin"
+
+Implementations are marked with :data:`hookimpl` and receive only the
+arguments they name (pluggy passes keywords).  The core calls these hooks once
+per compile, never per call.  ``docs/plugins.md`` walks through writing one.
+"""
+from __future__ import annotations
+
+import pluggy
+
+PROJECT = 'tracegraph'
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def tracegraph_backends():
+    """The backends this plugin provides.
+
+    :return: a list of :class:`tracegraph.backends.Backend` objects.  Each has a
+        unique ``name`` (what users pass as ``backend=``), a ``version``, an
+        ``unavailable_reason()`` that returns None when it can run here or a
+        plain sentence saying why not, and ``link(fgraph, options)`` which turns
+        a rewritten FunctionGraph into an :class:`tracegraph.backends.Executable`.
+        Heavy imports (numba, cupy, dask) belong inside ``link`` and
+        ``unavailable_reason``, never at module import time.
+    """
+
+
+@hookspec(firstresult=True)
+def tracegraph_lower_op(backend, node):
+    """How ``backend`` runs one Apply node.
+
+    :param backend: the backend's name (str).
+    :param node: an Apply node; ``node.op`` is the op, ``node.inputs`` and
+        ``node.outputs`` carry static types.
+    :return: the backend's lowering of this node (its form is the backend's
+        own: a Python callable for ``numpy``, source text for ``numba``, ...),
+        or None when this plugin does not lower it for that backend.  The first
+        non-None answer wins, so a plugin marked ``tryfirst=True`` overrides an
+        existing backend's lowering of one op.
+    """
+
+
+@hookspec(firstresult=True)
+def tracegraph_lower_scan(backend, node):
+    """How ``backend`` runs a Scan node (an op holding an inner FunctionGraph).
+
+    Same contract as :func:`tracegraph_lower_op`; kept apart because a loop is
+    lowered differently from a single computation on most backends.
+    """
+
+
+@hookspec(firstresult=True)
+def tracegraph_lower_random(backend, node):
+    """How ``backend`` draws from a random-variable node.
+
+    Every backend must produce the draws that the counter-based generator in
+    ``tracegraph.random.philox`` specifies, so that one seed gives the same
+    numbers everywhere.  Same contract as :func:`tracegraph_lower_op`.
+    """
+
+
+@hookspec
+def tracegraph_rewrites(backend):
+    """Extra graph rewrites ``backend`` wants after the shared ones.
+
+    :param backend: the backend's name.
+    :return: a list of rewrites (see ``tracegraph.rewrite``) or None.
+    """

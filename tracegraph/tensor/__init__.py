@@ -1,0 +1,27 @@
+"""tracegraph.tensor, imported as T: symbolic arrays and the functions over them."""
+from .basic import CONSTRUCTORS as _CONSTRUCTORS, as_tensor, as_tensor_variable, constant, tensor
+from .elemwise import DimShuffle, Elemwise
+from .math import *  # noqa: F401,F403
+from .math import abs_, all, any, max, min, round, sum  # noqa: A004  (names of the API)
+from .subtensor import IncSubtensor, Subtensor, inc_subtensor, set_subtensor
+from .type import TensorType
+from .variable import NoValueError, TensorConstant, TensorVariable
+from . import nnet, math as basic_math  # noqa: F401
+
+globals().update(_CONSTRUCTORS)
+
+TensorVariable.__module__ = __name__
+
+
+def grad(cost, wrt, **kwargs):
+    """T.grad: the same as tracegraph.grad."""
+    from ..autodiff import grad as _grad
+    return _grad(cost, wrt, **kwargs)
+
+
+def __getattr__(name):
+    # Submodules that depend on later layers load on first use.
+    if name == 'shared_randomstreams':
+        from . import shared_randomstreams
+        return shared_randomstreams
+    raise AttributeError(f'module tracegraph.tensor has no attribute {name!r}')

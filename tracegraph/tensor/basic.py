@@ -1,0 +1,116 @@
+"""Making tensor variables: constructors, constants, and `as_tensor_variable`."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import config
+from ..ir import Variable
+from .type import TensorType
+from .variable import TensorConstant, TensorVariable
+
+
+def tensor(dtype='floatX', shape=None, name=None, broadcastable=None):
+    """`T.tensor(dtype, shape=(None, 3), name='x')`: a symbolic input of any rank."""
+    if shape is None and broadcastable is None:
+        raise TypeError('T.tensor needs shape=(...) or broadcastable=(...)')
+    return TensorType(dtype, shape, broadcastable=broadcastable)(name)
+
+
+def _python_constant(value, name=None):
+    if isinstance(value, bool):
+        dtype = 'bool'
+    elif isinstance(value, int):
+        dtype = next((d for d in ('int8', 'int16', 'int32', 'int64')
+                      if np.iinfo(d).min <= value <= np.iinfo(d).max), 'uint64')
+    else:
+        dtype = 'float64' if config.floatX == 'float64' or np.float32(value) != value else 'float32'
+    data = np.asarray(value, dtype=dtype)
+    return TensorConstant(TensorType(dtype, ()), data, name=name, weak=value)
+
+
+def constant(value, name=None, ndim=None, dtype=None):
+    """A constant tensor.  Python numbers stay 'weak' (they adopt a partner's dtype)."""
+    if isinstance(value, (bool, int, float)) and dtype is None and ndim in (None, 0):
+        return _python_constant(value, name)
+    data = np.asarray(value, dtype=None if dtype is None else config.resolve_dtype(dtype))
+    if data.dtype == object:
+        raise TypeError(f'cannot make a tensor constant from {value!r}')
+    if ndim is not None:
+        if data.ndim > ndim:
+            raise ValueError(f'constant {value!r} has {data.ndim} dims, more than ndim={ndim}')
+        data = data.reshape((1,) * (ndim - data.ndim) + data.shape)
+    data.setflags(write=False)
+    return TensorConstant(TensorType(data.dtype, data.shape), data, name=name)
+
+
+def as_tensor_variable(x, name=None, ndim=None, dtype=None):
+    """Turn `x` (a variable, number, list or array) into a TensorVariable."""
+    if isinstance(x, TensorVariable):
+        if ndim is not None and x.ndim != ndim:
+            raise TypeError(f'{x} has {x.ndim} dimension(s); {ndim} needed')
+        return x
+    if isinstance(x, Variable):
+        raise TypeError(f'{x} of type {x.type} is not a tensor')
+    if hasattr(x, 'owner') and hasattr(x, 'outputs'):  # an Apply node with one output
+        return as_tensor_variable(x.out, name, ndim)
+    if isinstance(x, (list, tuple)) and any(isinstance(e, Variable) for e in _flat(x)):
+        from .math import stack
+        return stack([as_tensor_variable(e) for e in x])
+    return constant(x, name=name, ndim=ndim, dtype=dtype)
+
+
+as_tensor = as_tensor_variable
+
+
+def _flat(seq):
+    for e in seq:
+        if isinstance(e, (list, tuple)):
+            yield from _flat(e)
+        else:
+            yield e
+
+
+# -- constructors: scalar vector matrix row col tensor3..7, with dtype prefixes --------
+_PATTERNS = {
+    'scalar': (), 'vector': (None,), 'matrix': (None, None), 'row': (1, None), 'col': (None, 1),
+    'tensor3': (None,) * 3, 'tensor4': (None,) * 4, 'tensor5': (None,) * 5,
+    'tensor6': (None,) * 6, 'tensor7': (None,) * 7,
+}
+_PREFIXES = {'': 'floatX', 'f': 'float32', 'd': 'float64', 'i': 'int32', 'l': 'int64',
+             'b': 'int8', 'w': 'int16', 'c': 'complex64', 'z': 'complex128'}
+_PLURALS = {'scalar': 'scalars', 'vector': 'vectors', 'matrix': 'matrices', 'row': 'rows',
+            'col': 'cols', 'tensor3': 'tensor3s', 'tensor4': 'tensor4s'}
+
+
+def _constructor(kind, dtype):
+    shape = _PATTERNS[kind]
+
+    def make(name=None, dtype=dtype):
+        return TensorType(dtype, shape)(name)
+
+    make.__name__ = kind
+    make.__doc__ = f'A symbolic {kind} of dtype {dtype}: `{kind}(name=None)`.'
+    return make
+
+
+def _plural(single):
+    def make(*names):
+        if len(names) == 1 and isinstance(names[0], int):
+            return [single() for _ in range(names[0])]
+        if len(names) == 1 and isinstance(names[0], str) and ',' in names[0]:
+            names = [n.strip() for n in names[0].split(',')]
+        return [single(n) for n in names]
+    return make
+
+
+def _all_constructors():
+    made = {}
+    for prefix, dtype in _PREFIXES.items():
+        for kind in _PATTERNS:
+            made[prefix + kind] = _constructor(kind, dtype)
+        for kind, plural in _PLURALS.items():
+            made[prefix + plural] = _plural(made[prefix + kind])
+    return made
+
+
+CONSTRUCTORS = _all_constructors()

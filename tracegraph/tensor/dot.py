@@ -1,0 +1,33 @@
+"""Dot: matrix and vector products (BLAS in every backend)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..ir import Apply, Op
+from .basic import as_tensor_variable
+from .elemwise import promote
+from .type import TensorType
+
+
+@dataclass(frozen=True)
+class Dot(Op):
+    """numpy.dot for operands of 1 or 2 dimensions."""
+
+    def make_node(self, a, b):
+        a, b = as_tensor_variable(a), as_tensor_variable(b)
+        if a.ndim not in (1, 2) or b.ndim not in (1, 2):
+            raise TypeError(f'Dot takes 1-d or 2-d operands, got {a.ndim}-d and {b.ndim}-d '
+                            '(use T.tensordot or T.dot, which reshape for you)')
+        ka = a.type.shape[-1]
+        kb = b.type.shape[0]
+        if ka is not None and kb is not None and ka != kb:
+            raise ValueError(f'dot: shapes {a.type.shape} and {b.type.shape} are not aligned '
+                             f'({ka} != {kb})')
+        shape = a.type.shape[:-1] + b.type.shape[1:]
+        dtype = promote([a, b])
+        if dtype == 'bool':
+            dtype = 'int64'
+        return Apply(self, [a, b], [TensorType(dtype, shape)()])
+
+    def __str__(self):
+        return 'dot'
