@@ -1,0 +1,1 @@
+"""The conformance suite: every behaviour, on every backend (see tracegraph.testing)."""
