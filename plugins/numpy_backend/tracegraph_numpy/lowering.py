@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tracegraph.ifelse import IfElse
 from tracegraph.tensor.dot import Dot
 from tracegraph.tensor.elemwise import DimShuffle, Elemwise
 from tracegraph.tensor.reduce import ArgReduce, CAReduce
@@ -246,3 +247,15 @@ def _cumop(node):
     dtype = np.dtype(node.outputs[0].dtype)
     return Inline(f'{fn.__name__}({{0}}, axis={node.op.axis}, dtype={dtype.name})',
                   ((fn.__name__, fn), (dtype.name, dtype)))
+
+
+@lowers(IfElse)
+def _ifelse(node):
+    # The linker moves the nodes each branch alone needs inside the `if` (lazy evaluation);
+    # this kernel only picks the values.
+    n = node.op.n_outs
+
+    def ifelse(cond, *values):
+        chosen = values[:n] if cond else values[n:]
+        return chosen[0] if n == 1 else tuple(chosen)
+    return ifelse
