@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks: tracegraph's backends next to NumPy eager, PyTensor and JAX."""
