@@ -39,15 +39,17 @@ class Namer:
 
     def __init__(self, reserved=()):
         self.used = set(reserved) | set(dir(builtins)) | set(keyword.kwlist)
+        self.next_suffix = {}
 
     def __call__(self, hint):
         base = _IDENT.sub('_', hint or 'v').strip('_') or 'v'
         if base[0].isdigit():
             base = 'v' + base
-        name, k = base, 0
+        name, k = base, self.next_suffix.get(base, 0)
         while name in self.used:
             k += 1
             name = f'{base}_{k}'
+        self.next_suffix[base] = k
         self.used.add(name)
         return name
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _INTERNAL_PREFIXES = [_PACKAGE_DIR + os.sep]
+# The conformance suite ships inside the package but is user code: it builds the graphs.
+_USER_PREFIXES = [os.path.join(_PACKAGE_DIR, 'testing') + os.sep]
 
 
 def register_internal_path(path: str) -> None:
@@ -34,6 +36,8 @@ class SourceLocation:
 
 
 def _is_internal(filename: str) -> bool:
+    if any(filename.startswith(p) for p in _USER_PREFIXES):
+        return False
     return filename.startswith('<') or any(filename.startswith(p) for p in _INTERNAL_PREFIXES)
 
 
