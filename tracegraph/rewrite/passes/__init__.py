@@ -1,0 +1,1 @@
+"""The built-in rewrites, one concept per module; importing this registers them."""
