@@ -17,9 +17,10 @@ fi
 
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
-# Each backend is its own distribution, installed the way a third-party plugin would be.
+# Each backend (and the worked example of a third-party one) is its own distribution,
+# installed the way a third-party plugin would be.
 plugins=()
-for p in plugins/*/; do
+for p in plugins/*/ examples/third_party_backend/; do
   [ -f "$p/pyproject.toml" ] && plugins+=(-e "$p")
 done
 "$VENV/bin/python" -m pip install -q -e ".[test]" "${plugins[@]}"

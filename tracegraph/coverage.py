@@ -1,0 +1,128 @@
+"""Which behaviours each backend lowers, asked of the hooks (`tracegraph backends --coverage`).
+
+For every scalar op, structural op, scan feature, random distribution and update
+mode, a small sample node is built and each backend's plugins are asked for its
+lowering.  Nothing here is written by hand per backend: a row is a check mark
+only when a plugin answered.
+"""
+from __future__ import annotations
+
+import importlib
+
+from . import backends
+
+
+def _elemwise_samples():
+    import tracegraph.tensor as T
+    from .tensor.elemwise import Elemwise
+    from .tensor.scalar import SCALAR_OPS
+    for name, op in sorted(SCALAR_OPS.items()):
+        inputs = [T.dvector() for _ in range(op.nin)]
+        if name == 'switch':
+            inputs[0] = T.bvector()
+        yield 'scalar op', name, lambda op=op, inputs=inputs: Elemwise(op).make_node(*inputs)
+
+
+def _structural_samples():
+    import tracegraph.tensor as T
+    from .ifelse import ifelse
+    m, v, i = T.dmatrix(), T.dvector(), T.lvector()
+    k = T.lscalar()
+    samples = {
+        'DimShuffle': lambda: m.T, 'Sum': lambda: m.sum(axis=0), 'Max': lambda: m.max(axis=1),
+        'Argmax': lambda: m.argmax(axis=0), 'Dot': lambda: T.dot(m, v),
+        'Subtensor (basic)': lambda: m[1:, 0], 'Subtensor (integer arrays)': lambda: m[i],
+        'SetSubtensor': lambda: T.set_subtensor(m[0], v), 'IncSubtensor': lambda: T.inc_subtensor(m[i], v),
+        'Shape': lambda: m.shape, 'Reshape': lambda: m.reshape((k, -1)), 'Alloc': lambda: T.alloc(v, k, 3),
+        'Join': lambda: T.concatenate([m, m]), 'MakeVector': lambda: T.stack([k, k]),
+        'Eye': lambda: T.eye(k), 'ARange': lambda: T.arange(k), 'CumSum': lambda: T.cumsum(m, axis=0),
+        'IfElse': lambda: ifelse(T.lt(k, 2), v, v * 2),
+    }
+    for label, build in samples.items():
+        yield 'structural op', label, lambda build=build: build().owner
+
+
+def _scan_samples():
+    try:
+        scan_module = importlib.import_module('tracegraph.scan')
+        scan_module.scan, scan_module.until
+    except (ImportError, AttributeError):
+        return
+    import tracegraph.tensor as T
+    A, k = T.dvector(), T.lscalar()
+    x = T.dmatrix()
+    features = {
+        'outputs_info (fed back)': lambda: scan_module.scan(lambda p, a: p * a, outputs_info=T.ones_like(A),
+                                                            non_sequences=A, n_steps=k),
+        'sequences': lambda: scan_module.scan(lambda r: r.sum(), sequences=x),
+        'until': lambda: scan_module.scan(lambda p: (p * 2, scan_module.until(p > 10)),
+                                          outputs_info=T.ones_like(A[0]), n_steps=k),
+    }
+    for label, build in features.items():
+        yield 'scan', label, lambda build=build: _first_node(build()[0])
+
+
+def _random_samples():
+    try:
+        streams = importlib.import_module('tracegraph.random').RandomStreams(seed=1)
+    except (ImportError, AttributeError):
+        return
+    for dist, build in {'uniform': lambda: streams.uniform((3,)), 'normal': lambda: streams.normal((3,)),
+                        'binomial': lambda: streams.binomial((3,), p=0.3),
+                        'integers': lambda: streams.random_integers((3,), 0, 5)}.items():
+        yield 'random', dist, lambda build=build: _first_node(build())
+
+
+def _first_node(var):
+    var = var[0] if isinstance(var, (list, tuple)) else var
+    from .ir import toposort
+    for node in reversed(toposort([var])):
+        if getattr(node.op, 'lowering_hook', 'tracegraph_lower_op') != 'tracegraph_lower_op':
+            return node
+    return var.owner
+
+
+def catalog():
+    """(category, label, builder) for every behaviour the report covers."""
+    for source in (_elemwise_samples, _structural_samples, _scan_samples, _random_samples):
+        yield from source()
+
+
+def coverage():
+    """{backend: {(category, label): True/False}} from asking the hooks."""
+    pm = backends.plugin_manager()
+    names = list(backends.available())
+    table = {name: {} for name in names}
+    for category, label, build in catalog():
+        try:
+            node = build()
+        except Exception:  # a feature the core itself cannot build is reported as missing
+            node = None
+        for name in names:
+            ok = False
+            if node is not None:
+                hook = getattr(pm.hook, getattr(node.op, 'lowering_hook', 'tracegraph_lower_op'))
+                try:
+                    ok = hook(backend=name, node=node) is not None
+                except Exception:
+                    ok = False
+            table[name][(category, label)] = ok
+    return table
+
+
+def print_coverage(file=None):
+    table = coverage()
+    names = list(table)
+    status = backends.available()
+    rows = list(next(iter(table.values())).keys()) if table else []
+    width = max((len(f'{c}: {l}') for c, l in rows), default=10)
+    header = ' '.join(f'{n:^9}' for n in names)
+    print(f'{"behaviour":<{width}}  {header}', file=file)
+    for category, label in rows:
+        marks = ' '.join(f'{"yes" if table[n][(category, label)] else "-":^9}' for n in names)
+        print(f'{category + ": " + label:<{width}}  {marks}', file=file)
+    totals = ' '.join(f'{sum(table[n].values()):^9}' for n in names)
+    print(f'{"lowered (of " + str(len(rows)) + ")":<{width}}  {totals}', file=file)
+    for n in names:
+        if not status[n]:
+            print(f'  {n} cannot run here: {status[n].reason} (its lowerings are still reported)', file=file)
