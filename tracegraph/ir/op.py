@@ -12,10 +12,24 @@ from __future__ import annotations
 
 class Op:
     __props__: tuple | None = None
+    itypes: list | None = None  # Theano's shortcut: input and output types, no make_node needed
+    otypes: list | None = None
 
     # -- building ---------------------------------------------------------
     def make_node(self, *inputs):
-        raise NotImplementedError(f'{type(self).__name__}.make_node')
+        """The default, for ops that declare `itypes` and `otypes` (Theano's `as_op` style)."""
+        if self.itypes is None or self.otypes is None:
+            raise NotImplementedError(f'{type(self).__name__} must define make_node (or itypes and otypes)')
+        from ..tensor.basic import as_tensor_variable
+        from .apply import Apply
+        in_types = [_as_type(t) for t in self.itypes]
+        if len(inputs) != len(in_types):
+            raise TypeError(f'{self} takes {len(in_types)} input(s), got {len(inputs)}')
+        inputs = [as_tensor_variable(i) for i in inputs]
+        for k, (var, want) in enumerate(zip(inputs, in_types)):
+            if var.type.dtype != want.dtype or var.type.ndim != want.ndim:
+                raise TypeError(f'{self}: input {k} ({var}) is {var.type}, expected {want}')
+        return Apply(self, inputs, [_as_type(t)() for t in self.otypes])
 
     def __call__(self, *inputs, **kwargs):
         node = self.make_node(*inputs, **kwargs)
@@ -47,3 +61,13 @@ class Op:
     #   R_op(self, inputs, eval_points) -> list of output tangents
     #   infer_shape(self, node, input_shapes) -> list of output shapes
     #   perform(self, node, inputs, output_storage): a pure-Python implementation (Theano style)
+
+
+def _as_type(t):
+    """A Type from a Type or from a variable constructor such as T.dmatrix."""
+    from .variable import Type
+    if isinstance(t, Type):
+        return t
+    if callable(t):
+        return t().type
+    raise TypeError(f'{t!r} is not a type')
