@@ -8,6 +8,7 @@ applies every update together after the run succeeded.
 from __future__ import annotations
 
 import itertools
+import time
 import warnings
 from collections import OrderedDict
 
@@ -20,6 +21,7 @@ from ..tensor.basic import as_tensor_variable
 from ..tensor.math import identity
 from .errors import explain
 from .io import In, Out
+from .profile import ProfileStats
 from .shared import SharedVariable
 
 _fn_ids = itertools.count()
@@ -60,7 +62,10 @@ def function(inputs, outputs=None, updates=None, givens=None, no_default_updates
     chosen = _choose_backend(backend)
     from ..rewrite import rewrite_graph
     rewrite_graph(fgraph, chosen.name, rewrite_set, n_outputs=len(out_vars))
-    executable = chosen.link(fgraph, {'name': name, 'profile': profile, 'borrow': borrows})
+    stats = ProfileStats(name or 'function') if profile else None
+    executable = chosen.link(fgraph, {'name': name, 'profile': stats, 'borrow': borrows})
+    if stats is not None and executable.profile is None:
+        executable.profile = stats
     return Function(ins, fgraph, executable, chosen.name, shared_vars, update_pairs,
                     n_outputs=len(out_vars), single=single, name=name, outputs=out_vars)
 
@@ -260,6 +265,7 @@ class Function:
         self.outputs = outputs
         self._defaults = {k: s.value for k, s in enumerate(ins) if s.has_default}
         self._names = {s.name: k for k, s in enumerate(ins) if s.name}
+        self.profile = executable.profile
         self._fast = _generate_call(self)
 
     @property
@@ -332,12 +338,17 @@ def _generate_call(fn):
     for k, var in enumerate(fn.shared_variables):
         env[f'box{k}'] = var.container
         shared_args.append(f'box{k}.value')
+    if fn.profile is not None:
+        env['clock'], env['stats'] = time.perf_counter, fn.profile
+        lines.append('    started = clock()')
     lines.append('    try:')
     lines.append(f'        r = run({", ".join(args + shared_args)})')
     lines.append('    except Exception as exc:')
     lines.append('        new = explain(exc)')
     lines.append('        if new is None: raise')
     lines.append('        raise new from exc')
+    if fn.profile is not None:
+        lines.append('    stats.add_call(clock() - started)')
     position = {var: k for k, var in enumerate(fn.shared_variables)}
     for j, (target, _) in enumerate(fn.updates):
         lines.append(f'    box{position[target]}.value = r[{fn.n_outputs + j}]')
