@@ -1,0 +1,23 @@
+"""Loops: `scan` (Theano's theano.scan), `until`, and the Scan op they build.
+
+`tracegraph.scan` is both this package and the function: `tg.scan(fn, ...)`
+and `from tracegraph import scan` must call the loop builder even after the
+package was imported (importing a submodule makes `tracegraph.scan` the module).
+So the module object is made callable; it forwards to `scan.basic.scan`.
+"""
+import sys
+import types
+
+from . import rewrites  # noqa: F401  (registers the scan rewrites with the engine)
+from .basic import Until, scan, until
+from .op import Scan
+
+__all__ = ['Scan', 'Until', 'scan', 'until']
+
+
+class _CallableModule(types.ModuleType):
+    def __call__(self, *args, **kwargs):
+        return scan(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,182 @@
+"""Rewrites of Scan nodes, registered with the rewrite engine.
+
+* `scan_save_memory`: when every reader of an output takes only its last rows
+  (`result[-1]`, `result[-3:]`), the loop keeps only those rows (`Scan.keep`).
+* `scan_hoist_invariants`: inner computations that read only non-sequences and
+  constants run once, before the loop, as new non-sequences.
+* `scan_vectorize`: a loop with nothing fed back (no states, finals or until)
+  whose step is made of batchable ops (elementwise math, dimshuffles, dot with
+  a non-sequence, reductions) becomes the same ops over whole sequences.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from ..ir import Constant, FunctionGraph, clone_graph, toposort
+from ..rewrite import register
+from ..tensor.dot import Dot
+from ..tensor.elemwise import DimShuffle, Elemwise
+from ..tensor.reduce import CAReduce
+from ..tensor.subtensor import IN, Subtensor
+from .op import Scan
+
+
+# -- keep only the rows that are read ------------------------------------------------
+def _rows_read(fgraph, variable):
+    """How many last rows the readers of `variable` need, or None if they need all."""
+    need = 1 if not fgraph.clients.get(variable) else 0
+    for client, _ in fgraph.clients.get(variable, ()):
+        if client == 'output' or not isinstance(client.op, Subtensor) or client.inputs[0] is not variable:
+            return None
+        first = client.op.entries[0] if client.op.entries else None
+        if first is not None and first[0] == 'int' and first[1] != IN and first[1] < 0:
+            need = max(need, -first[1])
+        elif first is not None and first[0] == 'slice' and first[1] not in (None, IN) \
+                and first[1] < 0 and first[2] is None and first[3] is None:
+            need = max(need, -first[1])
+        else:
+            return None
+    return need or None
+
+
+@register('scan_save_memory', phase='specialize', tracks=(Scan,))
+def scan_save_memory(fgraph, node):
+    """Return None (no change) or {old: new}: the readers now index a shorter buffer."""
+    op = node.op
+    keep = list(op.keep)
+    for k, out in enumerate(node.outputs[:op.n_states + op.n_nit]):
+        need = _rows_read(fgraph, out)
+        if need is not None and (keep[k] is None or need < keep[k]):
+            keep[k] = need
+    if tuple(keep) == op.keep:
+        return None
+    new_node = op.with_changes(keep=tuple(keep)).make_node(*node.inputs)
+    replacements = {}
+    for k, (old, new) in enumerate(zip(node.outputs, new_node.outputs)):
+        if k < len(keep) and keep[k] != op.keep[k]:
+            for client, _ in fgraph.clients[old]:
+                made = client.op.make_node(new, *client.inputs[1:]).outputs[0]
+                if made.type != client.outputs[0].type:
+                    return None
+                replacements[client.outputs[0]] = made
+        elif fgraph.clients.get(old):
+            replacements[old] = new
+    return replacements
+
+
+# -- run loop-invariant work once -------------------------------------------------
+def _invariant_roots(op):
+    """Inner variables that depend only on non-sequences and constants, outermost ones."""
+    non_seqs = set(op.inner.inputs[op.inner_slices()[3]])
+    invariant = set()
+    for node in op.inner.toposort():
+        if all(i in non_seqs or i in invariant or isinstance(i, Constant) for i in node.inputs) \
+                and any(i in non_seqs or i in invariant for i in node.inputs):
+            invariant.update(node.outputs)
+    roots = []
+    for v in invariant:
+        readers = op.inner.clients.get(v, ())
+        if any(c == 'output' or not set(c.outputs) <= invariant for c, _ in readers):
+            roots.append(v)
+    return sorted(roots, key=lambda v: v.auto_name)
+
+
+@register('scan_hoist_invariants', phase='canonicalize', tracks=(Scan,))
+def scan_hoist_invariants(fgraph, node):
+    op = node.op
+    roots = _invariant_roots(op)
+    if not roots:
+        return None
+    inner_non = op.inner.inputs[op.inner_slices()[3]]
+    outer_non = node.inputs[op.outer_slices()[3]]
+    _, hoisted, _ = clone_graph(inner_non, roots, replace=dict(zip(inner_non, outer_non)))
+    placeholders = [v.type() for v in roots]
+    for ph, v in zip(placeholders, roots):
+        ph.name = v.name
+    inner = FunctionGraph(op.inner.inputs + placeholders, op.inner.outputs,
+                          replace=dict(zip(roots, placeholders)))
+    new_op = op.with_changes(inner=inner, n_non_seqs=op.n_non_seqs + len(roots))
+    new_node = new_op.make_node(*node.inputs, *hoisted)
+    return _same_outputs(fgraph, node, new_node)
+
+
+def _same_outputs(fgraph, node, new_node):
+    return {old: new for old, new in zip(node.outputs, new_node.outputs) if fgraph.clients.get(old)}
+
+
+# -- a loop with nothing fed back is one pass over whole arrays ------------------------
+BATCH_RULES = {}
+
+
+def batches(*op_classes):
+    def add(fn):
+        for cls in op_classes:
+            BATCH_RULES[cls] = fn
+        return fn
+    return add
+
+
+@batches(Elemwise)
+def _batch_elemwise(node, inputs, batched):
+    # Elemwise pads the unbatched operands on the left: they broadcast over the steps.
+    return node.op.make_node(*inputs).outputs
+
+
+@batches(DimShuffle)
+def _batch_dimshuffle(node, inputs, batched):
+    order = (0,) + tuple(a if a == 'x' else a + 1 for a in node.op.new_order)
+    return DimShuffle(node.op.input_ndim + 1, order).make_node(inputs[0]).outputs
+
+
+@batches(Dot)
+def _batch_dot(node, inputs, batched):
+    a, b = inputs
+    if batched[1] or a.ndim != 2:  # only rows x (a non-sequence): X @ W
+        return None
+    return node.op.make_node(a, b).outputs
+
+
+@batches(CAReduce)
+def _batch_reduce(node, inputs, batched):
+    axes = tuple(a + 1 for a in node.op.axes)
+    return dataclasses.replace(node.op, axes=axes).make_node(inputs[0]).outputs
+
+
+def _vectorizable(op):
+    return (op.n_states == 0 and op.n_finals == 0 and not op.as_while and op.n_nit > 0
+            and not op.steps_from_user
+            and all(type(n.op) in BATCH_RULES for n in op.inner.apply_nodes))
+
+
+@register('scan_vectorize', phase='canonicalize', tracks=(Scan,))
+def scan_vectorize(fgraph, node):
+    op = node.op
+    if not _vectorizable(op):
+        return None
+    n_steps = node.inputs[0]
+    seqs = node.inputs[op.outer_slices()[0]]
+    memo = {ph: seq[:n_steps] for ph, seq in zip(op.inner.inputs[:op.n_seqs], seqs)}
+    batched = set(memo)
+    for ph, outer in zip(op.inner.inputs[op.inner_slices()[3]], node.inputs[op.outer_slices()[3]]):
+        memo[ph] = outer
+    for inner_node in toposort(op.inner.outputs, blockers=op.inner.inputs):
+        flags = [i in batched for i in inner_node.inputs]
+        args = [memo.get(i, i) for i in inner_node.inputs]
+        if not any(flags):
+            made = inner_node.op.make_node(*args).outputs
+        else:
+            made = BATCH_RULES[type(inner_node.op)](inner_node, args, flags)
+            if made is None:
+                return None
+            batched.update(inner_node.outputs)
+        memo.update(zip(inner_node.outputs, made))
+    replacements = {}
+    for old, inner_out in zip(node.outputs, op.inner.outputs):
+        if inner_out not in batched:
+            return None  # the same value at every step: leave the loop to repeat it
+        new = memo[inner_out]
+        if new.type != old.type:
+            return None
+        if fgraph.clients.get(old):
+            replacements[old] = new
+    return replacements
