@@ -40,6 +40,17 @@ class IfElse(Op):
     def __str__(self):
         return 'if{}'.format('' if self.n_outs == 1 else f'[{self.n_outs}]')
 
+    def grad(self, inputs, output_grads):
+        # The taken branch gets g, the other zeros (chosen lazily, like the values).
+        from .autodiff.reverse import ZERO
+        from .tensor.math import zeros_like
+        cond, n = inputs[0], self.n_outs
+        then, else_ = inputs[1:1 + n], inputs[1 + n:]
+        g_then = IfElse(n)(cond, *output_grads, *[zeros_like(t) for t in then])
+        g_else = IfElse(n)(cond, *[zeros_like(e) for e in else_], *output_grads)
+        as_list = (lambda v: v if isinstance(v, list) else [v])
+        return [ZERO] + as_list(g_then) + as_list(g_else)
+
 
 def _match(e, t):
     e = as_tensor_variable(e)

@@ -31,3 +31,14 @@ class Dot(Op):
 
     def __str__(self):
         return 'dot'
+
+    def grad(self, inputs, output_grads):
+        from . import math as m
+        (a, b), (g,) = inputs, output_grads
+        if a.ndim == 1 and b.ndim == 1:
+            return [m.mul(g, b), m.mul(g, a)]
+        if a.ndim == 1:
+            return [m.dot(b, g), m.outer(a, g)]
+        if b.ndim == 1:
+            return [m.outer(g, b), m.dot(g, a)]
+        return [m.dot(g, m.transpose(b)), m.dot(m.transpose(a), g)]

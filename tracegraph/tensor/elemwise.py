@@ -86,6 +86,15 @@ class Elemwise(Op):
         suffix = ',inplace' if self.inplace else ''
         return f'Elemwise{{{self.scalar_op}{suffix}}}'
 
+    def L_op(self, inputs, outputs, output_grads):
+        # The scalar op's derivative (one line in autodiff/scalar_grads.py), summed over
+        # the axes each input was broadcast along.
+        from ..autodiff.scalar_grads import elemwise_grads
+        return elemwise_grads(self.scalar_op, inputs, outputs, output_grads)
+
+    def grad(self, inputs, output_grads):
+        return self.L_op(inputs, self.make_node(*inputs).outputs, output_grads)
+
 
 def _adopt(v, dtype):
     """A weak (Python number) constant takes the dtype of the expression it joins."""
@@ -145,6 +154,19 @@ class DimShuffle(Op):
     def infer_shape(self, node, input_shapes):
         (shape,) = input_shapes
         return [tuple(1 if a == 'x' else shape[a] for a in self.new_order)]
+
+    def grad(self, inputs, output_grads):
+        # Drop the inserted axes (summing them if g lost their static length 1), undo the
+        # permutation, and put the dropped length-1 axes back.
+        from . import math as m
+        (g,) = output_grads
+        inserted = [i for i, a in enumerate(self.new_order) if a == 'x']
+        if inserted and all(g.type.shape[i] == 1 for i in inserted):
+            g = m.dimshuffle(g, [i for i in range(g.ndim) if i not in inserted])
+        elif inserted:
+            g = m.sum(g, axis=inserted)
+        kept = [a for a in self.new_order if a != 'x']
+        return [m.dimshuffle(g, [kept.index(a) if a in kept else 'x' for a in range(self.input_ndim)])]
 
 
 def elemwise(name):

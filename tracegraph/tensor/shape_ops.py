@@ -46,6 +46,12 @@ class Shape(Op):
     def __str__(self):
         return 'Shape'
 
+    def connection_pattern(self, node):
+        return [False]
+
+    def grad(self, inputs, output_grads):
+        return [None]
+
 
 @dataclass(frozen=True)
 class MakeVector(Op):
@@ -64,6 +70,10 @@ class MakeVector(Op):
 
     def __str__(self):
         return 'MakeVector'
+
+    def grad(self, inputs, output_grads):
+        (g,) = output_grads
+        return [g[i] for i in range(len(inputs))]
 
 
 def shape_vector(shape):
@@ -107,6 +117,13 @@ class Reshape(Op):
     def __str__(self):
         return f'Reshape{{{self.ndim}}}'
 
+    def connection_pattern(self, node):
+        return [True, False]
+
+    def grad(self, inputs, output_grads):
+        from . import math as m
+        return [m.reshape(output_grads[0], m.shape(inputs[0])), None]
+
 
 @dataclass(frozen=True)
 class Alloc(Op):
@@ -126,6 +143,13 @@ class Alloc(Op):
 
     def __str__(self):
         return 'Alloc'
+
+    def connection_pattern(self, node):
+        return [True] + [False] * (len(node.inputs) - 1)
+
+    def grad(self, inputs, output_grads):
+        from ..autodiff.scalar_grads import sum_to
+        return [sum_to(output_grads[0], inputs[0])] + [None] * (len(inputs) - 1)
 
 
 @dataclass(frozen=True)
@@ -156,6 +180,17 @@ class Join(Op):
     def __str__(self):
         return f'Join{{axis={self.axis}}}'
 
+    def grad(self, inputs, output_grads):
+        # Each input gets its own slice of g along the axis.
+        from . import math as m
+        (g,), start, grads = output_grads, 0, []
+        for t in inputs:
+            length = t.type.shape[self.axis]
+            stop = start + (m.shape(t)[self.axis] if length is None else length)
+            grads.append(g[(slice(None),) * self.axis + (slice(start, stop),)])
+            start = stop
+        return grads
+
 
 @dataclass(frozen=True)
 class Eye(Op):
@@ -165,6 +200,12 @@ class Eye(Op):
         n, m, k = (_int_scalar(v, 'eye size') for v in (n, m, k))
         static = tuple(int(v.data) if isinstance(v, TensorConstant) else None for v in (n, m))
         return Apply(self, [n, m, k], [TensorType(self.dtype, static)()])
+
+    def connection_pattern(self, node):
+        return [False] * 3
+
+    def grad(self, inputs, output_grads):
+        return [None] * 3
 
 
 @dataclass(frozen=True)
@@ -178,6 +219,12 @@ class ARange(Op):
         if all(v is not None for v in values):
             length = len(np.arange(*[v.item() for v in values]))
         return Apply(self, [start, stop, step], [TensorType(self.dtype, (length,))()])
+
+    def connection_pattern(self, node):
+        return [False] * 3  # Theano: a range is not differentiable in its bounds
+
+    def grad(self, inputs, output_grads):
+        return [None] * 3
 
 
 @dataclass(frozen=True)
@@ -197,3 +244,25 @@ class CumOp(Op):
 
     def __str__(self):
         return f'Cum{self.mode}{{axis={self.axis}}}'
+
+    def L_op(self, inputs, outputs, output_grads):
+        # d cumsum: g summed from the end.  d cumprod: the same of g * z, over x
+        # (like Theano and PyTensor, this divides by x: a zero in x gives nan).
+        from . import math as m
+        (x,), (z,), (g,) = inputs, outputs, output_grads
+        flat = x if self.axis is not None else m.flatten(x)
+        axis = self.axis or 0
+        if self.mode == 'add':
+            gx = _reverse_cumsum(g, axis)
+        else:
+            gx = m.true_div(_reverse_cumsum(m.mul(g, z), axis), flat)
+        return [gx if self.axis is not None else m.reshape(gx, m.shape(x))]
+
+    def grad(self, inputs, output_grads):
+        return self.L_op(inputs, self.make_node(*inputs).outputs, output_grads)
+
+
+def _reverse_cumsum(g, axis):
+    from . import math as m
+    flip = (slice(None),) * axis + (slice(None, None, -1),)
+    return m.cumsum(g[flip], axis=axis)[flip]

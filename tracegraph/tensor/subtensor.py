@@ -206,6 +206,15 @@ class Subtensor(Op):
     def __str__(self):
         return f'Subtensor{{{format_index(self.entries, ["?"] * 99)}}}'
 
+    def connection_pattern(self, node):
+        return [True] + [False] * (len(node.inputs) - 1)
+
+    def grad(self, inputs, output_grads):
+        # Scatter g into zeros; repeated indices accumulate (IncSubtensor adds at repeats).
+        from . import math as m
+        x, idx = inputs[0], inputs[1:]
+        return [IncSubtensor(self.entries)(m.zeros_like(x), output_grads[0], *idx)] + [None] * len(idx)
+
 
 @dataclass(frozen=True)
 class IncSubtensor(Op):
@@ -230,6 +239,21 @@ class IncSubtensor(Op):
     @property
     def _verb(self):
         return 'set' if self.set_instead_of_inc else 'inc'
+
+    def connection_pattern(self, node):
+        return [True, True] + [False] * (len(node.inputs) - 2)
+
+    def grad(self, inputs, output_grads):
+        # x keeps g except where it was overwritten; y gets g's selection, summed back
+        # over the axes along which y was broadcast into it.
+        from ..autodiff.scalar_grads import sum_to
+        from .basic import constant
+        (x, y), idx, (g,) = inputs[:2], inputs[2:], output_grads
+        gx = g
+        if self.set_instead_of_inc:
+            gx = IncSubtensor(self.entries, True)(g, constant(np.zeros((), g.dtype)), *idx)
+        gy = sum_to(Subtensor(self.entries)(g, *idx), y)
+        return [gx, gy] + [None] * len(idx)
 
     def __str__(self):
         return f'{"Set" if self.set_instead_of_inc else "Inc"}Subtensor{{{format_index(self.entries, ["?"] * 99)}}}'

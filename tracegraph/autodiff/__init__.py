@@ -1,0 +1,26 @@
+"""Automatic differentiation: reverse mode (`grad`, `Lop`), `jacobian`, `hessian`,
+forward mode (`Rop`) and the finite-difference check `verify_grad`.
+
+Each op's pullback sits next to the op (`grad` or `L_op` methods in
+tracegraph/tensor); the scalar ops' derivatives are one table, scalar_grads.py.
+"""
+from .errors import (DisconnectedInputError, DisconnectedType, GradientError, NullTypeGradError,
+                     disconnected_type, grad_not_implemented, grad_undefined)
+from .gradients import Lop, grad
+from .reverse import ZERO
+from .verify import verify_grad
+
+
+def __getattr__(name):
+    # jacobian, hessian and Rop are built on grad; load them when first asked for.
+    if name in ('jacobian', 'hessian'):
+        from . import jacobian as module
+        return getattr(module, name)
+    if name == 'Rop':
+        from .forward import Rop
+        return Rop
+    raise AttributeError(f'module tracegraph.autodiff has no attribute {name!r}')
+
+__all__ = ['DisconnectedInputError', 'DisconnectedType', 'GradientError', 'Lop', 'NullTypeGradError',
+           'ZERO', 'disconnected_type', 'grad', 'grad_not_implemented', 'grad_undefined', 'verify_grad',
+           'jacobian', 'hessian', 'Rop']

@@ -1,0 +1,98 @@
+"""verify_grad: check a symbolic gradient against central finite differences.
+
+The output is projected on a random direction (cost = sum(out * proj)), so every
+output element's gradient matters, then the gradient of that cost with respect to
+each input is compared with (cost(x + h) - cost(x - h)) / 2h, element by element.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import math as m
+from ..tensor.basic import as_tensor_variable
+from ..tensor.type import TensorType
+from .errors import GradientError
+from .gradients import grad
+
+# Step and tolerances per dtype: an element fails when both its absolute and its
+# relative error exceed them.  float32 sums carry ~1e-7 relative rounding, which a
+# step of 1e-3 turns into ~1e-4 of noise; hence the looser float32 tolerance.
+_EPS = {'float64': 1e-6, 'float32': 1e-3, 'float16': 1e-1}
+_TOL = {'float64': 1e-5, 'float32': 1e-2, 'float16': 1e-1}
+
+
+def verify_grad(fun, pt, n_tests=2, rng=None, eps=None, out_type=None, abs_tol=None, rel_tol=None,
+                mode=None, cast_to_output_type=False, no_debug_ref=True, backend=None):
+    """Raise GradientError if tg.grad of `fun` disagrees with finite differences at `pt`.
+
+    `fun` takes one symbolic tensor per array of `pt` (a list of float arrays) and
+    returns one tensor.  `rng` (a numpy Generator or RandomState) draws the projections.
+    """
+    pt = [np.array(p) for p in (pt if isinstance(pt, (list, tuple)) else [pt])]
+    for k, p in enumerate(pt):
+        if p.dtype.kind != 'f':
+            raise TypeError(f'verify_grad checks floating-point inputs; point {k} has dtype {p.dtype}')
+    rng = np.random.default_rng(0) if rng is None else rng
+    inputs = [TensorType(p.dtype, tuple(1 if s == 1 else None for s in p.shape))(f'input_{k}')
+              for k, p in enumerate(pt)]
+    out = fun(*inputs)
+    if isinstance(out, (list, tuple)):
+        raise TypeError('verify_grad checks a function with one output; got a list')
+    out = as_tensor_variable(out)
+    dtype = _worst_dtype([p.dtype for p in pt] + [out.dtype])
+    eps = eps if eps is not None else _EPS[dtype]
+    abs_tol = abs_tol if abs_tol is not None else _TOL[dtype]
+    rel_tol = rel_tol if rel_tol is not None else _TOL[dtype]
+    proj = TensorType(out.dtype, out.type.shape)('projection')
+    cost = m.sum(m.mul(out, proj))
+    grads = grad(cost, inputs, disconnected_inputs='ignore')
+    from ..compile.function import function
+    fn = function(inputs + [proj], [cost] + grads, backend=backend, mode=mode,
+                  on_unused_input='ignore')
+    shape = np.shape(function(inputs, out, backend=backend, on_unused_input='ignore')(*pt))
+    for _ in range(n_tests):
+        direction = np.asarray(rng.random(shape) + 0.5, dtype=out.dtype)
+        analytic = fn(*pt, direction)[1:]
+        numeric = _finite_differences(lambda *xs: float(fn(*xs, direction)[0]), pt, eps)
+        for k, (a, n) in enumerate(zip(analytic, numeric)):
+            _compare(k, np.asarray(a, dtype='float64'), n, abs_tol, rel_tol)
+
+
+def _worst_dtype(dtypes):
+    floats = [np.dtype(d) for d in dtypes if np.dtype(d).kind == 'f']
+    return min(floats, key=lambda d: d.itemsize).name if floats else 'float64'
+
+
+def _finite_differences(cost, pt, eps):
+    """Central differences of the scalar `cost` with respect to every element of `pt`."""
+    grads = []
+    for k, p in enumerate(pt):
+        g = np.zeros(p.shape, dtype='float64')
+        for idx in np.ndindex(*p.shape):
+            plus, minus = p.copy(), p.copy()
+            plus[idx] += eps
+            minus[idx] -= eps
+            step = float(plus[idx]) - float(minus[idx])  # the step the dtype really took
+            args_plus = pt[:k] + [plus] + pt[k + 1:]
+            args_minus = pt[:k] + [minus] + pt[k + 1:]
+            g[idx] = (cost(*args_plus) - cost(*args_minus)) / step
+        grads.append(g)
+    return grads
+
+
+def _compare(k, analytic, numeric, abs_tol, rel_tol):
+    if analytic.shape != numeric.shape:
+        raise GradientError(f'the gradient of input {k} has shape {analytic.shape}, '
+                            f'but the input has shape {numeric.shape}', arg=k)
+    abs_err = np.abs(analytic - numeric)
+    rel_err = abs_err / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-8)
+    badness = np.minimum(abs_err / abs_tol, rel_err / rel_tol)
+    badness = np.where(np.isnan(analytic) != np.isnan(numeric), np.inf, np.nan_to_num(badness))
+    if badness.size == 0 or badness.max() <= 1:
+        return
+    worst = np.unravel_index(int(np.argmax(badness)), badness.shape)
+    raise GradientError(
+        f'gradient mismatch for input {k} at index {tuple(int(i) for i in worst)}: symbolic '
+        f'{analytic[worst]!r}, finite differences {numeric[worst]!r} (abs error '
+        f'{abs_err[worst]:.3g} > {abs_tol:g} and rel error {rel_err[worst]:.3g} > {rel_tol:g})',
+        arg=k, abs_err=float(abs_err[worst]), rel_err=float(rel_err[worst]))
