@@ -8,6 +8,7 @@ from tracegraph.hookspecs import hookimpl
 
 from . import linker
 from .lowering import lower_node
+from .random import tracegraph_lower_random  # noqa: F401  (the random-variable lowering hookimpl)
 from .scan import tracegraph_lower_scan  # noqa: F401  (the Scan lowering hookimpl)
 
 
