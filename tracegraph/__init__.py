@@ -28,8 +28,12 @@ def __getattr__(name):
         'pydotprint': ('tracegraph.printing', 'pydotprint'),
         'ifelse': ('tracegraph.ifelse', None),
         'compile': ('tracegraph.trace', 'compile'),
+        'update': ('tracegraph.trace', 'update'),
+        'grad_of': ('tracegraph.trace', 'grad_of'),
+        'value_and_grad': ('tracegraph.trace', 'value_and_grad'),
         'random': ('tracegraph.random', None),
         'sandbox': ('tracegraph.sandbox', None),
+        'scalar': ('tracegraph.scalar', None),
     }
     if name not in lazy:
         raise AttributeError(f'module tracegraph has no attribute {name!r}')

@@ -37,7 +37,8 @@ class UnusedInputError(ValueError):
 
 def function(inputs, outputs=None, updates=None, givens=None, no_default_updates=False,
              allow_input_downcast=None, on_unused_input=None, backend=None, name=None,
-             mode=None, rewrites=None, profile=False, accept_inplace=False, rebuild_strict=True):
+             mode=None, rewrites=None, profile=False, accept_inplace=False, rebuild_strict=True,
+             backend_options=None):
     """Compile `outputs` as a function of `inputs`.  See API.md, "Compiled functions"."""
     if not isinstance(inputs, (list, tuple)):
         raise TypeError(f'inputs must be a list of variables (even for one input: [x]), got {inputs!r}')
@@ -63,7 +64,8 @@ def function(inputs, outputs=None, updates=None, givens=None, no_default_updates
     from ..rewrite import rewrite_graph
     rewrite_graph(fgraph, chosen.name, rewrite_set, n_outputs=len(out_vars))
     stats = ProfileStats(name or 'function') if profile else None
-    executable = chosen.link(fgraph, {'name': name, 'profile': stats, 'borrow': borrows})
+    executable = chosen.link(fgraph, {'name': name, 'profile': stats, 'borrow': borrows,
+                                      'backend_options': backend_options or {}})
     if stats is not None and executable.profile is None:
         executable.profile = stats
     return Function(ins, fgraph, executable, chosen.name, shared_vars, update_pairs,
@@ -321,11 +323,13 @@ def _generate_call(fn):
     """Source for the per-call path: cheap type checks, the run, then all updates at once."""
     env = {'ndarray': np.ndarray, 'run': fn.executable.run, 'explain': fn._explain}
     args, lines = [], []
+    # A backend may take its own arrays as inputs unconverted (e.g. Dask arrays).
+    native = getattr(backends.registered().get(fn.backend), 'native_input', None)
     for pos, spec in enumerate(fn.ins):
         arg = f'a{pos}'
         args.append(arg)
         ttype = spec.variable.type
-        env[f'filter{pos}'] = _filter_for(spec, pos)
+        env[f'filter{pos}'] = _filter_for(spec, pos, native)
         if hasattr(ttype, 'dtype') and hasattr(ttype, 'shape'):
             env[f'dtype{pos}'] = np.dtype(ttype.dtype)
             cond = [f'{arg}.__class__ is not ndarray', f'{arg}.dtype is not dtype{pos}',
@@ -349,9 +353,9 @@ def _generate_call(fn):
     lines.append('        raise new from exc')
     if fn.profile is not None:
         lines.append('    stats.add_call(clock() - started)')
-    position = {var: k for k, var in enumerate(fn.shared_variables)}
     for j, (target, _) in enumerate(fn.updates):
-        lines.append(f'    box{position[target]}.value = r[{fn.n_outputs + j}]')
+        env[f'target{j}'] = target.container  # updated, though perhaps never read
+        lines.append(f'    target{j}.value = r[{fn.n_outputs + j}]')
     if fn.single:
         lines.append('    return r[0]')
     elif fn.n_outputs == 0:
@@ -364,10 +368,14 @@ def _generate_call(fn):
     return env['call']
 
 
-def _filter_for(spec, pos):
+def _filter_for(spec, pos, native=None):
     ttype = spec.variable.type
     label = f'input {spec.name!r}' if spec.name else f'input {pos}'
 
     def filter_value(value):
+        if native is not None:
+            found = native(ttype, value, spec.allow_downcast, label)
+            if found is not None:
+                return found
         return ttype.filter(value, strict=spec.strict, allow_downcast=spec.allow_downcast, what=label)
     return filter_value

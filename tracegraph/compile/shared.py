@@ -73,6 +73,12 @@ class SharedVariable(TensorVariable):
             raise TypeError(f'shared variable {self.name or self} holds {self.type}; got a device '
                             f'array of {value.dtype} with {value.ndim} dimension(s)')
 
+    def __bool__(self):
+        # Theano code tests `if not W:` to mean "W was not given"; a shared variable is an
+        # object that exists, so it is truthy (Theano 1.0 did the same).  Symbolic results
+        # still refuse bool(), since they have no value while the graph is built.
+        return True
+
     @property
     def value(self):
         return self.get_value()

@@ -22,6 +22,6 @@ def grad(cost, wrt, **kwargs):
 def __getattr__(name):
     # Submodules that depend on later layers load on first use.
     if name == 'shared_randomstreams':
-        from . import shared_randomstreams
-        return shared_randomstreams
+        import importlib
+        return importlib.import_module(__name__ + '.shared_randomstreams')
     raise AttributeError(f'module tracegraph.tensor has no attribute {name!r}')

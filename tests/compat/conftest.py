@@ -1,0 +1,12 @@
+"""Theano programs run unchanged: `theano` is aliased to tracegraph, and each program
+runs once per backend by setting the default backend (the programs never name one)."""
+import pytest
+
+import tracegraph
+from tracegraph.compat import alias_theano
+
+
+@pytest.fixture
+def theano(backend, monkeypatch):
+    monkeypatch.setattr(tracegraph.config, 'backend', backend)
+    return alias_theano()
