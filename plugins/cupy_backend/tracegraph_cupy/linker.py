@@ -1,0 +1,232 @@
+"""The CuPy backend's code generator: one Python function per graph, values on the GPU.
+
+Each Apply node becomes one line (a kernel launch, a CuPy call or a view), as in
+the NumPy backend.  What is new is *placement*: every value lives on the host or
+on the device, and the linker writes a transfer only where a lowering reads a
+value on the other side (see `lowering.py`).  Explicit inputs arrive on the host
+and go to the device once, when first read there; shared variables are moved to
+the device on their first call and stay there (their containers then hold device
+arrays, which `get_value` copies back); constants are uploaded once, at link time.
+The function's outputs come back to the host; the new values of updated shared
+variables stay on the device.
+
+    def run(x, W, b):
+        if W.__class__ is not device_array: W = box1.value = to_device(W)
+        x_d = to_device(x)
+        dot = cupy.dot(x_d, W)
+        add = k_tg_add(dot, b)
+        ...
+"""
+from __future__ import annotations
+
+import itertools
+import linecache
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from tracegraph import backends
+from tracegraph.backends import Executable
+from tracegraph.compile.program import Namer, plan
+from tracegraph.compile.shared import SharedVariable
+from tracegraph.ir import Constant
+
+from . import runtime
+from .lowering import DEVICE, HOST, Call, Kernel, Template
+
+BACKEND = 'cupy'
+_ids = itertools.count()
+_LITERALS = (int, float, str, bool, type(None))
+
+
+@dataclass(frozen=True)
+class Device:
+    """Where device values live and how to reach them: CuPy on a GPU, or a host
+    stand-in in tests (`hostcc.host_device()`)."""
+
+    xp: Any                          # the array module generated code calls `cupy`
+    array_type: type                 # the class of a device array
+    to_device: Callable
+    to_host: Callable
+    elementwise: Callable            # ElementwiseSpec -> a callable kernel
+    prepare: Callable = lambda specs: None   # all of a graph's kernels, before `elementwise`
+
+
+def cuda_device():
+    import cupy
+
+    from .elemwise_kernel import NVRTC_OPTIONS, preamble
+    text = preamble()
+
+    def elementwise(spec):
+        return cupy.ElementwiseKernel(spec.in_params, spec.out_params, spec.operation, spec.name,
+                                      preamble=text, options=NVRTC_OPTIONS,
+                                      return_tuple=len(spec.out_dtypes) > 1)
+    return Device(cupy, cupy.ndarray, cupy.asarray, cupy.asnumpy, elementwise)
+
+
+def lower_graph(fgraph, backend=BACKEND):
+    """Ask the plugins for every node's lowering (so a plugin may override any one)."""
+    lowerings = {}
+    for node in fgraph.toposort():
+        hook = getattr(node.op, 'lowering_hook', 'tracegraph_lower_op')
+        lowerings[node] = backends.lower(backend, node, hook)
+    return lowerings
+
+
+class _Writer:
+    """Accumulates the lines of `run`, the names they need, and transfers made."""
+
+    def __init__(self, fgraph, program, env, device):
+        self.program, self.env, self.device = program, env, device
+        self.names = Namer(reserved=set(env) | set(program.names.values()))
+        self.lines = []
+        self.where = {}
+        self.moved = {}       # (name, side) -> name of the value on that side
+        self.derived = {}     # name -> names of its transferred copies
+        for v, name in zip(fgraph.inputs, program.inputs):
+            self.where[name] = DEVICE if isinstance(v, SharedVariable) else HOST
+
+    def emit(self, line):
+        self.lines.append('    ' + line)
+
+    def bind(self, hint, value):
+        name = self.names(hint)
+        self.env[name] = value
+        return name
+
+    def placed(self, name, side):
+        """`name`'s value as read on `side`, writing a transfer the first time."""
+        if name in self.program.constants:
+            return self._constant(name, side)
+        if self.where[name] == side or (name, side) in self.moved:
+            return self.moved.get((name, side), name)
+        moved = self.names(name + ('_d' if side == DEVICE else '_h'))
+        mover = 'to_device' if side == DEVICE else 'to_host'
+        self.emit(f'{moved} = {mover}({name})')
+        self.moved[(name, side)] = moved
+        self.derived.setdefault(name, []).append(moved)
+        return moved
+
+    def _constant(self, name, side):
+        if side == HOST:
+            return name
+        if (name, DEVICE) not in self.moved:
+            self.moved[(name, DEVICE)] = self.bind(name + '_d', self.device.to_device(self.env[name]))
+        return self.moved[(name, DEVICE)]
+
+    def free(self, names):
+        gone = [n for n in names for n in [n, *self.derived.get(n, ())]]
+        if gone:
+            self.emit(f'del {", ".join(gone)}')
+
+
+def generate(fgraph, lowerings, device):
+    """Python source for `run(*inputs)`, its globals, and line -> node."""
+    env = {'cupy': device.xp, 'numpy': np, 'runtime': runtime, 'to_device': device.to_device,
+           'to_host': device.to_host, 'device_array': device.array_type}
+    program = plan(fgraph, reserved=env)
+    for cname, const in program.constants.items():
+        env[cname] = const.data
+    device.prepare([lowering.spec for lowering in lowerings.values() if isinstance(lowering, Kernel)])
+    w = _Writer(fgraph, program, env, device)
+    _stash_shared(w, fgraph)
+    line_nodes = {}
+    for step in program.steps:
+        lowering = lowerings[step.node]
+        host = set(lowering.host_inputs)
+        args = [w.placed(name, HOST if pos in host else DEVICE) for pos, name in enumerate(step.inputs)]
+        target = ', '.join(step.outputs) + (',' if len(step.outputs) > 1 else '')
+        w.emit(f'{target} = {_expression(w, step, lowering, args)}')
+        line_nodes[len(w.lines) + 1] = step.node  # +1: the `def` line comes first
+        for name in step.outputs:
+            w.where[name] = lowering.output_on
+        w.free(step.free)
+    w.emit(f'return ({", ".join(_returned(w, fgraph, program))},)' if fgraph.outputs else 'return ()')
+    source = f'def run({", ".join(program.inputs)}):\n' + '\n'.join(w.lines) + '\n'
+    return source, env, line_nodes
+
+
+def _stash_shared(w, fgraph):
+    """Shared values move to the device on first use and stay there."""
+    for v, name in zip(fgraph.inputs, w.program.inputs):
+        if isinstance(v, SharedVariable):
+            box = w.bind(f'box_{name}', v.container)
+            w.emit(f'if {name}.__class__ is not device_array: {name} = {box}.value = to_device({name})')
+
+
+def _expression(w, step, lowering, args):
+    return _EXPRESSIONS[type(lowering)](w, step, lowering, args)
+
+
+def _kernel_expression(w, step, lowering, args):
+    kernel = w.bind('k_' + lowering.spec.name, w.device.elementwise(lowering.spec))
+    target = lowering.inplace
+    if target is not None and step.inputs[target] not in w.program.constants:
+        args = args + [args[target]]   # the output is written over that input
+    return f'{kernel}({", ".join(args)})'
+
+
+def _call_expression(w, step, lowering, args):
+    function = lowering.function
+    if function.startswith('runtime.'):
+        args = ['cupy'] + args
+    kwargs = [f'{key}={_literal(w, key, value)}' for key, value in lowering.kwargs]
+    return f'{function}({", ".join(args + kwargs)})'
+
+
+def _literal(w, key, value):
+    if isinstance(value, _LITERALS) or (isinstance(value, tuple) and _is_literal(value)):
+        return repr(value)
+    return w.bind(key, value)
+
+
+def _is_literal(value):
+    if isinstance(value, tuple):
+        return all(_is_literal(v) for v in value)
+    return isinstance(value, _LITERALS)
+
+
+def _template_expression(w, step, lowering, args):
+    return lowering.text.format(*args)
+
+
+_EXPRESSIONS = {Kernel: _kernel_expression, Call: _call_expression, Template: _template_expression}
+
+
+def _returned(w, fgraph, program):
+    """Outputs come back to the host; updated shared values stay on the device."""
+    n_updates = len(getattr(fgraph, 'update_targets', None) or ())
+    n_outputs = len(fgraph.outputs) - n_updates
+    out = []
+    for k, (name, var) in enumerate(zip(program.outputs, fgraph.outputs)):
+        if k < n_outputs:
+            value = w.placed(name, HOST) if name in program.constants else name
+            if name in program.constants or w.where.get(name) == HOST:
+                out.append(f'numpy.array({value})')
+            else:
+                out.append(f'to_host({value})')
+        elif name in program.constants or w.where.get(name) == HOST:
+            out.append(f'to_device({name})')
+        else:
+            out.append(name)
+    return out
+
+
+def compile_source(source, env, label):
+    filename = f'<tracegraph-{BACKEND} {label} #{next(_ids)}>'
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, 'exec'), env)
+    return env['run'], filename
+
+
+def link(fgraph, options, device=None):
+    device = device or cuda_device()
+    lowerings = lower_graph(fgraph)
+    source, env, line_nodes = generate(fgraph, lowerings, device)
+    run, filename = compile_source(source, env, options.get('name') or 'f')
+
+    def node_at(file, lineno):
+        return line_nodes.get(lineno) if file == filename else None
+    return Executable(run=run, source=source, node_at=node_at)

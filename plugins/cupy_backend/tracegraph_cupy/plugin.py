@@ -1,0 +1,42 @@
+"""Hook implementations that register the CuPy backend with tracegraph.
+
+Importing this module never imports CuPy: the backend registers (and says why it
+cannot run) on machines without CuPy or without a GPU.
+"""
+from __future__ import annotations
+
+from tracegraph.backends import Backend
+from tracegraph.hookspecs import hookimpl
+
+from . import availability
+from .lowering import lower_node
+
+BACKEND = 'cupy'
+
+
+class CupyBackend(Backend):
+    name = BACKEND
+    description = 'one CUDA kernel per fused Elemwise, CuPy/cuBLAS for the rest; state on the GPU'
+
+    @property
+    def version(self):
+        return availability.cupy_version()
+
+    def unavailable_reason(self):
+        return availability.unavailable_reason()
+
+    def link(self, fgraph, options):
+        from . import linker
+        return linker.link(fgraph, options)
+
+
+@hookimpl
+def tracegraph_backends():
+    return [CupyBackend()]
+
+
+@hookimpl
+def tracegraph_lower_op(backend, node):
+    if backend != BACKEND:
+        return None
+    return lower_node(node)

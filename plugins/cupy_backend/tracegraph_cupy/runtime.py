@@ -1,0 +1,71 @@
+"""The few lowerings that are more than one CuPy call.
+
+Each function takes the array module first (`cupy` on a GPU; the tests pass
+`numpy`, whose API CuPy mirrors, to prove the logic on any machine).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tracegraph.tensor.subtensor import IN
+
+
+def scatter_add(xp):
+    """`scatter_add(a, index, values)` accumulating at repeated indices."""
+    if xp is np:
+        return np.add.at
+    import cupyx
+    return cupyx.scatter_add
+
+
+def build_index(entries, parts):
+    """A Python index tuple from an IncSubtensor's entries and its symbolic parts."""
+    parts = iter(parts)
+    index = []
+    for e in entries:
+        if e[0] == 'newaxis':
+            index.append(None)
+        elif e[0] == 'array':
+            index.append(next(parts))
+        elif e[0] == 'int':
+            index.append(int(next(parts)) if e[1] == IN else e[1])
+        else:
+            index.append(slice(*(int(next(parts)) if p == IN else p for p in e[1:])))
+    return tuple(index)
+
+
+def inc_subtensor(xp, x, y, *parts, entries, set_instead_of_inc, inplace):
+    """x with x[index] set to y or increased by y; repeated integer indices accumulate."""
+    out = x if inplace else x.copy()
+    index = build_index(entries, parts)
+    if set_instead_of_inc:
+        out[index] = y
+    elif any(e[0] == 'array' for e in entries):
+        scatter_add(xp)(out, index, y)
+    else:
+        out[index] += y
+    return out
+
+
+def make_vector(xp, *scalars, dtype):
+    """A small vector of host scalars (usually a shape): it stays on the host."""
+    return np.array([np.asarray(s).item() for s in scalars], dtype=dtype)
+
+
+def alloc(xp, value, *shape, dtype):
+    out = xp.empty(tuple(int(s) for s in shape), dtype=dtype)
+    out[...] = value
+    return out
+
+
+def ifelse(xp, cond, *values, n):
+    chosen = values[:n] if bool(cond) else values[n:]
+    return chosen[0] if n == 1 else tuple(chosen)
+
+
+def perform(xp, *inputs, node):
+    """A Theano-style op's own `perform`, run on host copies of its inputs."""
+    storage = [[None] for _ in node.outputs]
+    node.op.perform(node, [np.asarray(v) for v in inputs], storage)
+    results = tuple(np.asarray(s[0], dtype=o.dtype) for s, o in zip(storage, node.outputs))
+    return results[0] if len(results) == 1 else results
