@@ -111,3 +111,23 @@ def test_runtime_errors_name_the_node(host_backend):
     f = tg.function([x], x.reshape((5, 7)), backend=NAME)
     with pytest.raises(ValueError, match='Reshape'):
         f(np.zeros((2, 3)))
+
+
+def test_random_streams_draw_what_the_numpy_backend_draws(host_backend):
+    from tracegraph.random import RandomStreams
+    results = {}
+    for backend in ('numpy', NAME):
+        srng = RandomStreams(seed=234)
+        draws = [srng.uniform((3, 4)), srng.uniform((5,), low=-1.0, high=2.0, dtype='float32'),
+                 srng.random_integers((6,), 1, 6), srng.normal((7,)), srng.permutation(n=5),
+                 srng.binomial((4,), n=3, p=0.4)]
+        f = tg.function([], draws, backend=backend)
+        results[backend] = [f(), f()]  # two calls: the stream advances between them
+    for got_call, want_call in zip(results[NAME], results['numpy']):
+        for got, want in zip(got_call, want_call):
+            assert got.dtype == want.dtype
+            if got.dtype.kind == 'f' and got.dtype.itemsize == 8 and got.size == 7:
+                np.testing.assert_allclose(got, want, rtol=1e-14)   # normal: libm rounding
+            else:
+                assert got.tobytes() == want.tobytes()
+    assert not np.array_equal(results[NAME][0][0], results[NAME][1][0])

@@ -25,15 +25,19 @@ from tracegraph.tensor.scalar import Composite
 
 from .cxx_scalar import c_type, expression
 
-PREAMBLE_FILE = os.path.join(os.path.dirname(__file__), 'tg_scalar.cuh')
+PREAMBLE_FILES = [os.path.join(os.path.dirname(__file__), name) for name in ('tg_scalar.cuh', 'tg_philox.cuh')]
 # NVRTC contracts a*b+c into one fused multiply-add unless told not to; NumPy never
 # does, and fused rounding would make the GPU disagree with the reference backend.
 NVRTC_OPTIONS = ('--fmad=false',)
 
 
 def preamble():
-    with open(PREAMBLE_FILE) as f:
-        return f.read()
+    """The device helpers every generated kernel may call (scalar ops, Philox)."""
+    texts = []
+    for path in PREAMBLE_FILES:
+        with open(path) as f:
+            texts.append(f.read())
+    return '\n'.join(texts)
 
 
 @dataclass(frozen=True)

@@ -56,10 +56,11 @@ def build(source, workdir=None):
 
 def elementwise_wrapper(spec, symbol):
     """An `extern "C"` loop running `spec`'s operation once per element, as CuPy does:
-    inputs bound by value, outputs by reference."""
+    inputs bound by value, outputs by reference, `i` the element's flat index."""
     from .cxx_scalar import c_type
     lines = [f'extern "C" void {symbol}(long long n, void **ins, void **outs) {{',
-             '    for (long long idx = 0; idx < n; ++idx) {']
+             '    for (long long idx = 0; idx < n; ++idx) {',
+             '        const long long i = idx;']
     for k, dtype in enumerate(spec.in_dtypes):
         ct = c_type(dtype)
         lines.append(f'        const {ct} in{k} = (({ct} *)ins[{k}])[idx];')
@@ -84,9 +85,10 @@ class HostKernel:
         spec = self.spec
         n_in = len(spec.in_dtypes)
         ins = [np.asarray(a, dtype=d) for a, d in zip(args[:n_in], spec.in_dtypes)]
-        shape = np.broadcast_shapes(*(a.shape for a in ins))
+        given = list(args[n_in:])
+        shape = np.broadcast_shapes(*(a.shape for a in ins), *(o.shape for o in given))
         ins = [np.ascontiguousarray(np.broadcast_to(a, shape)) for a in ins]
-        outs = list(args[n_in:]) or [np.empty(shape, dtype=d) for d in spec.out_dtypes]
+        outs = given or [np.empty(shape, dtype=d) for d in spec.out_dtypes]
         scratch = [np.ascontiguousarray(o) for o in outs]
         in_ptrs = (ctypes.c_void_p * max(n_in, 1))(*(a.ctypes.data for a in ins))
         out_ptrs = (ctypes.c_void_p * len(scratch))(*(o.ctypes.data for o in scratch))

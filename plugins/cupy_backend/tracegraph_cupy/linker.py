@@ -30,9 +30,11 @@ from tracegraph import backends
 from tracegraph.backends import Executable
 from tracegraph.compile.program import Namer, plan
 from tracegraph.compile.shared import SharedVariable
-from tracegraph.ir import Constant
+from tracegraph.rewrite.destroy import schedule
+from tracegraph.tensor.type import TensorType
 
 from . import runtime
+from .elemwise_kernel import ElementwiseSpec
 from .lowering import DEVICE, HOST, Call, Kernel, Template
 
 BACKEND = 'cupy'
@@ -75,6 +77,25 @@ def lower_graph(fgraph, backend=BACKEND):
     return lowerings
 
 
+@dataclass(frozen=True)
+class _Scheduled:
+    """A graph whose order runs in-place nodes last, after every reader of the buffers
+    they overwrite (`tracegraph.rewrite.destroy.schedule`)."""
+
+    fgraph: Any
+
+    @property
+    def inputs(self):
+        return self.fgraph.inputs
+
+    @property
+    def outputs(self):
+        return self.fgraph.outputs
+
+    def toposort(self):
+        return schedule(self.fgraph.toposort())
+
+
 class _Writer:
     """Accumulates the lines of `run`, the names they need, and transfers made."""
 
@@ -86,7 +107,7 @@ class _Writer:
         self.moved = {}       # (name, side) -> name of the value on that side
         self.derived = {}     # name -> names of its transferred copies
         for v, name in zip(fgraph.inputs, program.inputs):
-            self.where[name] = DEVICE if isinstance(v, SharedVariable) else HOST
+            self.where[name] = DEVICE if _device_resident(v) else HOST
 
     def emit(self, line):
         self.lines.append('    ' + line)
@@ -126,10 +147,10 @@ def generate(fgraph, lowerings, device):
     """Python source for `run(*inputs)`, its globals, and line -> node."""
     env = {'cupy': device.xp, 'numpy': np, 'runtime': runtime, 'to_device': device.to_device,
            'to_host': device.to_host, 'device_array': device.array_type}
-    program = plan(fgraph, reserved=env)
+    program = plan(_Scheduled(fgraph), reserved=env)
     for cname, const in program.constants.items():
         env[cname] = const.data
-    device.prepare([lowering.spec for lowering in lowerings.values() if isinstance(lowering, Kernel)])
+    device.prepare(_specs(lowerings.values()))
     w = _Writer(fgraph, program, env, device)
     _stash_shared(w, fgraph)
     line_nodes = {}
@@ -140,8 +161,10 @@ def generate(fgraph, lowerings, device):
         target = ', '.join(step.outputs) + (',' if len(step.outputs) > 1 else '')
         w.emit(f'{target} = {_expression(w, step, lowering, args)}')
         line_nodes[len(w.lines) + 1] = step.node  # +1: the `def` line comes first
-        for name in step.outputs:
-            w.where[name] = lowering.output_on
+        sides = lowering.output_on
+        sides = (sides,) * len(step.outputs) if isinstance(sides, str) else sides
+        for name, side in zip(step.outputs, sides):
+            w.where[name] = side
         w.free(step.free)
     w.emit(f'return ({", ".join(_returned(w, fgraph, program))},)' if fgraph.outputs else 'return ()')
     source = f'def run({", ".join(program.inputs)}):\n' + '\n'.join(w.lines) + '\n'
@@ -151,9 +174,14 @@ def generate(fgraph, lowerings, device):
 def _stash_shared(w, fgraph):
     """Shared values move to the device on first use and stay there."""
     for v, name in zip(fgraph.inputs, w.program.inputs):
-        if isinstance(v, SharedVariable):
+        if _device_resident(v):
             box = w.bind(f'box_{name}', v.container)
             w.emit(f'if {name}.__class__ is not device_array: {name} = {box}.value = to_device({name})')
+
+
+def _device_resident(v):
+    """Shared tensors live on the device; other shared values (random states) on the host."""
+    return isinstance(v, SharedVariable) and isinstance(v.type, TensorType)
 
 
 def _expression(w, step, lowering, args):
@@ -177,9 +205,22 @@ def _call_expression(w, step, lowering, args):
 
 
 def _literal(w, key, value):
+    if isinstance(value, ElementwiseSpec):
+        return w.bind('k_' + value.name, w.device.elementwise(value))
     if isinstance(value, _LITERALS) or (isinstance(value, tuple) and _is_literal(value)):
         return repr(value)
     return w.bind(key, value)
+
+
+def _specs(lowerings):
+    """Every kernel a graph needs (so a device can build them together)."""
+    specs = []
+    for lowering in lowerings:
+        if isinstance(lowering, Kernel):
+            specs.append(lowering.spec)
+        elif isinstance(lowering, Call):
+            specs.extend(v for _, v in lowering.kwargs if isinstance(v, ElementwiseSpec))
+    return specs
 
 
 def _is_literal(value):
@@ -207,6 +248,8 @@ def _returned(w, fgraph, program):
                 out.append(f'numpy.array({value})')
             else:
                 out.append(f'to_host({value})')
+        elif not isinstance(var.type, TensorType):
+            out.append(name)
         elif name in program.constants or w.where.get(name) == HOST:
             out.append(f'to_device({name})')
         else:

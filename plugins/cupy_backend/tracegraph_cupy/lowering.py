@@ -45,7 +45,8 @@ class Kernel:
 
 @dataclass(frozen=True)
 class Call:
-    """`function(*inputs, **dict(kwargs))`; `function` is a dotted name."""
+    """`function(*inputs, **dict(kwargs))`; `function` is a dotted name.  A node with
+    several outputs may place each: `output_on=(HOST, DEVICE)`."""
 
     function: str
     kwargs: tuple = ()

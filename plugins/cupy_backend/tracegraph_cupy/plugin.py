@@ -10,6 +10,7 @@ from tracegraph.hookspecs import hookimpl
 
 from . import availability
 from .lowering import lower_node
+from .random import lower_random
 
 BACKEND = 'cupy'
 
@@ -40,3 +41,10 @@ def tracegraph_lower_op(backend, node):
     if backend != BACKEND:
         return None
     return lower_node(node)
+
+
+@hookimpl
+def tracegraph_lower_random(backend, node):
+    if backend != BACKEND:
+        return None
+    return lower_random(node)

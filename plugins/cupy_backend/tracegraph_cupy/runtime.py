@@ -69,3 +69,57 @@ def perform(xp, *inputs, node):
     node.op.perform(node, [np.asarray(v) for v in inputs], storage)
     results = tuple(np.asarray(s[0], dtype=o.dtype) for s, o in zip(storage, node.outputs))
     return results[0] if len(results) == 1 else results
+
+
+def _split_draw(inputs, has_size, dist):
+    if not has_size:
+        return None, inputs
+    size = tuple(int(s) for s in inputs[0])
+    if any(s < 0 for s in size):
+        raise ValueError(f'{dist}: size {size} has a negative entry')
+    return size, inputs[1:]
+
+
+def _check_params(xp, dist, params):
+    """The reference's parameter checks (one small device-to-host read each)."""
+    if dist == 'integers' and bool(xp.any(params[1] <= params[0])):
+        raise ValueError(f'integers: high must be greater than low (got low={params[0]}, '
+                         f'high={params[1]}; random_integers takes an inclusive high)')
+    if dist == 'binomial':
+        n, p = params
+        if bool(xp.any(n < 0)) or bool(xp.any(p < 0)) or bool(xp.any(p > 1)) or bool(xp.any(p != p)):
+            raise ValueError(f'binomial needs n >= 0 and 0 <= p <= 1 (got n={n}, p={p})')
+
+
+def draw(xp, state, *inputs, kernel, dist, has_size, dtype):
+    """An elementwise distribution: one kernel launch writes every value."""
+    size, params = _split_draw(inputs, has_size, dist)
+    shape = size if has_size else np.broadcast_shapes(*(p.shape for p in params))
+    for p, name in zip(params, ('low/avg/n', 'high/std/p')):
+        try:
+            np.broadcast_shapes(p.shape, shape)
+        except ValueError:
+            raise ValueError(f'{dist}: parameter {name} of shape {p.shape} does not broadcast '
+                             f'to the size {shape}') from None
+    _check_params(xp, dist, params)
+    out = xp.empty(shape, dtype=dtype)
+    if out.size:
+        key0, key1 = (np.uint64(k) for k in state.key)
+        kernel(key0, key1, np.uint64(state.draw), *params, out)
+    return state.advanced(), out
+
+
+def draw_on_host(xp, state, *inputs, dist, has_size, dtype):
+    """A whole-array distribution (permutation, choice, multinomial): the reference
+    draws it on the host, then it is uploaded."""
+    from tracegraph.random.distributions import DISTRIBUTIONS
+    distribution = DISTRIBUTIONS[dist]
+    size, params = _split_draw(inputs, has_size, dist)
+    if distribution.shape_rule == 'pvals':
+        shape = np.shape(params[-1])
+    elif distribution.shape_rule == 'size+n':
+        shape = size + (int(params[0]),)
+    else:
+        shape = size
+    values = distribution.draw(state.key, state.draw, shape, *params)
+    return state.advanced(), xp.asarray(np.asarray(values).astype(dtype, copy=False))
