@@ -77,6 +77,82 @@ def graph_structures(theano, T, backend):
     print('  z.owner.op =', z.owner.op, '; z.owner.inputs =', z.owner.inputs)
 
 
+@section('Using random numbers: streams, seeding, copying state')
+def random_numbers(theano, T, backend):
+    from tracegraph.tensor.shared_randomstreams import RandomStreams
+    from tracegraph import function
+    srng = RandomStreams(seed=234)
+    rv_u = srng.uniform((2, 2))
+    rv_n = srng.normal((2, 2))
+    f = function([], rv_u, backend=backend)
+    g = function([], rv_n, no_default_updates=True, backend=backend)  # not updating rv_n.rng
+    nearly_zeros = function([], rv_u + rv_u - 2 * rv_u, backend=backend)
+    print('  f() =', np.round(f(), 4).tolist(), ' g() twice equal:', np.array_equal(g(), g()))
+    print('  nearly_zeros() =', np.round(nearly_zeros(), 12).tolist())
+    rng_val = rv_u.rng.get_value(borrow=True)   # get the rng for rv_u
+    rng_val.seed(12345)                          # seed the generator
+    rv_u.rng.set_value(rng_val, borrow=True)     # assign back seeded rng
+    state_after_v0 = rv_u.rng.get_value().get_state()
+    v0 = f()
+    v1 = f()
+    rng = rv_u.rng.get_value(borrow=True)
+    rng.set_state(state_after_v0)
+    rv_u.rng.set_value(rng, borrow=True)
+    v2 = f()
+    v3 = f()
+    print('  v2 == v0:', np.array_equal(v2, v0), ' v3 == v1:', np.array_equal(v3, v1))
+
+
+@section('Derivatives: the gradient of x ** 2')
+def derivatives(theano, T, backend):
+    from tracegraph import pp
+    x = T.fscalar('x')
+    y = x ** 2
+    gy = T.grad(y, x)
+    print('  pp(gy) =', pp(gy))
+    f = theano.function([x], gy, backend=backend)
+    print('  f(4) =', f(4), ' f(94.2) =', f(np.float32(94.2)))
+
+
+@section('Derivatives: the Jacobian of x ** 2')
+def jacobian(theano, T, backend):
+    x = T.dvector('x')
+    y = x ** 2
+    J = theano.gradient.jacobian(y, x)
+    f = theano.function([x], J, backend=backend)
+    print('  f([4, 4]) =', f([4, 4]).tolist())
+
+
+@section('Loop: A ** k with scan')
+def power(theano, T, backend):
+    k = T.iscalar('k')
+    A = T.vector('A')
+    result, updates = theano.scan(fn=lambda prior_result, A: prior_result * A,
+                                  outputs_info=T.ones_like(A), non_sequences=A, n_steps=k)
+    final_result = result[-1]
+    power = theano.function(inputs=[A, k], outputs=final_result, updates=updates, backend=backend)
+    print('  power(range(10), 2) =', power(range(10), 2).tolist())
+    print('  power(range(10), 4) =', power(range(10), 4).tolist())
+
+
+@section('Loop: a polynomial over the coefficients')
+def polynomial(theano, T, backend):
+    coefficients = theano.tensor.vector('coefficients')
+    x = T.scalar('x')
+    max_coefficients_supported = 10000
+    components, updates = theano.scan(
+        fn=lambda coefficient, power, free_variable: coefficient * (free_variable ** power),
+        outputs_info=None,
+        sequences=[coefficients, theano.tensor.arange(max_coefficients_supported)],
+        non_sequences=x)
+    polynomial = components.sum()
+    calculate_polynomial = theano.function(inputs=[coefficients, x], outputs=polynomial, backend=backend)
+    test_coefficients = np.asarray([1, 0, 2], dtype=np.float32)
+    test_value = 3
+    print('  calculate_polynomial([1, 0, 2], 3) =', calculate_polynomial(test_coefficients, test_value),
+          ' expected', 1.0 * (3 ** 0) + 0.0 * (3 ** 1) + 2.0 * (3 ** 2))
+
+
 def main(backend_names=None):
     import tracegraph as theano
     import tracegraph.tensor as T
