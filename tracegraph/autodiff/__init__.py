@@ -9,17 +9,8 @@ from .errors import (DisconnectedInputError, DisconnectedType, GradientError, Nu
 from .gradients import Lop, grad
 from .reverse import ZERO
 from .verify import verify_grad
-
-
-def __getattr__(name):
-    # jacobian, hessian and Rop are built on grad; load them when first asked for.
-    if name in ('jacobian', 'hessian'):
-        from . import jacobian as module
-        return getattr(module, name)
-    if name == 'Rop':
-        from .forward import Rop
-        return Rop
-    raise AttributeError(f'module tracegraph.autodiff has no attribute {name!r}')
+from .forward import Rop
+from .jacobians import hessian, jacobian
 
 __all__ = ['DisconnectedInputError', 'DisconnectedType', 'GradientError', 'Lop', 'NullTypeGradError',
            'ZERO', 'disconnected_type', 'grad', 'grad_not_implemented', 'grad_undefined', 'verify_grad',

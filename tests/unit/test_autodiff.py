@@ -1,0 +1,74 @@
+"""Autodiff graphs that need no backend: the seed, the scalar table, graph sizes."""
+import pytest
+
+import tracegraph as tg
+import tracegraph.tensor as T
+from tracegraph import pp
+from tracegraph.autodiff import ZERO, scalar_grads
+from tracegraph.autodiff.reverse import backprop
+from tracegraph.gradient import jacobian
+from tracegraph.ir.traversal import toposort
+from tracegraph.tensor.scalar import SCALAR_OPS
+
+
+def test_every_scalar_op_has_a_derivative_line():
+    assert scalar_grads.MISSING == []
+    assert set(SCALAR_OPS) <= set(scalar_grads.SCALAR_GRADS)
+
+
+def test_seed_prints_as_fill():
+    x = T.fscalar('x')
+    text = pp(T.grad(x ** 2, x))
+    assert 'fill((x ** TensorConstant{2}), TensorConstant{1.0})' in text
+
+
+def test_gradient_dtype_follows_the_input():
+    x = T.fvector('x')
+    d = T.dvector('d')
+    g = tg.grad(T.sum(x * d), [x, d])
+    assert [v.dtype for v in g] == ['float32', 'float64']
+
+
+def test_names_follow_theano():
+    x = T.dscalar('x')
+    cost = x ** 3
+    cost.name = 'c'
+    assert tg.grad(cost, x).name == '(dc/dx)'
+
+
+def test_piecewise_constant_paths_are_zero_without_graph():
+    x = T.dvector('x')
+    (g,) = backprop([x], {T.floor(x): T.dvector('g')})
+    assert g is ZERO
+
+
+def test_jacobian_graph_does_not_grow_with_the_number_of_elements():
+    def size(n):
+        x = T.tensor('float64', shape=(n,), name='x')
+        return len(toposort([jacobian(T.exp(x) * T.sin(x) + x ** 2, x)]))
+    assert size(10) == size(1000)
+    x = T.dvector('x')
+    f = tg.function([x], jacobian(T.tanh(x) * 2, x), backend='numpy')
+    import numpy as np
+    xv = np.linspace(-1, 1, 1000)
+    out = f(xv)
+    assert out.shape == (1000, 1000)
+    np.testing.assert_allclose(np.diag(out), 2 * (1 - np.tanh(xv) ** 2))
+    assert np.count_nonzero(out) == 1000
+
+
+def test_jacobian_of_unbatchable_op_is_a_clear_error():
+    from tracegraph.ir import Apply, Op
+
+    class Opaque(Op):
+        __props__ = ()
+
+        def make_node(self, x):
+            return Apply(self, [x], [x.type()])
+
+        def grad(self, inputs, output_grads):
+            return [Opaque()(output_grads[0])]
+
+    x = T.dvector('x')
+    with pytest.raises(TypeError, match='no batching rule for Opaque'):
+        jacobian(Opaque()(x), x)

@@ -1,0 +1,203 @@
+"""Batching a graph: run it for a whole batch of values of some inputs at once.
+
+`vectorize(outputs, {u: U})` rebuilds `outputs` so that each variable computed from
+`u` gets a leading batch axis: U holds B values of u stacked along axis 0.  One rule
+per op class says how that op handles a batched input (a reduction shifts its axes
+by one, a dot becomes a tensordot, ...).  The graph does not grow with B: that is
+what makes `jacobian` a single graph (the pullback batched over the rows of an
+identity matrix) rather than one gradient per output element.
+"""
+from __future__ import annotations
+
+from ..ifelse import IfElse
+from ..ir.traversal import toposort
+from ..tensor import math as m
+from ..tensor.dot import Dot
+from ..tensor.elemwise import DimShuffle, Elemwise
+from ..tensor.reduce import ArgReduce, CAReduce
+from ..tensor.shape_ops import Alloc, CumOp, Join, MakeVector, Reshape, Shape
+from ..tensor.subtensor import IncSubtensor, Subtensor
+
+BATCH_RULES = {}
+
+
+def batch_rule(*op_classes):
+    def register(fn):
+        for cls in op_classes:
+            BATCH_RULES[cls] = fn
+        return fn
+    return register
+
+
+def vectorize(outputs, batched_inputs):
+    """`outputs`, recomputed with a leading batch axis for every value of `batched_inputs`."""
+    memo = {u: (batch, True) for u, batch in batched_inputs.items()}
+    size = m.shape(next(iter(batched_inputs.values())))[0]
+    for node in toposort(outputs, blockers=list(batched_inputs)):
+        if not any(i in memo for i in node.inputs):
+            continue
+        args, flags = zip(*(memo.get(i, (i, False)) for i in node.inputs))
+        if any(flags):
+            new = _rule_for(node.op)(node, list(args), list(flags), size)
+        else:  # reads only unbatched replacements (shapes of batched values)
+            new = node.op(*args)
+        new = new if isinstance(new, (list, tuple)) else [new]
+        for old, out in zip(node.outputs, new):
+            memo[old] = (out, out.ndim == old.ndim + 1)
+    results = [memo.get(o, (o, False)) for o in outputs]
+    return [v if batched else _tile(v, size) for v, batched in results]
+
+
+def _rule_for(op):
+    for cls in type(op).__mro__:
+        if cls in BATCH_RULES:
+            return BATCH_RULES[cls]
+    raise TypeError(f'jacobian/hessian cannot batch {op}: no batching rule for '
+                    f'{type(op).__name__} in tracegraph/autodiff/vectorize.py')
+
+
+def _tile(v, size):
+    """v repeated along a new leading batch axis (it does not depend on the batch)."""
+    return m.alloc(v, size, *[m.shape(v)[i] for i in range(v.ndim)])
+
+
+def _batched(v, flag, size):
+    return v if flag else _tile(v, size)
+
+
+def _shift(axis):
+    return axis if axis == 'x' else axis + 1
+
+
+@batch_rule(Elemwise)
+def _elemwise(node, args, flags, size):
+    # Inputs of an Elemwise have equal rank, so an unbatched one just broadcasts.
+    return node.op(*[a if f else m.shape_padleft(a) for a, f in zip(args, flags)])
+
+
+@batch_rule(DimShuffle)
+def _dimshuffle(node, args, flags, size):
+    op = node.op
+    return DimShuffle(op.input_ndim + 1, (0,) + tuple(_shift(a) for a in op.new_order))(args[0])
+
+
+@batch_rule(CAReduce)
+def _careduce(node, args, flags, size):
+    op = node.op
+    return CAReduce(op.reducer, tuple(a + 1 for a in op.axes), op.dtype)(args[0])
+
+
+@batch_rule(ArgReduce)
+def _argreduce(node, args, flags, size):
+    x = args[0]
+    if node.op.axis is None:
+        return ArgReduce(node.op.kind, 1)(m.reshape(x, [size, -1]))
+    return ArgReduce(node.op.kind, node.op.axis + 1)(x)
+
+
+@batch_rule(Dot)
+def _dot(node, args, flags, size):
+    a, b = args
+    if flags[0] and flags[1]:  # a pullback is linear in its seed: no product of two seeds
+        raise TypeError('jacobian cannot batch a dot of two batched values')
+    if flags[0]:
+        return m.tensordot(a, b, [[a.ndim - 1], [0]])
+    # (B, k[, n]) with a ([m,] k): contract, then put m before n.
+    out = m.tensordot(b, a, [[1], [a.ndim - 1]])
+    if a.ndim == 2 and b.ndim == 3:
+        out = m.dimshuffle(out, (0, 2, 1))
+    return out
+
+
+def _index_batch_axis(entries, inputs):
+    """Where x[:, index]'s batch axis lands: 0, unless non-adjacent advanced indices move
+    their broadcast axes to the front (NumPy's rule)."""
+    if not any(e[0] == 'array' for e in entries):
+        return 0
+    at = [k for k, e in enumerate(entries) if e[0] in ('array', 'int')]
+    if at == list(range(at[0], at[0] + len(at))):
+        return 0
+    arrays = iter(i for i in inputs)
+    ndims = []
+    for e in entries:
+        n_in = 1 if e[0] == 'array' else sum(1 for p in e[1:] if p == '$')
+        ins = [next(arrays) for _ in range(n_in)]
+        if e[0] == 'array':
+            ndims.append(1 if ins[0].dtype == 'bool' else ins[0].ndim)
+    return max(ndims)
+
+
+def _move_axis(v, source, dest):
+    order = list(range(v.ndim))
+    order.insert(dest, order.pop(source))
+    return m.dimshuffle(v, order)
+
+
+@batch_rule(Subtensor)
+def _subtensor(node, args, flags, size):
+    if any(flags[1:]):
+        raise TypeError('jacobian cannot batch an index that depends on the batched value')
+    entries = (('slice', None, None, None),) + node.op.entries
+    out = Subtensor(entries)(args[0], *args[1:])
+    at = _index_batch_axis(node.op.entries, args[1:])
+    return _move_axis(out, at, 0) if at else out
+
+
+@batch_rule(IncSubtensor)
+def _incsubtensor(node, args, flags, size):
+    if any(flags[2:]):
+        raise TypeError('jacobian cannot batch an index that depends on the batched value')
+    op, (x, y), idx = node.op, args[:2], args[2:]
+    x = _batched(x, flags[0], size)
+    at = _index_batch_axis(op.entries, idx)
+    if flags[1] or at:
+        y = _batched(y, flags[1], size)
+        sel = Subtensor(op.entries)(node.inputs[0], *node.inputs[2:]).ndim
+        y = m.dimshuffle(y, [0] + ['x'] * (sel - y.ndim + 1) + list(range(1, y.ndim)))
+        y = _move_axis(y, 0, at) if at else y
+    return IncSubtensor((('slice', None, None, None),) + op.entries, op.set_instead_of_inc)(x, y, *idx)
+
+
+@batch_rule(Alloc)
+def _alloc(node, args, flags, size):
+    value, shape = args[0], args[1:]
+    value = m.dimshuffle(value, [0] + ['x'] * (len(shape) - value.ndim + 1) + list(range(1, value.ndim)))
+    return Alloc()(value, size, *shape)
+
+
+@batch_rule(Reshape)
+def _reshape(node, args, flags, size):
+    x, shape = args
+    return Reshape(node.op.ndim + 1)(x, m.concatenate([m.stack([size]), shape]))
+
+
+@batch_rule(Join)
+def _join(node, args, flags, size):
+    return Join(node.op.axis + 1)(*[_batched(a, f, size) for a, f in zip(args, flags)])
+
+
+@batch_rule(MakeVector)
+def _make_vector(node, args, flags, size):
+    parts = [m.cast(_batched(a, f, size), node.op.dtype) for a, f in zip(args, flags)]
+    return m.concatenate([m.shape_padright(p) for p in parts], axis=1)
+
+
+@batch_rule(CumOp)
+def _cumop(node, args, flags, size):
+    x = args[0]
+    if node.op.axis is None:
+        return CumOp(node.op.mode, 1)(m.reshape(x, [size, -1]))
+    return CumOp(node.op.mode, node.op.axis + 1)(x)
+
+
+@batch_rule(IfElse)
+def _ifelse(node, args, flags, size):
+    if flags[0]:
+        raise TypeError('jacobian cannot batch an ifelse whose condition depends on the batched value')
+    values = [_batched(a, f, size) for a, f in zip(args[1:], flags[1:])]
+    return IfElse(node.op.n_outs)(args[0], *values)
+
+
+@batch_rule(Shape)
+def _shape(node, args, flags, size):
+    return m.shape(args[0])[1:]
