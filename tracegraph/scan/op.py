@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..ir import Apply, Constant, FunctionGraph, Op
+from ..ir import Apply, FunctionGraph, Op
 from ..tensor.basic import as_tensor_variable
 from ..tensor.type import TensorType
 
@@ -138,11 +138,10 @@ class Scan(Op):
     def _output_types(self, inputs):
         outs = self.inner.outputs
         made = []
-        steps = inputs[0]
-        known = int(steps.data) if isinstance(steps, Constant) and not self.as_while else None
-        for k, out in enumerate(outs[:self.n_states + self.n_nit]):
-            length = known if self.keep[k] is None else None
-            made.append(TensorType(out.type.dtype, (length,) + out.type.shape)())
+        # The number of rows stays unknown: rewrites (constant folding of n_steps, keeping
+        # fewer rows) must be able to rebuild the node with the very same output types.
+        for out in outs[:self.n_states + self.n_nit]:
+            made.append(TensorType(out.type.dtype, (None,) + out.type.shape)())
         finals_in = inputs[self.outer_slices()[2]]
         made += [v.type() for v in finals_in]
         return made

@@ -4,6 +4,8 @@
   (`result[-1]`, `result[-3:]`), the loop keeps only those rows (`Scan.keep`).
 * `scan_hoist_invariants`: inner computations that read only non-sequences and
   constants run once, before the loop, as new non-sequences.
+* `scan_prune`: outputs nothing reads are dropped, with the fed-back inputs
+  only they needed, and so are the sequences and non-sequences the step ignores.
 * `scan_vectorize`: a loop with nothing fed back (no states, finals or until)
   whose step is made of batchable ops (elementwise math, dimshuffles, dot with
   a non-sequence, reductions) becomes the same ops over whole sequences.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..ir import Constant, FunctionGraph, clone_graph, toposort
+from ..ir import Constant, FunctionGraph, ancestors, clone_graph, toposort
 from ..rewrite import register
 from ..tensor.dot import Dot
 from ..tensor.elemwise import DimShuffle, Elemwise
@@ -155,7 +157,10 @@ def scan_vectorize(fgraph, node):
         return None
     n_steps = node.inputs[0]
     seqs = node.inputs[op.outer_slices()[0]]
-    memo = {ph: seq[:n_steps] for ph, seq in zip(op.inner.inputs[:op.n_seqs], seqs)}
+    # A symbolic stop even when n_steps is a constant: the rows stay of unknown number,
+    # like the Scan outputs being replaced.
+    first_rows = Subtensor((('slice', None, IN, None),))
+    memo = {ph: first_rows(seq, n_steps) for ph, seq in zip(op.inner.inputs[:op.n_seqs], seqs)}
     batched = set(memo)
     for ph, outer in zip(op.inner.inputs[op.inner_slices()[3]], node.inputs[op.outer_slices()[3]]):
         memo[ph] = outer
@@ -180,3 +185,66 @@ def scan_vectorize(fgraph, node):
         if fgraph.clients.get(old):
             replacements[old] = new
     return replacements
+
+
+# -- drop what nothing reads ------------------------------------------------------------
+def _needed(op, used_outputs):
+    """Which inner inputs and outputs the used outer outputs need (fed-back values included)."""
+    inner = op.inner
+    _, taps, finals, _ = op.inner_slices()
+    tap_owner = {}
+    pos = taps.start
+    for i, t in enumerate(op.state_taps):
+        for _ in t:
+            tap_owner[inner.inputs[pos]] = i
+            pos += 1
+    for m, v in enumerate(inner.inputs[finals]):
+        tap_owner[v] = op.n_states + op.n_nit + m
+    keep_out = set(used_outputs) | ({len(inner.outputs) - 1} if op.as_while else set())
+    while True:
+        reads = set(ancestors([inner.outputs[k] for k in keep_out], blockers=inner.inputs))
+        more = {tap_owner[v] for v in reads if v in tap_owner} - keep_out
+        if not more:
+            return keep_out, reads
+        keep_out |= more
+
+
+@register('scan_prune', phase='canonicalize', tracks=(Scan,))
+def scan_prune(fgraph, node):
+    """Drop outputs nothing reads (with their fed-back inputs) and inputs the step ignores."""
+    op = node.op
+    used = {k for k, o in enumerate(node.outputs) if fgraph.clients.get(o)}
+    keep_out, reads = _needed(op, used)
+    inner_in = op.inner.inputs
+    s_seq, s_tap, s_fin, s_non = op.inner_slices()
+    o_seq, o_init, o_fin, o_non = op.outer_slices()
+    seq_keep = [j for j in range(op.n_seqs) if inner_in[j] in reads]
+    state_keep = [i for i in range(op.n_states) if i in keep_out]
+    nit_keep = [j for j in range(op.n_nit) if op.n_states + j in keep_out]
+    base = op.n_states + op.n_nit
+    fin_keep = [m for m in range(op.n_finals) if base + m in keep_out]
+    non_keep = [k for k in range(op.n_non_seqs) if inner_in[s_non.start + k] in reads]
+    if (len(seq_keep), len(state_keep), len(nit_keep), len(fin_keep), len(non_keep)) == \
+            (op.n_seqs, op.n_states, op.n_nit, op.n_finals, op.n_non_seqs):
+        return None
+    starts = [s_tap.start + sum(len(t) for t in op.state_taps[:i]) for i in range(op.n_states)]
+    new_in = [inner_in[j] for j in seq_keep]
+    new_in += [inner_in[starts[i] + q] for i in state_keep for q in range(len(op.state_taps[i]))]
+    new_in += [inner_in[s_fin.start + m] for m in fin_keep]
+    new_in += [inner_in[s_non.start + k] for k in non_keep]
+    out_index = state_keep + [op.n_states + j for j in nit_keep] + [base + m for m in fin_keep]
+    if op.as_while:
+        out_index.append(len(op.inner.outputs) - 1)
+    inner = FunctionGraph(new_in, [op.inner.outputs[k] for k in out_index])
+    new_op = op.with_changes(
+        inner=inner, n_seqs=len(seq_keep), state_taps=tuple(op.state_taps[i] for i in state_keep),
+        n_nit=len(nit_keep), n_finals=len(fin_keep), n_non_seqs=len(non_keep),
+        keep=tuple(op.keep[i] for i in state_keep) + tuple(op.keep[op.n_states + j] for j in nit_keep))
+    outer = node.inputs
+    new_node = new_op.make_node(
+        outer[0], *[outer[o_seq.start + j] for j in seq_keep],
+        *[outer[o_init.start + i] for i in state_keep], *[outer[o_fin.start + m] for m in fin_keep],
+        *[outer[o_non.start + k] for k in non_keep])
+    old_outs = [node.outputs[k] for k in state_keep] + [node.outputs[op.n_states + j] for j in nit_keep] + \
+        [node.outputs[base + m] for m in fin_keep]
+    return {old: new for old, new in zip(old_outs, new_node.outputs) if fgraph.clients.get(old)}

@@ -193,9 +193,9 @@ class _LoopWriter:
         known = all(s is not None for s in out.type.shape)
         if known and (k >= self.op.n_states or self._static_row(k) == out.type.shape):
             return
-        self.body.append(f'if shape_of({self._out(k)}) != {want}: raise ValueError(f"scan'
-                         f'{self._label()}: step {{t}} returned shape {{shape_of({self._out(k)})}} '
-                         f'for {what}, expected {{{want}}}")')
+        value = self._out(k)
+        self.body.append(f'if {value}.shape != {want}: raise ValueError(f"scan{self._label()}: '
+                         f'step {{t}} returned shape {{{value}.shape}} for {what}, expected {{{want}}}")')
 
     def _static_row(self, k):
         return self._first_tap(k).type.shape

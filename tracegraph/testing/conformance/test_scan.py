@@ -226,3 +226,62 @@ def test_scan_graph_prints_its_inner_graph():
     assert 'Scan{expsum}' in text
     assert 'Inner graph of Scan{expsum}' in text
     assert 'exp' in text
+
+
+def test_random_draws_inside_the_loop_advance_the_stream(backend):
+    from tracegraph.random import RandomStreams
+    srng = RandomStreams(seed=3)
+    x = T.dvector('x')
+    out, updates = tg.scan(lambda xt: xt + srng.uniform(size=(2,)), sequences=x)
+    assert len(updates) == 1  # the stream's state, advanced by the loop
+    f = tg.function([x], out, updates=updates, backend=backend)
+    first = f(np.zeros(3))
+    assert first.shape == (3, 2) and np.all((first >= 0) & (first < 1))
+    assert len({tuple(r) for r in first}) == 3  # each step draws anew
+    second = f(np.zeros(3))
+    assert not np.allclose(first, second)  # the call advanced the stream
+    srng.seed(3)
+    np.testing.assert_array_equal(f(np.zeros(3)), first)
+    reference = tg.function([x], out, updates=updates, backend='numpy')
+    srng.seed(3)
+    np.testing.assert_array_equal(reference(np.zeros(3)), first)
+
+
+def _scans(f):
+    return [n for n in f.graph.apply_nodes if type(n.op).__name__ == 'Scan']
+
+
+def test_polynomial_becomes_vectorized_ops(backend):
+    c, x = T.dvector('c'), T.dscalar('x')
+    components, _ = tg.scan(lambda co, p, xv: co * xv ** p, sequences=[c, T.arange(100)],
+                            non_sequences=x)
+    f = tg.function([c, x], components.sum(), backend=backend)
+    assert _scans(f) == []  # one pass over whole arrays, no Python step per coefficient
+    coeffs = np.linspace(-1, 1, 9)
+    assert float(f(coeffs, 0.9)) == pytest.approx(float((coeffs * 0.9 ** np.arange(9)).sum()))
+
+
+def test_loop_invariant_work_leaves_the_loop(backend):
+    W = T.dmatrix('W')
+    h0 = T.dvector('h0')
+    hs, _ = tg.scan(lambda h, W: T.dot(h, T.exp(W) / 4), outputs_info=h0, non_sequences=W, n_steps=3)
+    f = tg.function([h0, W], hs, backend=backend)
+    (node,) = _scans(f)
+    inner_ops = {str(n.op) for n in node.op.inner.apply_nodes}
+    assert not any('exp' in o for o in inner_ops), inner_ops  # exp(W) / 4 runs once
+    w = np.array([[0.1, -0.3], [0.2, 0.4]])
+    h, expected = np.array([1.0, 2.0]), []
+    for _ in range(3):
+        h = h @ (np.exp(w) / 4)
+        expected.append(h)
+    np.testing.assert_allclose(f(np.array([1.0, 2.0]), w), expected)
+
+
+def test_unused_outputs_are_not_computed(backend):
+    x = T.dvector('x')
+    (total, squares), _ = tg.scan(lambda xt, acc: (acc + xt, T.exp(xt)), sequences=x,
+                                  outputs_info=[T.constant(np.float64(0)), None])
+    f = tg.function([x], total[-1], backend=backend)
+    (node,) = _scans(f)
+    assert node.op.n_nit == 0 and node.op.keep == (1,)
+    assert float(f(np.array([1.0, 2.0, 4.0]))) == 7.0
