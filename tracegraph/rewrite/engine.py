@@ -54,8 +54,8 @@ def apply_replacements(fgraph, replacements, name):
                                f'({new.type}): the types differ')
         if old in fgraph.inputs:
             raise RewriteError(f'rewrite {name!r} tried to replace input {old}')
-        if old not in fgraph.clients:
-            continue
+        if not fgraph.clients.get(old):
+            continue  # no longer read by anything
         new = _keep_outputs_fresh(fgraph, old, new)
         fgraph.replace(old, new)
         applied.append(new)
@@ -136,7 +136,10 @@ def run_phase(fgraph, rewrites):
         fired = run_node_rewrites(fgraph, node_rws, budget) if node_rws else 0
         for rw in graph_rws:
             result = rw.fn(fgraph)
-            if result and apply_replacements(fgraph, result, rw.name):
+            if result is True:  # the rewrite edited the graph itself (dead code)
+                fgraph.rewrites_applied.append(rw.name)
+                fired += 1
+            elif result and apply_replacements(fgraph, result, rw.name):
                 fired += 1
         if not fired:
             return

@@ -2,18 +2,27 @@
 
 Each Apply node becomes one line (`t = kernel(a, b)` or an inlined expression
 such as `x[1:n]`), values are deleted after their last use, and the source is
-registered with linecache so tracebacks show the generated line.
+registered with linecache so tracebacks show the generated line.  Two things
+shape the order of the lines:
+
+* `ifelse` is lazy: the nodes only one branch needs are written inside that
+  branch's `if`/`else` block, so the branch not taken is never computed;
+* nodes that write in place (shared-variable updates) come last, after every
+  node that can fail or still needs the old value (tracegraph.rewrite.destroy).
 """
 from __future__ import annotations
 
 import itertools
 import linecache
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from tracegraph import backends
 from tracegraph.backends import Executable
 from tracegraph.compile.program import Namer, plan
+from tracegraph.ifelse import IfElse
+from tracegraph.rewrite.destroy import schedule
 from tracegraph.tensor.elemwise import DimShuffle
 from tracegraph.tensor.shape_ops import Reshape
 from tracegraph.tensor.subtensor import Subtensor
@@ -33,8 +42,145 @@ def lower_graph(fgraph, backend=BACKEND):
     return lowerings
 
 
+# -- where each node runs: at the top level or inside a branch of an ifelse -----------
+@dataclass
+class Branches:
+    """An IfElse step with the steps that only its 'then' or 'else' values need."""
+
+    step: object
+    then: list = field(default_factory=list)
+    orelse: list = field(default_factory=list)
+
+
+def _homes(fgraph, order):
+    """Map each node to its block: () for the top level, else a path of (ifelse, branch)."""
+    home = {}
+    for step in reversed(order):
+        node = step.node
+        paths = []
+        for out in node.outputs:
+            for client, i in fgraph.clients.get(out, ()):
+                if client == 'output':
+                    paths.append(())
+                    continue
+                base = home.get(client, ())
+                if isinstance(client.op, IfElse) and i >= 1:
+                    paths.append(base + ((client, 'then' if i <= client.op.n_outs else 'else'),))
+                else:
+                    paths.append(base)
+        home[node] = _common_prefix(paths)
+    return home
+
+
+def _common_prefix(paths):
+    if not paths:
+        return ()
+    prefix = paths[0]
+    for p in paths[1:]:
+        k = 0
+        while k < min(len(prefix), len(p)) and prefix[k] == p[k]:
+            k += 1
+        prefix = prefix[:k]
+    return prefix
+
+
+def nest(fgraph, order):
+    """The steps as a tree: a list of steps and Branches, each branch holding its own."""
+    home = _homes(fgraph, order)
+    blocks = {(): []}
+    for step in order:
+        node = step.node
+        item = Branches(step) if isinstance(node.op, IfElse) else step
+        if isinstance(item, Branches):  # its branches' steps came earlier in `order`
+            item.then = blocks.setdefault(home[node] + ((node, 'then'),), [])
+            item.orelse = blocks.setdefault(home[node] + ((node, 'else'),), [])
+        blocks.setdefault(home[node], []).append(item)
+    return blocks[()]
+
+
+# -- writing the source ---------------------------------------------------------------
+class _Writer:
+    def __init__(self, lowerings, env, kernel_names, keep):
+        self.lowerings, self.env, self.kernel_names, self.keep = lowerings, env, kernel_names, keep
+        self.lines, self.line_nodes = [], {}
+        self.last_use = {}
+
+    def number(self, items, counter=None):
+        """Number the steps in execution order and note each name's last reader."""
+        counter = counter if counter is not None else itertools.count()
+        for item in items:
+            if isinstance(item, Branches):
+                self.number(item.then, counter)
+                self.number(item.orelse, counter)
+                step = item.step
+            else:
+                step = item
+            k = next(counter)
+            step.seq = k
+            for name in step.inputs:
+                self.last_use[name] = k
+            for name in step.outputs:
+                self.last_use.setdefault(name, k)
+
+    def emit(self, items, indent, local=frozenset()):
+        pad = '    ' * indent
+        for item in items:
+            if isinstance(item, Branches):
+                self.emit_branches(item, indent, local)
+                continue
+            self.add(f'{pad}{self.assignment(item)}', item.node)
+            self.free(item, pad, local)
+            local = local | set(item.outputs)
+
+    def emit_branches(self, item, indent, local):
+        pad = '    ' * indent
+        step = item.step
+        n = step.node.op.n_outs
+        target = ', '.join(step.outputs) + (',' if n == 1 else '')
+        self.add(f'{pad}if {step.inputs[0]}:', step.node)
+        for block, values in ((item.then, step.inputs[1:1 + n]), (item.orelse, step.inputs[1 + n:])):
+            self.emit(block, indent + 1, frozenset())
+            self.add(f'{pad}    {target} = {", ".join(values)}{"," if n == 1 else ""}', step.node)
+            if block is item.then:
+                self.add(f'{pad}else:', step.node)
+        inner = {name for block in (item.then, item.orelse) for s in _steps(block) for name in s.outputs}
+        self.free(step, pad, local, skip=inner)
+
+    def assignment(self, step):
+        lowering = self.lowerings[step.node]
+        if isinstance(lowering, Inline):
+            expr = lowering.template.format(*step.inputs)
+        else:
+            prefix = 'np_' if isinstance(lowering, np.ufunc) else 'k_'
+            kname = self.kernel_names(prefix + getattr(lowering, '__name__', 'kernel'))
+            self.env[kname] = lowering
+            expr = f'{kname}({", ".join(step.inputs)})'
+        target = ', '.join(step.outputs) + (',' if len(step.outputs) > 1 else '')
+        return f'{target} = {expr}'
+
+    def free(self, step, pad, local, skip=()):
+        names = [n for n in dict.fromkeys(step.inputs + step.outputs)
+                 if self.last_use.get(n) == step.seq and n not in self.keep and n not in skip]
+        if names:
+            self.lines.append(f'{pad}del {", ".join(names)}')
+
+    def add(self, line, node):
+        self.lines.append(line)
+        self.line_nodes[len(self.lines) + 1] = node  # +1: the `def` line comes first
+
+
+def _steps(items):
+    for item in items:
+        if isinstance(item, Branches):
+            yield item.step
+            yield from _steps(item.then)
+            yield from _steps(item.orelse)
+        else:
+            yield item
+
+
 def generate(fgraph, lowerings, name='f'):
-    """Python source for `run(*inputs)` and the globals it needs."""
+    """Python source for `run(*inputs)`, the globals it needs, and line -> node."""
     env = {'array': np.array}
     for lowering in lowerings.values():
         if isinstance(lowering, Inline):
@@ -43,26 +189,17 @@ def generate(fgraph, lowerings, name='f'):
     kernel_names = Namer(reserved=set(env) | set(program.names.values()))
     for cname, const in program.constants.items():
         env[cname] = const.data
-    lines = [f'def run({", ".join(program.inputs)}):']
-    line_nodes = {}
-    for step in program.steps:
-        lowering = lowerings[step.node]
-        if isinstance(lowering, Inline):
-            expr = lowering.template.format(*step.inputs)
-        else:
-            prefix = 'np_' if isinstance(lowering, np.ufunc) else 'k_'
-            kname = kernel_names(prefix + getattr(lowering, '__name__', 'kernel'))
-            env[kname] = lowering
-            expr = f'{kname}({", ".join(step.inputs)})'
-        target = ', '.join(step.outputs) + (',' if len(step.outputs) > 1 else '')
-        lines.append(f'    {target} = {expr}')
-        line_nodes[len(lines)] = step.node
-        if step.free:
-            lines.append(f'    del {", ".join(step.free)}')
+    by_node = {s.node: s for s in program.steps}
+    order = [by_node[n] for n in schedule([s.node for s in program.steps])]
+    tree = nest(fgraph, order)
+    writer = _Writer(lowerings, env, kernel_names, set(program.outputs) | set(program.constants))
+    writer.number(tree)
+    writer.emit(tree, 1)
     views = _input_views(fgraph)
     returned = [f'array({n})' if v in views else n for n, v in zip(program.outputs, fgraph.outputs)]
+    lines = [f'def run({", ".join(program.inputs)}):'] + writer.lines
     lines.append(f'    return ({", ".join(returned)}{"," if returned else ""})')
-    return '\n'.join(lines) + '\n', env, line_nodes
+    return '\n'.join(lines) + '\n', env, writer.line_nodes
 
 
 def _input_views(fgraph):

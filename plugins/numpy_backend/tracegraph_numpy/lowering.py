@@ -16,6 +16,7 @@ from tracegraph.tensor.shape_ops import (Alloc, ARange, CumOp, Eye, Join, MakeVe
                                         Reshape, Shape)
 from tracegraph.tensor.subtensor import IN, IncSubtensor, Subtensor, format_index
 
+from .fused import FusedKernel
 from .scalar_kernels import scalar_kernel
 
 LOWERINGS = {}
@@ -62,29 +63,42 @@ def _perform_kernel(node):
     return perform
 
 
+# Single scalar ops worth a blocked, threaded pass over large arrays (compute-bound).
+BLOCKED_OPS = {'exp', 'exp2', 'expm1', 'log', 'log2', 'log10', 'log1p', 'sin', 'cos', 'tan',
+               'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'tanh', 'arcsinh', 'arccosh',
+               'arctanh', 'erf', 'erfc', 'sigmoid', 'softplus', 'sqrt', 'pow', 'arctan2'}
+
+
 @lowers(Elemwise)
 def _elemwise(node):
-    scalar_op = node.op.scalar_op
+    op = node.op
+    scalar_op = op.scalar_op
     in_dtypes = [i.dtype for i in node.inputs]
+    target = op.inplace[0][1] if op.inplace else None
     if isinstance(scalar_op, Composite):
-        return composite_kernel(scalar_op)
-    kernel = scalar_kernel(scalar_op, in_dtypes, node.outputs[0].dtype)
-    if node.op.inplace and kernel is getattr(np, getattr(kernel, '__name__', ''), None) \
-            and isinstance(kernel, np.ufunc):
-        (out, inp), = node.op.inplace[:1]
-        args = ', '.join('{%d}' % k for k in range(len(node.inputs)))
-        return Inline(f'{kernel.__name__}({args}, out={{{inp}}})', ((kernel.__name__, kernel),))
-    return kernel
+        composite = scalar_op
+    elif scalar_op.name in BLOCKED_OPS or target is not None:
+        n = len(node.inputs)
+        composite = Composite(tuple(in_dtypes), ((scalar_op, tuple(range(n)), node.outputs[0].dtype),), (n,))
+    else:
+        return scalar_kernel(scalar_op, in_dtypes, node.outputs[0].dtype)
+    plain = composite_kernel(composite)
+    last = composite.nin + len(composite.steps) - 1
+    if composite.outputs != (last,):
+        return plain  # several outputs, or an input passed through: no blocked form
+    return FusedKernel(composite, inplace=target, plain=plain)
 
 
 def composite_kernel(composite):
-    """Evaluate a fused Composite step by step (the rewrite step may swap in a blocked one)."""
+    """Evaluate a Composite step by step over whole arrays (the plain path)."""
     kernels = []
     dtypes = list(composite.in_dtypes)
     for op, args, dtype in composite.steps:
         kernels.append((scalar_kernel(op, [dtypes[a] for a in args], dtype), args))
         dtypes.append(dtype)
     outputs = composite.outputs
+    if len(kernels) == 1 and outputs == (composite.nin,):
+        return kernels[0][0]
 
     def composite_eval(*inputs):
         values = list(inputs)

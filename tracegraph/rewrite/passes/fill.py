@@ -1,0 +1,70 @@
+"""Removing `fill` (the gradient seed `second(cost, 1)` and its kin).
+
+`second(a, b)` is b broadcast to a's shape.  It goes away when b already has a
+shape that contains a's; otherwise it sinks through the elementwise op that reads
+it, where the op's other inputs often supply the shape instead.
+"""
+from __future__ import annotations
+
+from ...tensor.elemwise import Elemwise
+from ..patterns import covers, fit, is_op, make, scalar_name, single_reader
+from ..registry import register
+
+
+@register('fill_remove', phase='canonicalize', tracks=(Elemwise,), fast_compile=True)
+def fill_remove(fgraph, node):
+    """fill(a, b) -> b when b's shape already contains a's;  fill(exp(a), b) -> fill(a, b)."""
+    out = node.outputs[0]
+    if not is_op(out, 'second'):
+        return None
+    a, b = node.inputs
+    if covers(b, a):
+        new = fit(b, out)
+        if new is not None:
+            return {out: new}
+    if a.owner is not None and isinstance(a.owner.op, Elemwise) and len(a.owner.inputs) == 1 \
+            and a.owner.inputs[0].ndim == a.ndim:
+        new = fit(make('second', a.owner.inputs[0], b), out)  # a unary op keeps its input's shape
+        return {out: new} if new is not None else None
+    return None
+
+
+@register('fill_sink', phase='canonicalize', tracks=(Elemwise,), fast_compile=True)
+def fill_sink(fgraph, node):
+    """f(fill(a, b), c) -> fill(a, f(b, c)): the fill moves up, out of the arithmetic."""
+    out = node.outputs[0]
+    name = scalar_name(out)
+    if name is None or name == 'second':
+        return None
+    for k, inp in enumerate(node.inputs):
+        if is_op(inp, 'second') and single_reader(fgraph, inp):
+            a, b = inp.owner.inputs
+            inner = list(node.inputs)
+            inner[k] = b
+            try:
+                new = make('second', a, node.op(*inner))
+            except (TypeError, ValueError):
+                return None
+            new = fit(new, out)
+            return {out: new} if new is not None else None
+    return None
+
+
+@register('fill_in_reader', phase='canonicalize', tracks=(Elemwise,), fast_compile=True)
+def fill_in_reader(fgraph, node):
+    """f(fill(a, b), c) -> f(b, c) when c's shape already contains a's."""
+    out = node.outputs[0]
+    if scalar_name(out) is None:
+        return None
+    for k, inp in enumerate(node.inputs):
+        if not is_op(inp, 'second'):
+            continue
+        a, b = inp.owner.inputs
+        others = [o for j, o in enumerate(node.inputs) if j != k]
+        if b.ndim == inp.ndim and any(covers(o, a) for o in others):
+            inner = list(node.inputs)
+            inner[k] = b
+            new = fit(node.op(*inner), out)
+            if new is not None:
+                return {out: new}
+    return None
