@@ -48,10 +48,32 @@ def scan_kernel(op):
     filename = f'<tracegraph-numpy scan {op.name or "fn"} #{next(_ids)}>'
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     env = writer.env
+    env['explain_step'] = _step_explainer(op, filename, writer.line_nodes)
     exec(compile(source, filename, 'exec'), env)
     kernel = env['scan']
     kernel.source = source
     return kernel
+
+
+def _step_explainer(op, filename, line_nodes):
+    """explain_step(exc, t): a copy of `exc` naming the inner op that failed, or None."""
+    label = f'{op.name!r}' if op.name else 'scan'
+
+    def explain_step(exc, t):
+        node, tb = None, exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == filename:
+                node = line_nodes.get(tb.tb_lineno, node)
+            tb = tb.tb_next
+        if node is None:
+            return None
+        where = f' (built at {node.source})' if node.source else ''
+        message = f'{exc}\n  at step {t} of {label}, while running {node.op}{where}'
+        try:
+            return type(exc)(message)
+        except Exception:
+            return None
+    return explain_step
 
 
 def prepared_inner(op):
@@ -72,7 +94,7 @@ class _LoopWriter:
         for lowering in lowerings.values():
             if isinstance(lowering, Inline):
                 self.env.update(lowering.globals)
-        reserved = set(self.env) | {'scan', 'n_steps', 'steps', 't', 'steps_run', 'ring'}
+        reserved = set(self.env) | {'scan', 'n_steps', 'exc', 'new', 'explain_step', 'steps', 't', 'steps_run', 'ring'}
         for k in range(len(op.inner.inputs) + len(op.inner.outputs) + 1):
             reserved |= {f'seq{k}', f'init{k}', f'buf{k}', f'cur{k}', f'nbuf{k}', f'row{k}',
                          f'nrow{k}', f'idx{k}', f'idx{k}n', f'res{k}'}
@@ -81,6 +103,7 @@ class _LoopWriter:
         for cname, const in self.program.constants.items():
             self.env[cname] = const.data
         self.pre, self.head, self.body, self.post = [], [], [], []
+        self.body_nodes = {}  # index in self.body -> the inner node that line runs
 
     # -- the whole function ----------------------------------------------------------
     def source(self):
@@ -101,9 +124,14 @@ class _LoopWriter:
         self._emit_until()
         returned = self._emit_results(final_names)
         lines = [f'def scan({", ".join(args)}):']
-        lines += ['    ' + ln for ln in self.pre + ['steps_run = steps']]
-        lines.append('    ' + self._loop_header(i_seqs))
-        lines += ['        ' + ln for ln in self.head + self.body] or ['        pass']
+        lines += ['    ' + ln for ln in self.pre + ['steps_run = steps', 't = 0', 'try:']]
+        lines.append('        ' + self._loop_header(i_seqs))
+        first_body_line = len(lines) + len(self.head) + 1
+        self.line_nodes = {first_body_line + k: node for k, node in self.body_nodes.items()}
+        lines += ['            ' + ln for ln in self.head + self.body] or ['            pass']
+        # A failing step names the inner op and the line of fn that built it.
+        lines += ['    except Exception as exc:', '        new = explain_step(exc, t)',
+                  '        if new is None: raise', '        raise new from exc']
         lines += ['    ' + ln for ln in self.post]
         single = len(returned) == 1
         lines.append(f'    return {returned[0]}' if single else f'    return ({", ".join(returned)},)')
@@ -181,6 +209,7 @@ class _LoopWriter:
                 self.env[kname] = lowering
                 expr = f'{kname}({", ".join(step.inputs)})'
             target = ', '.join(step.outputs) + (',' if len(step.outputs) > 1 else '')
+            self.body_nodes[len(self.body)] = step.node
             self.body.append(f'{target} = {expr}')
 
     def _out(self, k):

@@ -285,3 +285,39 @@ def test_unused_outputs_are_not_computed(backend):
     (node,) = _scans(f)
     assert node.op.n_nit == 0 and node.op.keep == (1,)
     assert float(f(np.array([1.0, 2.0, 4.0]))) == 7.0
+
+
+def test_error_inside_a_step_names_the_step_and_the_line_of_fn():
+    h0 = T.dvector('h0')
+    W = T.dmatrix('W')
+    hs, _ = tg.scan(lambda h, W: T.dot(h, W), outputs_info=h0, non_sequences=W, n_steps=3)
+    f = tg.function([h0, W], hs, backend='numpy')
+    with pytest.raises(ValueError) as info:
+        f(np.ones(3), np.ones((2, 2)))
+    text = str(info.value)
+    assert 'at step 0' in text and 'dot' in text
+    assert 'test_scan.py' in text and 'lambda h, W: T.dot(h, W)' in text
+
+
+def test_scan_and_until_import_as_functions(backend):
+    from tracegraph import scan, until
+    x = T.dvector('x')
+    out, updates = scan(lambda xt: (xt + 1, until(xt > 2)), sequences=x, return_list=True)
+    assert isinstance(out, list) and len(out) == 1 and updates == {}
+    f = tg.function([x], out[0], backend=backend)
+    np.testing.assert_allclose(f(np.array([1.0, 2.0, 3.0, 4.0])), [2.0, 3.0, 4.0])
+
+
+def test_strict_requires_every_outer_variable_to_be_listed():
+    W = tg.shared(np.eye(2), name='W')
+    h0 = T.dvector('h0')
+    with pytest.raises(ValueError, match='strict=True.*W'):
+        tg.scan(lambda h: T.dot(h, W), outputs_info=h0, n_steps=2, strict=True)
+    out, _ = tg.scan(lambda h, W: T.dot(h, W), outputs_info=h0, non_sequences=W, n_steps=2, strict=True)
+    assert out.ndim == 2
+
+
+def test_wrong_number_of_outputs_info_is_a_clear_error():
+    x = T.dvector('x')
+    with pytest.raises(ValueError, match='returned 2 output.*outputs_info describes 1'):
+        tg.scan(lambda xt, acc: (acc + xt, xt), sequences=x, outputs_info=[T.constant(np.float64(0))])

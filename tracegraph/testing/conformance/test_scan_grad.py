@@ -130,3 +130,29 @@ def test_gradient_through_a_random_draw_inside_is_a_clear_error():
     hs, _ = tg.scan(lambda h: h * srng.uniform(size=(2,)), outputs_info=h0, n_steps=3)
     with pytest.raises(TypeError, match='random draw'):
         T.grad(hs.sum(), h0)
+
+
+def _numeric_grad(f, value, eps=1e-6):
+    grad = np.zeros_like(value)
+    for idx in np.ndindex(value.shape):
+        for sign in (1, -1):
+            moved = value.copy()
+            moved[idx] += sign * eps
+            grad[idx] += sign * f(moved) / (2 * eps)
+    return grad
+
+
+def test_weight_gradient_with_a_factor_computed_in_the_step(backend):
+    # d/dW of sum(h_T) with h_t = tanh(h_{t-1}) @ W + x_t: the outer product's left factor
+    # tanh(h_{t-1}) is computed inside the step, not a sequence.
+    x, W, h0 = T.dmatrix('x'), T.dmatrix('W'), T.dvector('h0')
+    hs, _ = tg.scan(lambda xt, h, W: T.dot(T.tanh(h), W) + xt, sequences=x, outputs_info=h0,
+                    non_sequences=W)
+    cost = hs[-1].sum()
+    rng = np.random.default_rng(7)
+    xv, wv, hv = rng.normal(size=(4, 3)), rng.normal(size=(3, 3)) * 0.5, rng.normal(size=3)
+    g = tg.function([x, W, h0], T.grad(cost, [W, h0, x]), backend=backend)(xv, wv, hv)
+    f = tg.function([x, W, h0], cost, backend=backend)
+    np.testing.assert_allclose(g[0], _numeric_grad(lambda w: f(xv, w, hv), wv), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(g[1], _numeric_grad(lambda h: f(xv, wv, h), hv), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(g[2], _numeric_grad(lambda v: f(v, wv, hv), xv), rtol=1e-6, atol=1e-8)
