@@ -1,0 +1,1 @@
+"""tracegraph's Numba backend: each graph becomes one @njit function, cached on disk."""

@@ -1,0 +1,97 @@
+"""Generated modules on disk, one file per graph, so Numba's `cache=True` works.
+
+A module is stored as `<config.cache_dir>/numba/tg_<key>.py`, where the key hashes
+the generated source and the versions that shape the machine code (Python, NumPy,
+Numba, this plugin).  The file is written to a temporary name and renamed, so a
+reader never sees half a file; a file whose text differs from what it should hold
+(corrupted, truncated by a crash or a full disk) is detected on load and rewritten.
+Numba keeps its compiled code beside it in `__pycache__`; `forget_compiled` removes
+that when Numba cannot load it.
+"""
+from __future__ import annotations
+
+import glob
+import hashlib
+import importlib.util
+import itertools
+import os
+import platform
+import sys
+import tempfile
+
+import numba
+import numpy as np
+
+from tracegraph import config
+
+PLUGIN_VERSION = '0.1.0'
+_loads = itertools.count()
+
+
+def versions():
+    return f'python {platform.python_version()} numpy {np.__version__} numba {numba.__version__} ' \
+           f'tracegraph-numba {PLUGIN_VERSION}'
+
+
+def directory():
+    return os.path.join(config.cache_dir, 'numba')
+
+
+def key_of(source):
+    return hashlib.sha256((versions() + '\n' + source).encode()).hexdigest()[:32]
+
+
+def path_of(key):
+    return os.path.join(directory(), f'tg_{key}.py')
+
+
+def file_text(key, source):
+    return f'# tracegraph-numba module {key} ({versions()})\n' + source
+
+
+def ensure_file(source):
+    """The path of a sound module file holding `source`, written (or rewritten) if needed."""
+    key = key_of(source)
+    path = path_of(key)
+    text = file_text(key, source)
+    try:
+        with open(path, encoding='utf-8') as fh:
+            if fh.read() == text:
+                return path
+        # The file exists but is not what it should be: its compiled code is suspect too.
+        forget_compiled(path)
+    except (OSError, UnicodeDecodeError):
+        pass
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix='.tmp-', suffix='.py', dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8') as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def forget_compiled(path):
+    """Remove Numba's cached machine code for the module at `path`."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    for found in glob.glob(os.path.join(os.path.dirname(path), '__pycache__', stem + '.*')):
+        try:
+            os.unlink(found)
+        except OSError:
+            pass
+
+
+def load(path):
+    """Execute the module file as a fresh module (each compiled function gets its own)."""
+    name = f'tracegraph_numba_generated_{os.path.basename(path)[3:-3]}_{next(_loads)}'
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module   # Numba's cache locates functions through their module
+    spec.loader.exec_module(module)
+    return module

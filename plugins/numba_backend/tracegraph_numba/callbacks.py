@@ -1,0 +1,117 @@
+"""Calls from compiled code back into Python, through `numba.objmode`.
+
+Two kinds of node run this way, both decided when the graph is compiled (never
+as a silent fallback at run time):
+
+- ops that bring their own Python `perform(node, inputs, output_storage)` method
+  (Theano's "Creating a new Op"): Numba cannot compile arbitrary Python, so the
+  generated function leaves machine code for that node only;
+- indexing patterns Numba's own indexing cannot express (see indexing.py), which
+  NumPy evaluates.
+
+The generated source names a node by a key derived from its op and types, so it
+stays the same from one process to the next (and the disk cache keeps working);
+`register` maps the key to the node in this process before the function runs.
+"""
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from tracegraph.tensor.subtensor import IN, IncSubtensor
+
+from .lowered import Lowered, kernel
+
+_NODES = {}
+
+
+def register(node):
+    text = '|'.join([type(node.op).__module__, type(node.op).__qualname__, repr(node.op),
+                     ';'.join(str(v.type) for v in node.inputs),
+                     ';'.join(str(v.type) for v in node.outputs)])
+    key = hashlib.sha1(text.encode()).hexdigest()[:16]
+    _NODES[key] = node
+    return key
+
+
+def objmode_type(variable):
+    """The Numba type string an objmode block declares for a value of this variable."""
+    dtype = np.dtype(variable.dtype)
+    name = 'boolean' if dtype == np.bool_ else dtype.name
+    if variable.ndim == 0:
+        return name
+    return f'{name}[{", ".join([":"] * (variable.ndim - 1) + ["::1"])}]'
+
+
+def _objmode_lowering(node, function):
+    """A kernel whose body is the objmode block that calls `function` in Python."""
+    key = register(node)
+    types = ', '.join(f'r{j}="{objmode_type(o)}"' for j, o in enumerate(node.outputs))
+    outs = ', '.join(f'r{j}' for j in range(len(node.outputs)))
+    params = [f'a{j}' for j in range(len(node.inputs))]
+    source = kernel(params, [f'with objmode({types}):',
+                             f'    {outs}, = {function}({", ".join([repr(key)] + params)})',
+                             f'return {outs},'])
+    targets = ', '.join(f'${{o{j}}}' for j in range(len(node.outputs)))
+    args = ', '.join(f'${{i{j}}}' for j in range(len(node.inputs)))
+    return Lowered(f'{targets}, = ${{k0}}({args})', kernels=(source,))
+
+
+def lower_perform(node):
+    return _objmode_lowering(node, 'call_perform')
+
+
+def lower_numpy_indexing(node):
+    return _objmode_lowering(node, 'call_numpy_indexing')
+
+
+def _inputs(node, args):
+    # Scalars cross objmode as Python numbers: give them back their dtype.
+    return [np.asarray(a, dtype=v.dtype) if v.ndim == 0 else a for a, v in zip(args, node.inputs)]
+
+
+def _outputs(node, values):
+    out = []
+    for value, v in zip(values, node.outputs):
+        value = np.asarray(value, dtype=v.dtype)
+        out.append(value[()] if v.ndim == 0 else np.ascontiguousarray(value))
+    return tuple(out)
+
+
+def call_perform(key, *args):
+    node = _NODES[key]
+    storage = [[None] for _ in node.outputs]
+    node.op.perform(node, _inputs(node, args), storage)
+    return _outputs(node, [s[0] for s in storage])
+
+
+def _index(entries, args):
+    it = iter(args)
+    out = []
+    for e in entries:
+        if e[0] == 'newaxis':
+            out.append(None)
+        elif e[0] == 'int':
+            out.append(int(next(it)) if e[1] == IN else e[1])
+        elif e[0] == 'array':
+            out.append(next(it))
+        else:
+            out.append(slice(*(int(next(it)) if p == IN else p for p in e[1:])))
+    return tuple(out)
+
+
+def call_numpy_indexing(key, *args):
+    node = _NODES[key]
+    values = _inputs(node, args)
+    op = node.op
+    if not isinstance(op, IncSubtensor):
+        return _outputs(node, [values[0][_index(op.entries, values[1:])]])
+    x, y = values[0], values[1]
+    out = x if op.inplace else x.copy()
+    index = _index(op.entries, values[2:])
+    if op.set_instead_of_inc:
+        out[index] = y
+    else:
+        np.add.at(out, index, y)
+    return _outputs(node, [out])

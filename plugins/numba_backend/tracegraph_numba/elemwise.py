@@ -1,0 +1,172 @@
+"""An Elemwise node (a plain scalar op or a fused Composite) as one explicit loop nest.
+
+Broadcasting is resolved from static shapes where they decide it: an input axis
+of static length 1 is read at index 0, an axis of known length > 1 at the loop
+index.  Only axes of unknown length pay a run-time check (length 1 or the
+output's) and a multiply by 0 or 1 in the index.
+
+Large transcendental-heavy nodes take another path at run time: Numba's exp/tanh
+are scalar libm calls here (no SVML), NumPy's ufuncs are SIMD, so above
+`BLOCKED_MIN_SIZE` elements the node calls back (through `numba.objmode`) to
+`tracegraph_numba.blocked`, which evaluates the same steps as NumPy ufuncs over
+cache-sized blocks on every core.  `bench/numba.py` and the README hold the
+measurements behind this choice.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tracegraph.tensor.scalar import Composite
+
+from tracegraph.ir import Constant
+
+from .lowered import Lowered, error_message, kernel
+from .scalar_source import TRANSCENDENTAL, literal, np_type, scalar_expr
+
+# Below this many elements a call back into Python costs more than it saves.
+BLOCKED_MIN_SIZE = 1 << 15
+
+
+def steps_of(scalar_op, in_dtypes, out_dtype):
+    """(op, args, dtype) steps and output value indices, for a plain op or a Composite."""
+    if isinstance(scalar_op, Composite):
+        return tuple(scalar_op.steps), tuple(scalar_op.outputs)
+    n = len(in_dtypes)
+    return ((scalar_op, tuple(range(n)), out_dtype),), (n,)
+
+
+def scalar_lines(steps, outputs, values, dtypes, tmp):
+    """Lines computing `steps` on scalar `values` (names or literals); returns (lines, out exprs)."""
+    values, dtypes = list(values), list(dtypes)
+    lines = []
+    for k, (op, args, dtype) in enumerate(steps):
+        expr = scalar_expr(op, [values[a] for a in args], [dtypes[a] for a in args], dtype)
+        name = f'{tmp}_v{k}'
+        lines.append(f'{name} = {expr}')
+        values.append(name)
+        dtypes.append(dtype)
+    return lines, [values[o] for o in outputs]
+
+
+def lower_elemwise(node):
+    op = node.op
+    in_dtypes = [v.dtype for v in node.inputs]
+    steps, outputs = steps_of(op.scalar_op, in_dtypes, node.outputs[0].dtype)
+    ndim = node.outputs[0].ndim
+    scalar_in = [_scalar_constant(v) for v in node.inputs]
+    args = [s if s is not None else f'${{i{j}}}' for j, s in enumerate(scalar_in)]
+    if ndim == 0:
+        lines, results = scalar_lines(steps, outputs, args, in_dtypes, '${t}')
+        lines += [f'${{o{j}}} = {r}' for j, r in enumerate(results)]
+        return Lowered('\n'.join(lines))
+    lines, how = _shape_lines(node, scalar_in)
+    lengths = [f'${{t}}_n{k}' for k in range(ndim)]
+    targets = ', '.join(f'${{o{j}}}' for j in range(len(node.outputs)))
+    lines.append(f'{targets}, = ${{k0}}({", ".join(lengths + args)})')
+    return Lowered('\n'.join(lines), kernels=(_kernel(node, steps, outputs, how, scalar_in),))
+
+
+def _scalar_constant(v):
+    """A constant of one element (a padded Python number) as a literal, else None."""
+    if isinstance(v, Constant) and np.size(v.data) == 1:
+        return literal(np.asarray(v.data).reshape(()), v.dtype)
+    return None
+
+
+def _shape_lines(node, scalar_in):
+    """Compute the output length of each axis and check the inputs broadcast.
+
+    Returns the lines and, per (input, axis), how the loop indexes it: 'i' (the
+    loop index), '0' (a broadcast axis) or 'b' (decided at run time).
+    """
+    lines, how = [], {}
+    message = error_message(node, 'input shapes do not broadcast')
+    arrays = [j for j, v in enumerate(node.inputs) if scalar_in[j] is None and v.ndim]
+    for axis in range(node.outputs[0].ndim):
+        dynamic = [j for j in arrays if node.inputs[j].type.shape[axis] is None]
+        known = [node.inputs[j].type.shape[axis] for j in arrays
+                 if node.inputs[j].type.shape[axis] not in (None, 1)]
+        for j in arrays:
+            how[j, axis] = '0' if node.inputs[j].type.shape[axis] == 1 else 'i'
+        n = f'${{t}}_n{axis}'
+        if len(dynamic) == 1 and not known:
+            # The one input of unknown length defines the axis: nothing to check.
+            lines.append(f'{n} = ${{i{dynamic[0]}}}.shape[{axis}]')
+            continue
+        if not dynamic:
+            lines.append(f'{n} = {known[0] if known else 1}')
+            continue
+        lengths = [str(known[0])] if known else []
+        lengths += [f'${{i{j}}}.shape[{axis}]' for j in dynamic]
+        lines.append(f'{n} = broadcast_length({", ".join(lengths)})')
+        lines.append(f'if {n} < 0:')
+        lines.append(f'    raise ValueError({message!r})')
+        for j in dynamic:
+            how[j, axis] = 'b'
+    return lines, how
+
+
+def _index(node, j, how):
+    """The index expression reading input j inside the loop nest."""
+    parts = []
+    for axis in range(node.inputs[j].ndim):
+        kind = how[j, axis]
+        parts.append('0' if kind == '0' else f'i{axis}' if kind == 'i' else f'i{axis} * b{j}_{axis}')
+    return f'a{j}[{", ".join(parts)}]'
+
+
+def _kernel(node, steps, outputs, how, scalar_in):
+    """The kernel: `kernel(n0.., a0..)` returns the outputs, computed by one loop nest."""
+    ndim = node.outputs[0].ndim
+    lengths = [f'n{k}' for k in range(ndim)]
+    params = lengths + [f'a{j}' for j in range(len(node.inputs))]
+    body = [f'b{j}_{axis} = 1 if a{j}.shape[{axis}] != 1 else 0' for (j, axis), kind in how.items() if kind == 'b']
+    inplace = dict(node.op.inplace)
+    shape = ', '.join(lengths) + (',' if ndim == 1 else '')
+    for j, out in enumerate(node.outputs):
+        body.append(f'o{j} = a{inplace[j]}' if j in inplace else
+                    f'o{j} = np.empty(({shape}), dtype={np_type(out.dtype)})')
+    values, inner = [], []
+    for j, v in enumerate(node.inputs):
+        if scalar_in[j] is not None or v.ndim == 0:
+            values.append(f'a{j}')
+        else:
+            inner.append(f'x{j} = {_index(node, j, how)}')
+            values.append(f'x{j}')
+    step_lines, results = scalar_lines(steps, outputs, values, [v.dtype for v in node.inputs], 't')
+    index = ', '.join(f'i{k}' for k in range(ndim))
+    inner += step_lines + [f'o{j}[{index}] = {r}' for j, r in enumerate(results)]
+    loop = ['    ' * k + f'for i{k} in range(n{k}):' for k in range(ndim)]
+    loop += ['    ' * ndim + line for line in inner]
+    outs = ', '.join(f'o{j}' for j in range(len(node.outputs)))
+    preamble = ''
+    if _blocked(node, steps):
+        # Large transcendental work goes to NumPy's SIMD ufuncs (see blocked.py).
+        preamble = _blocked_preamble(node, steps, outputs)
+        ins = ', '.join(f'a{j}' for j in range(len(node.inputs)))
+        body += [f'if {" * ".join(lengths)} >= {BLOCKED_MIN_SIZE}:', f'    blocked({outs}, {ins})', 'else:']
+        loop = ['    ' + line for line in loop]
+    return kernel(params, body + loop + [f'return {outs},'], preamble)
+
+
+def _blocked(node, steps):
+    return (any(s[0].name in TRANSCENDENTAL for s in steps) and not node.op.inplace
+            and all(np.dtype(o.dtype).kind in 'fb' for o in node.outputs))
+
+
+def _blocked_preamble(node, steps, outputs):
+    """The steps as data, and an @njit function holding the objmode call.
+
+    The objmode block sits in its own function because Numba mis-compiles one placed
+    directly inside a branch of a larger function.
+    """
+    spec = (tuple(v.dtype for v in node.inputs),
+            tuple((op.name, getattr(op, 'dtype', None), tuple(args), dtype) for op, args, dtype in steps),
+            tuple(outputs))
+    outs = [f'o{j}' for j in range(len(node.outputs))]
+    ins = [f'a{j}' for j in range(len(node.inputs))]
+    return (f'\nSPEC = {spec!r}\n\n\n'
+            f'@njit(cache=True)\n'
+            f'def blocked({", ".join(outs + ins)}):\n'
+            f'    with objmode():\n'
+            f'        blocked_evaluate(SPEC, ({", ".join(outs)},), {", ".join(ins)})\n')

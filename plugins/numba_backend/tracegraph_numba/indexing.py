@@ -1,0 +1,142 @@
+"""Subtensor and IncSubtensor in Numba.
+
+Basic indexing (ints, slices, newaxis) is Numba's own indexing, with explicit
+bounds checks on integer positions (Numba does not check them; NumPy raises
+IndexError).  One integer or boolean index vector is Numba's advanced indexing;
+`inc_subtensor` at an integer vector is a loop, so repeated indices accumulate
+as `numpy.add.at` does.  Index patterns Numba cannot express (several index
+arrays, index arrays of 2+ dimensions) call NumPy's indexing back through
+`numba.objmode`: chosen at compile time from the op's static index entries.
+"""
+from __future__ import annotations
+
+from tracegraph.tensor.subtensor import IN, IncSubtensor, Subtensor
+
+from . import callbacks
+from .lowered import Lowered, error_message
+from .lowering import lowers
+
+
+def _parts(entries, first_input):
+    """The index as source parts and the bounds checks it needs: (parts, checks)."""
+    k = first_input
+    parts, checks, axis = [], [], 0
+    for e in entries:
+        if e[0] == 'newaxis':
+            parts.append('None')
+            continue
+        if e[0] == 'int':
+            if e[1] == IN:
+                name = f'${{i{k}}}'
+                k += 1
+            else:
+                name = str(e[1])
+            parts.append(name)
+            checks.append((name, axis))
+        elif e[0] == 'array':
+            parts.append(f'${{i{k}}}')
+            k += 1
+        else:
+            text = []
+            for p in e[1:]:
+                if p == IN:
+                    text.append(f'${{i{k}}}')
+                    k += 1
+                else:
+                    text.append('' if p is None else str(p))
+            parts.append(':'.join(text[:2]) + (f':{text[2]}' if text[2] else ''))
+        axis += 1
+    return parts, checks
+
+
+def _check_lines(node, checks, array='${i0}'):
+    lines = []
+    message = error_message(node, 'index out of bounds')
+    for name, axis in checks:
+        n = f'{array}.shape[{axis}]'
+        lines += [f'if {name} < -{n} or {name} >= {n}:', f'    raise IndexError({message!r})']
+    return lines
+
+
+def _array_check_lines(node, index, axis, array='${i0}'):
+    """Bounds check for an integer index vector at `axis`."""
+    message = error_message(node, 'index array out of bounds')
+    n = f'{array}.shape[{axis}]'
+    return [f'for ${{t}}_q in {index}:', f'    if ${{t}}_q < -{n} or ${{t}}_q >= {n}:',
+            f'        raise IndexError({message!r})']
+
+
+def _native(node, first_input):
+    """Whether Numba indexes this pattern itself: at most one 1-d index vector."""
+    arrays = [v for v in node.inputs[first_input:] if v.ndim > 0]
+    if not arrays:
+        return True
+    if len(arrays) > 1 or arrays[0].ndim != 1:
+        return False
+    if arrays[0].dtype == 'bool' and node.inputs[0].ndim != 1:
+        return False
+    # Numba allows its one advanced index among slices, not among ints or newaxis.
+    return all(e[0] in ('array', 'slice') for e in node.op.entries)
+
+
+def _array_axis(entries):
+    axis = 0
+    for e in entries:
+        if e[0] == 'array':
+            return axis
+        if e[0] != 'newaxis':
+            axis += 1
+    return None
+
+
+@lowers(Subtensor)
+def _subtensor(node):
+    if not _native(node, 1):
+        return callbacks.lower_numpy_indexing(node)
+    parts, checks = _parts(node.op.entries, 1)
+    lines = _check_lines(node, checks)
+    for j, v in enumerate(node.inputs[1:], start=1):
+        if v.ndim == 1 and v.dtype != 'bool':
+            lines += _array_check_lines(node, f'${{i{j}}}', _array_axis(node.op.entries))
+    lines.append(f'${{o0}} = ${{i0}}[{", ".join(parts)}]' if parts else '${o0} = ${i0}')
+    return Lowered('\n'.join(lines))
+
+
+@lowers(IncSubtensor)
+def _incsubtensor(node):
+    op = node.op
+    arrays = [v for v in node.inputs[2:] if v.ndim > 0]
+    parts, checks = _parts(op.entries, 2)
+    if arrays and not (len(op.entries) >= 1 and op.entries[0][0] == 'array' and len(arrays) == 1
+                       and arrays[0].ndim == 1 and arrays[0].dtype != 'bool'
+                       and all(e == ('slice', None, None, None) for e in op.entries[1:])):
+        return callbacks.lower_numpy_indexing(node)
+    lines = ['${o0} = ${i0}' if op.inplace else '${o0} = ${i0}.copy()']
+    lines += _check_lines(node, checks, '${o0}')
+    y = node.inputs[1]
+    if not arrays:
+        target = f'${{o0}}[{", ".join(parts)}]' if parts else '${o0}[...]'
+        if node.outputs[0].ndim == 0:
+            lines.append('${o0} = ${i1}' if op.set_instead_of_inc else '${o0} = ${i0} + ${i1}')
+        elif op.set_instead_of_inc:
+            lines.append(f'{target} = ${{i1}}')
+        else:
+            lines.append(f'{target} += ${{i1}}')
+        return Lowered('\n'.join(lines))
+    # x[idx] op= y for an integer vector idx: one row at a time, so repeats accumulate.
+    lines += _array_check_lines(node, '${i2}', 0, '${o0}')
+    sel_ndim = node.outputs[0].ndim   # idx picks rows: the selection has x's rank
+    if y.ndim == 0:
+        row = '${i1}'
+    elif y.ndim < sel_ndim:
+        row = '${i1}'
+    else:
+        lines.append('${t}_ystep = 1 if ${i1}.shape[0] != 1 else 0')
+        row = '${i1}[${t}_k * ${t}_ystep]'
+    lines.append('for ${t}_k in range(${i2}.shape[0]):')
+    target = '${o0}[${i2}[${t}_k]]'
+    if op.set_instead_of_inc:
+        lines.append(f'    {target} = {row}')
+    else:
+        lines.append(f'    {target} += {row}')
+    return Lowered('\n'.join(lines))

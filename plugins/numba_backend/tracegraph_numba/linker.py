@@ -1,0 +1,286 @@
+"""The Numba backend's code generator: the whole graph as one `@njit` function.
+
+Every node's `Lowered` template is filled with readable names (from
+`tracegraph.compile.program.plan`) and indented into one function, so a call
+crosses from Python into machine code once.  Zero-dimensional values are plain
+scalars inside; array constants are passed in as arguments (so the source, and
+the disk cache key, do not depend on their contents); the nodes only one branch
+of an `ifelse` needs are moved inside that branch.
+
+`link` writes the module to the disk cache (cache.py), imports it and compiles
+the function for C-contiguous arguments right away, so `function()` pays the
+compile time and a second process loads machine code from disk.
+"""
+from __future__ import annotations
+
+import re
+import string
+
+import numpy as np
+
+from tracegraph import backends
+from tracegraph.backends import Executable
+from tracegraph.compile.program import Namer, op_hint, plan
+from tracegraph.ifelse import IfElse
+from tracegraph.tensor.elemwise import DimShuffle
+from tracegraph.tensor.shape_ops import Reshape
+from tracegraph.tensor.subtensor import Subtensor
+
+from . import cache
+from . import helpers
+from .lowered import JIT, KERNEL_HEADER, Lowered
+from .scalar_source import literal
+
+BACKEND = 'numba'
+HELPER_NAMES = tuple(name for name in vars(helpers) if not name.startswith('_'))
+# Names the templates use for themselves: never given to a graph value.
+RESERVED = {'np', 'math', 'njit', 'objmode', 'blocked_evaluate', 'call_numpy_indexing',
+            'call_perform', 'run', 'i', 'j', 'k', *HELPER_NAMES, *(f'i{k}' for k in range(64))}
+_KERNELS = {}   # kernel source -> its compiled dispatcher, shared by every graph here
+
+
+def lower_graph(fgraph, backend=BACKEND):
+    """Ask the plugins for every node's lowering (a missing one is a clear error)."""
+    lowerings = {}
+    for node in fgraph.toposort():
+        hook = getattr(node.op, 'lowering_hook', 'tracegraph_lower_op')
+        lowerings[node] = backends.lower(backend, node, hook)
+    return lowerings
+
+
+def branch_owners(fgraph, steps):
+    """Map each node that only one branch of an IfElse needs to (ifelse node, branch)."""
+    owner = {}
+    for pos in range(len(steps) - 1, -1, -1):
+        node = steps[pos].node
+        if not isinstance(node.op, IfElse):
+            continue
+        n = node.op.n_outs
+        local = {}
+        for earlier in range(pos - 1, -1, -1):
+            candidate = steps[earlier].node
+            branches = set()
+            for out in candidate.outputs:
+                for client, index in fgraph.clients.get(out, []):
+                    if client is node:
+                        branches.add('cond' if index == 0 else 'then' if index <= n else 'else')
+                    elif client != 'output' and client in local:
+                        branches.add(local[client])
+                    else:
+                        branches.add('outside')
+            if len(branches) == 1 and branches <= {'then', 'else'}:
+                local[candidate] = branches.pop()
+        for candidate, branch in local.items():
+            owner[candidate] = (node, branch)
+    return owner
+
+
+class Generator:
+    """Writes the module source for one graph (and collects the kernels it calls)."""
+
+    def __init__(self, fgraph, lowerings):
+        self.fgraph = fgraph
+        self.lowerings = lowerings
+        self.program = plan(fgraph, reserved=RESERVED)
+        self.temps = Namer(reserved=RESERVED | set(self.program.names.values()))
+        self.kernels = {}       # name in the graph module -> kernel source
+        self.lines = []
+        self.line_nodes = {}
+        self.owner = branch_owners(fgraph, self.program.steps)
+        self.array_constants = []
+
+    def source(self):
+        program = self.program
+        self._emit_block(None, 1)
+        used = set(re.findall(r'[A-Za-z_][A-Za-z0-9_]*', '\n'.join(self.lines)))
+        args = [f'_arg_{name}' for name in program.inputs]
+        head = []
+        for name, var in zip(program.inputs, self.fgraph.inputs):
+            head.append(f'{name} = as_scalar(_arg_{name})' if _ndim(var) == 0 else f'{name} = _arg_{name}')
+        for cname, const in program.constants.items():
+            if cname not in used and cname not in program.outputs:
+                continue
+            if np.ndim(const.data) == 0:
+                head.append(f'{cname} = {literal(const.data, const.type.dtype)}')
+            else:
+                self.array_constants.append(const)
+                args.append(f'_const_{cname}')
+                head.append(f'{cname} = _const_{cname}')
+        self.lines = ['    ' + line for line in head] + self.lines
+        self.line_nodes = {k + len(head): node for k, node in self.line_nodes.items()}
+        self.lines += self._returns()
+        kernel_names = ''.join(f'# {name}: see the kernels below\n' for name in sorted(self.kernels))
+        text = (KERNEL_HEADER + '\n' + kernel_names + '\n\n' + JIT +
+                f'\ndef run({", ".join(args)}):\n')
+        first_line = text.count('\n') + 1
+        self.line_nodes = {first_line + k: node for k, node in self.line_nodes.items()}
+        return text + '\n'.join(self.lines) + '\n'
+
+    def _returns(self):
+        program, fgraph = self.program, self.fgraph
+        copies = _aliases(fgraph)
+        n_updates = len(getattr(fgraph, 'update_targets', ()) or ())
+        first_update = len(fgraph.outputs) - n_updates
+        lines, returned = [], []
+        for k, (name, var) in enumerate(zip(program.outputs, fgraph.outputs)):
+            if var in copies:
+                name = f'{name}.copy()'
+            elif k >= first_update and _ndim(var) == 0 and hasattr(var.type, 'dtype'):
+                # A 0-d shared value stays a 0-d array, so the next call has the same types.
+                box = f'_ret{k}'
+                lines += [f'    {box} = np.empty((), dtype=np.{np.dtype(var.type.dtype).name})',
+                          f'    {box}[()] = {name}']
+                name = box
+            returned.append(name)
+        return lines + [f'    return ({", ".join(returned)}{"," if returned else ""})']
+
+    def _emit_block(self, block, depth):
+        for step in self.program.steps:
+            if self.owner.get(step.node) != block:
+                continue
+            if isinstance(step.node.op, IfElse):
+                self._emit_ifelse(step, depth)
+            else:
+                self._emit_step(step, depth)
+
+    def _emit_step(self, step, depth):
+        lowered = self.lowerings[step.node]
+        if not isinstance(lowered, Lowered):
+            raise TypeError(f'the numba lowering of {step.node.op} must be a Lowered template, '
+                            f'got {type(lowered).__name__}')
+        mapping = {'t': '_' + self.temps('t')}
+        mapping.update({f'i{k}': name for k, name in enumerate(step.inputs)})
+        mapping.update({f'o{k}': name for k, name in enumerate(step.outputs)})
+        for k, source in enumerate(lowered.kernels):
+            name = f'k_{op_hint(step.node)}_{cache.key_of(source)[:10]}'
+            self.kernels[name] = source
+            mapping[f'k{k}'] = name
+        indent = '    ' * depth
+        self.lines.append(f'{indent}# {step.node.op}' + (f'  ({step.node.source})' if step.node.source else ''))
+        for line in string.Template(lowered.template).substitute(mapping).splitlines():
+            self.lines.append(indent + line)
+            self.line_nodes[len(self.lines) - 1] = step.node
+
+    def _emit_ifelse(self, step, depth):
+        n = step.node.op.n_outs
+        indent = '    ' * depth
+        cond, values = step.inputs[0], step.inputs[1:]
+        self.lines.append(f'{indent}# {step.node.op}' + (f'  ({step.node.source})' if step.node.source else ''))
+        self.lines.append(f'{indent}if {cond}:')
+        self._emit_block((step.node, 'then'), depth + 1)
+        self.lines += [f'{indent}    {o} = {v}' for o, v in zip(step.outputs, values[:n])]
+        self.lines.append(f'{indent}else:')
+        self._emit_block((step.node, 'else'), depth + 1)
+        self.lines += [f'{indent}    {o} = {v}' for o, v in zip(step.outputs, values[n:])]
+
+
+def _ndim(var):
+    return getattr(var.type, 'ndim', 0)
+
+
+def _aliases(fgraph):
+    """Outputs that may share memory with an input or a constant (copied on return)."""
+    inputs = set(fgraph.inputs)
+    found = set()
+    for out in fgraph.outputs:
+        v = out
+        while v.owner is not None and _is_view(v.owner):
+            v = v.owner.inputs[0]
+        if (v in inputs or v.owner is None) and v is not out and _ndim(out) > 0:
+            found.add(out)
+    return found
+
+
+def _is_view(node):
+    op = node.op
+    return isinstance(op, (DimShuffle, Reshape)) or (isinstance(op, Subtensor) and op.is_basic)
+
+
+def _signature(fgraph, constants):
+    """Numba types of the arguments as `function()` passes them: C-contiguous arrays."""
+    from numba import typeof
+    from numba.core import types
+    sig = []
+    for var in fgraph.inputs:
+        dtype = getattr(var.type, 'dtype', None)
+        if dtype is None:
+            return None     # a non-array input: let Numba type it on the first call
+        sig.append(types.Array(_numba_dtype(dtype), var.type.ndim, 'C'))
+        container = getattr(var, 'container', None)
+        if container is not None and not isinstance(container.value, np.ndarray):
+            return None     # a shared value held as a scalar: type it on the first call
+    sig += [typeof(c) for c in constants]
+    return tuple(sig)
+
+
+def _numba_dtype(dtype):
+    from numba.np.numpy_support import from_dtype
+    return from_dtype(np.dtype(dtype))
+
+
+def load_kernel(source):
+    """The dispatcher of a kernel module, compiled (or loaded from disk) once per process."""
+    found = _KERNELS.get(source)
+    if found is None:
+        found = _KERNELS[source] = cache.load(cache.ensure_file(source)).kernel
+    return found
+
+
+def compile_module(source, kernels, signature):
+    """Write, import and compile the graph module; rebuild once if its cached code is unreadable."""
+    path = cache.ensure_file(source)
+    for attempt in (1, 2):
+        module = cache.load(path)
+        for name, kernel_source in kernels.items():
+            setattr(module, name, load_kernel(kernel_source))
+        try:
+            if signature is not None:
+                module.run.compile(signature)
+            return module, path
+        except Exception:
+            if attempt == 2:
+                raise
+            # A corrupted or stale cache entry: forget its machine code (and the kernels'),
+            # then build everything again.
+            cache.forget_compiled(path)
+            for kernel_source in kernels.values():
+                cache.forget_compiled(cache.path_of(cache.key_of(kernel_source)))
+                _KERNELS.pop(kernel_source, None)
+            path = cache.ensure_file(source)
+    raise AssertionError('unreachable')
+
+
+def link(fgraph, options):
+    lowerings = lower_graph(fgraph)
+    generator = Generator(fgraph, lowerings)
+    source = generator.source()
+    constants = [np.array(c.data) for c in generator.array_constants]
+    module, path = compile_module(source, generator.kernels, _signature(fgraph, constants))
+    run = _wrapper(module.run, fgraph, constants)
+    shown = source + ''.join(f'\n\n# --- {name} ---\n{text}' for name, text in sorted(generator.kernels.items()))
+
+    def node_at(file, lineno):
+        return generator.line_nodes.get(lineno) if file == path else None
+    return Executable(run=run, source=shown, node_at=node_at,
+                      extra={'module_path': path, 'jit': module.run, 'kernels': dict(generator.kernels)})
+
+
+def _wrapper(jit, fgraph, constants):
+    """The Python side of a call: pass constants, give 0-d results their NumPy dtype."""
+    env = {'jit': jit}
+    consts = []
+    for k, c in enumerate(constants):
+        env[f'c{k}'] = c
+        consts.append(f'c{k}')
+    outs = []
+    for k, var in enumerate(fgraph.outputs):
+        if _ndim(var) == 0 and hasattr(var.type, 'dtype'):
+            env[f't{k}'] = np.dtype(var.type.dtype).type
+            outs.append(f't{k}(r[{k}])')
+        else:
+            outs.append(f'r[{k}]')
+    extra = ''.join(f', {c}' for c in consts)
+    source = (f'def run(*args):\n    r = jit(*args{extra})\n'
+              f'    return ({", ".join(outs)}{"," if outs else ""})\n')
+    exec(compile(source, '<tracegraph-numba call>', 'exec'), env)
+    return env['run']

@@ -1,0 +1,49 @@
+"""What the Numba backend's lowering of one node is: templates of Numba source.
+
+`template` holds lines of the graph's one `@njit` function, with `${i0}`,
+`${i1}`... for the node's inputs, `${o0}`... for its outputs, `${t}` as a prefix
+for the node's own temporaries and `${k0}`, `${k1}`... for its kernels.  Each
+kernel is the source of an `@njit` function named `kernel` that does the node's
+loops; a kernel depends only on the op and the input types, never on the graph,
+so the linker compiles each distinct kernel once per machine (it is cached on
+disk like the graph) and every graph that needs it calls the same machine code.
+That keeps the graph function short, and Numba's compile time grows faster than
+linearly with a function's length.
+
+Zero-dimensional values are plain Numba scalars inside the function; arrays are
+arrays.  Checks that can fail at run time stay in the graph function, so their
+message names the op and the user's line (Numba carries no traceback back to a
+generated line).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KERNEL_HEADER = '''import math
+
+import numpy as np
+from numba import njit, objmode
+
+from tracegraph_numba.blocked import evaluate as blocked_evaluate
+from tracegraph_numba.callbacks import call_numpy_indexing, call_perform
+from tracegraph_numba.helpers import *  # noqa: F401,F403
+'''
+JIT = "@njit(cache=True, error_model='numpy')"
+
+
+@dataclass(frozen=True)
+class Lowered:
+    template: str
+    kernels: tuple = ()
+    lazy: bool = False      # IfElse: the linker emits the branches itself
+
+
+def kernel(params, body, preamble=''):
+    """The source of a kernel module: `def kernel(params):` with `body` lines."""
+    text = KERNEL_HEADER + preamble + f'\n\n{JIT}\ndef kernel({", ".join(params)}):\n'
+    return text + ''.join(f'    {line}\n' for line in body)
+
+
+def error_message(node, what):
+    where = f' (built at {node.source})' if getattr(node, 'source', None) else ''
+    return f'{node.op}: {what}{where}'

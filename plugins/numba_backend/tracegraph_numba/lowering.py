@@ -1,0 +1,309 @@
+"""How the Numba backend writes each structural op: a registry from op class to a
+function of the node that returns a `Lowered` template (see lowered.py).
+
+Elementwise ops live in elemwise.py, indexing in indexing.py; ops that bring a
+Python `perform` method (Theano's "Creating a new Op") are called back through
+`numba.objmode` (callbacks.py).
+"""
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+from tracegraph.ifelse import IfElse
+from tracegraph.tensor.dot import Dot
+from tracegraph.tensor.elemwise import DimShuffle, Elemwise
+from tracegraph.tensor.reduce import ArgReduce, CAReduce
+from tracegraph.tensor.shape_ops import (Alloc, ARange, CumOp, Eye, Join, MakeVector,
+                                        Reshape, Shape)
+
+from . import callbacks
+from .elemwise import lower_elemwise
+from .lowered import Lowered, error_message, kernel
+from .scalar_source import cast, literal, np_type
+
+LOWERINGS = {}
+
+
+def lowers(*op_classes):
+    def register(fn):
+        for cls in op_classes:
+            LOWERINGS[cls] = fn
+        return fn
+    return register
+
+
+def lower_node(node):
+    """The lowering for `node`, or None when no rule covers its op class."""
+    for cls in type(node.op).__mro__:
+        rule = LOWERINGS.get(cls)
+        if rule is not None:
+            return rule(node)
+    if callable(getattr(node.op, 'perform', None)):
+        return callbacks.lower_perform(node)
+    return None
+
+
+def _lines(*lines):
+    return Lowered('\n'.join(lines))
+
+
+def _kernel(node, *lines):
+    """Lines (over ${i0}.., ${o0}..) moved into a shared kernel; the graph calls it."""
+    n_in, n_out = len(node.inputs), len(node.outputs)
+    mapping = {'t': 't', **{f'i{k}': f'a{k}' for k in range(n_in)}, **{f'o{k}': f'o{k}' for k in range(n_out)}}
+    body = string.Template('\n'.join(lines)).substitute(mapping).splitlines()
+    outs = ', '.join(f'o{k}' for k in range(n_out))
+    source = kernel([f'a{k}' for k in range(n_in)], body + [f'return {outs},'])
+    targets = ', '.join(f'${{o{k}}}' for k in range(n_out))
+    args = ', '.join(f'${{i{k}}}' for k in range(n_in))
+    return Lowered(f'{targets}, = ${{k0}}({args})', kernels=(source,))
+
+
+def _message(node, what):
+    """An error message for a kernel: it names the op only (kernels are shared)."""
+    return f'{node.op}: {what}'
+
+
+def _shape_tuple(names):
+    return '(' + ', '.join(names) + (',)' if len(names) == 1 else ')')
+
+
+def _loops(shape_expr, ndim, body, skip=()):
+    """A loop nest over `ndim` axes (indices i0, i1...) around `body` lines."""
+    lines, depth = [], 0
+    for k in range(ndim):
+        if k in skip:
+            continue
+        lines.append('    ' * depth + f'for i{k} in range({shape_expr}[{k}]):')
+        depth += 1
+    return lines + ['    ' * depth + b for b in body]
+
+
+lowers(Elemwise)(lower_elemwise)
+
+
+@lowers(DimShuffle)
+def _dimshuffle(node):
+    op = node.op
+    if op.input_ndim == 0:
+        shape = _shape_tuple(['1'] * len(op.new_order))
+        return _lines(f'${{o0}} = np.full({shape}, ${{i0}})' if op.new_order else '${o0} = ${i0}')
+    expr = '${i0}'
+    kept = [a for a in range(op.input_ndim) if a not in op.drop]
+    if op.drop:
+        index = ', '.join('0' if a in op.drop else ':' for a in range(op.input_ndim))
+        expr = f'{expr}[{index}]'
+    order = [kept.index(a) for a in op.new_order if a != 'x']
+    if order != sorted(order):
+        # `.T` keeps Numba's layout exact (C <-> F), which lets dot use BLAS directly.
+        expr = f'{expr}.T' if order == [1, 0] else f'np.transpose({expr}, {tuple(order)})'
+    if 'x' in op.new_order:
+        index = ', '.join('None' if a == 'x' else ':' for a in op.new_order)
+        expr = f'{expr}[{index}]'
+    return _lines(f'${{o0}} = {expr}')
+
+
+_IDENTITY = {'add': 0, 'mul': 1, 'and_': True, 'or_': False}
+
+
+def _combine(reducer, acc, value, dtype):
+    if reducer == 'add':
+        return f'{acc} + {value}'
+    if reducer == 'mul':
+        return f'{acc} * {value}'
+    if reducer == 'maximum':
+        return f'nb_maximum({acc}, {value})'
+    if reducer == 'minimum':
+        return f'nb_minimum({acc}, {value})'
+    return f'{acc} {"and" if reducer == "and_" else "or"} {value}'
+
+
+@lowers(CAReduce)
+def _careduce(node):
+    op = node.op
+    x = node.inputs[0]
+    dtype = op.dtype
+    value = cast(f'${{i0}}[{", ".join(f"i{k}" for k in range(x.ndim))}]', x.dtype, dtype)
+    if x.ndim == 0:
+        return _lines(f'${{o0}} = {cast("${i0}", x.dtype, dtype)}')
+    lines = []
+    if op.reducer in _IDENTITY:
+        init = literal(_IDENTITY[op.reducer], dtype)
+    else:
+        # No identity: start from the first element, as NumPy does, and refuse empty input.
+        size = ' * '.join(f'${{i0}}.shape[{a}]' for a in op.axes)
+        message = _message(node, f'zero-size array to reduction operation {op.reducer} which has no identity')
+        lines += [f'if {size} == 0:', f'    raise ValueError({message!r})']
+        first = ', '.join(':' if a not in op.axes else '0' for a in range(x.ndim))
+        init = None
+    out_axes = [a for a in range(x.ndim) if a not in op.axes]
+    out_index = ', '.join(f'i{a}' for a in out_axes)
+    if not out_axes:
+        start = init if init is not None else cast(f'${{i0}}[{", ".join(["0"] * x.ndim)}]', x.dtype, dtype)
+        lines.append(f'${{t}}_acc = {start}')
+        lines += _loops('${i0}.shape', x.ndim, [f'${{t}}_acc = {_combine(op.reducer, "${t}_acc", value, dtype)}'])
+        lines.append('${o0} = ${t}_acc')
+        return _kernel(node, *lines)
+    shape = _shape_tuple([f'${{i0}}.shape[{a}]' for a in out_axes])
+    if init is not None:
+        lines.append(f'${{o0}} = np.full({shape}, {init})')
+    else:
+        lines.append(f'${{o0}} = np.empty({shape}, dtype={np_type(dtype)})')
+        lines.append(f'${{o0}}[...] = ${{i0}}[{first}]')
+    target = f'${{o0}}[{out_index}]'
+    lines += _loops('${i0}.shape', x.ndim, [f'{target} = {_combine(op.reducer, target, value, dtype)}'])
+    return _kernel(node, *lines)
+
+
+@lowers(ArgReduce)
+def _argreduce(node):
+    op = node.op
+    x = node.inputs[0]
+    better = '>' if op.kind == 'argmax' else '<'
+    message = _message(node, f'attempt to get {op.kind} of an empty sequence')
+    if op.axis is None:
+        lines = [f'if ${{i0}}.size == 0:', f'    raise ValueError({message!r})',
+                 '${t}_flat = np.ascontiguousarray(${i0}).ravel()',
+                 '${t}_best = ${t}_flat[0]', '${o0} = np.int64(0)',
+                 'for ${t}_k in range(1, ${t}_flat.size):',
+                 '    ${t}_v = ${t}_flat[${t}_k]',
+                 f'    if ${{t}}_best == ${{t}}_best and (${{t}}_v {better} ${{t}}_best or ${{t}}_v != ${{t}}_v):',
+                 '        ${t}_best = ${t}_v', '        ${o0} = np.int64(${t}_k)']
+        return _kernel(node, *lines)
+    axis = op.axis
+    others = [a for a in range(x.ndim) if a != axis]
+    shape = _shape_tuple([f'${{i0}}.shape[{a}]' for a in others])
+    at = ', '.join(f'i{a}' if a != axis else '${t}_k' for a in range(x.ndim))
+    first = ', '.join(f'i{a}' if a != axis else '0' for a in range(x.ndim))
+    out = ', '.join(f'i{a}' for a in others)
+    body = [f'${{t}}_best = ${{i0}}[{first}]', '${t}_arg = 0',
+            f'for ${{t}}_k in range(1, ${{i0}}.shape[{axis}]):',
+            f'    ${{t}}_v = ${{i0}}[{at}]',
+            f'    if ${{t}}_best == ${{t}}_best and (${{t}}_v {better} ${{t}}_best or ${{t}}_v != ${{t}}_v):',
+            '        ${t}_best = ${t}_v', '        ${t}_arg = ${t}_k']
+    body.append(f'${{o0}}[{out}] = ${{t}}_arg' if others else '${o0} = np.int64(${t}_arg)')
+    lines = [f'if ${{i0}}.shape[{axis}] == 0:', f'    raise ValueError({message!r})']
+    if others:
+        lines.append(f'${{o0}} = np.empty({shape}, dtype=np.int64)')
+    lines += _loops('${i0}.shape', x.ndim, body, skip=(axis,))
+    return _kernel(node, *lines)
+
+
+@lowers(Dot)
+def _dot(node):
+    a, b = node.inputs
+    out = node.outputs[0]
+    message = error_message(node, 'shapes are not aligned')
+    lines = [f'if ${{i0}}.shape[{a.ndim - 1}] != ${{i1}}.shape[0]:', f'    raise ValueError({message!r})']
+    if np.dtype(out.dtype).kind in 'fc':
+        # BLAS (Numba's np.dot) for float operands of one dtype; `.T` views stay typed
+        # Fortran-ordered, so a transposed operand goes to gemm/gemv with a flag, not a copy.
+        args = [n if v.dtype == out.dtype else f'{n}.astype({np_type(out.dtype)})'
+                for n, v in zip(('${i0}', '${i1}'), (a, b))]
+        lines.append(f'${{o0}} = np.dot({args[0]}, {args[1]})')
+        return _lines(*lines)
+    product = _kernel(node, *_integer_dot(a.ndim, b.ndim, out.dtype))
+    return Lowered('\n'.join(lines + [product.template]), kernels=product.kernels)
+
+
+def _integer_dot(na, nb, dtype):
+    """Integer and boolean products (BLAS has none): a plain loop, accumulating in `dtype`."""
+    t = np_type(dtype)
+    if (na, nb) == (1, 1):
+        return ['${o0} = ' + t + '(0)', 'for k in range(${i0}.shape[0]):',
+                f'    ${{o0}} += {t}(${{i0}}[k]) * {t}(${{i1}}[k])']
+    if (na, nb) == (2, 1):
+        return [f'${{o0}} = np.zeros(${{i0}}.shape[0], dtype={t})', 'for i in range(${i0}.shape[0]):',
+                '    for k in range(${i0}.shape[1]):', f'        ${{o0}}[i] += {t}(${{i0}}[i, k]) * {t}(${{i1}}[k])']
+    if (na, nb) == (1, 2):
+        return [f'${{o0}} = np.zeros(${{i1}}.shape[1], dtype={t})', 'for k in range(${i0}.shape[0]):',
+                '    for j in range(${i1}.shape[1]):', f'        ${{o0}}[j] += {t}(${{i0}}[k]) * {t}(${{i1}}[k, j])']
+    return [f'${{o0}} = np.zeros((${{i0}}.shape[0], ${{i1}}.shape[1]), dtype={t})',
+            'for i in range(${i0}.shape[0]):', '    for k in range(${i0}.shape[1]):',
+            '        for j in range(${i1}.shape[1]):',
+            f'            ${{o0}}[i, j] += {t}(${{i0}}[i, k]) * {t}(${{i1}}[k, j])']
+
+
+@lowers(Shape)
+def _shape(node):
+    n = node.inputs[0].ndim
+    lines = [f'${{o0}} = np.empty({n}, dtype=np.int64)']
+    lines += [f'${{o0}}[{k}] = ${{i0}}.shape[{k}]' for k in range(n)]
+    return _lines(*lines)
+
+
+@lowers(MakeVector)
+def _make_vector(node):
+    dtype = node.op.dtype
+    lines = [f'${{o0}} = np.empty({len(node.inputs)}, dtype={np_type(dtype)})']
+    lines += [f'${{o0}}[{k}] = {cast(f"${{i{k}}}", v.dtype, dtype)}' for k, v in enumerate(node.inputs)]
+    return _lines(*lines)
+
+
+@lowers(Reshape)
+def _reshape(node):
+    x = node.inputs[0]
+    ndim = node.op.ndim
+    if ndim == 0:
+        message = error_message(node, 'cannot reshape an array of size other than 1 into shape ()')
+        if x.ndim == 0:
+            return _lines('${o0} = ${i0}')
+        return _lines('if ${i0}.size != 1:', f'    raise ValueError({message!r})',
+                      '${o0} = np.ascontiguousarray(${i0}).ravel()[0]')
+    shape = _shape_tuple([f'${{i1}}[{k}]' for k in range(ndim)])
+    if x.ndim == 0:
+        return _lines(f'${{o0}} = np.full((1,), ${{i0}}).reshape({shape})')
+    return _lines(f'${{o0}} = np.ascontiguousarray(${{i0}}).reshape({shape})')
+
+
+@lowers(Alloc)
+def _alloc(node):
+    value = node.inputs[0]
+    dtype = node.outputs[0].dtype
+    shape = _shape_tuple([f'${{i{k}}}' for k in range(1, len(node.inputs))])
+    if len(node.inputs) == 1:
+        return _lines('${o0} = ${i0}')
+    if value.ndim == 0:
+        return _lines(f'${{o0}} = np.full({shape}, {cast("${i0}", value.dtype, dtype)})')
+    return _lines(f'${{o0}} = np.empty({shape}, dtype={np_type(dtype)})', '${o0}[...] = ${i0}')
+
+
+@lowers(Join)
+def _join(node):
+    args = ', '.join(f'${{i{k}}}' for k in range(len(node.inputs)))
+    return _lines(f'${{o0}} = np.concatenate(({args},), axis={node.op.axis})')
+
+
+@lowers(Eye)
+def _eye(node):
+    return _lines(f'${{o0}} = np.eye(${{i0}}, ${{i1}}, ${{i2}}, dtype={np_type(node.op.dtype)})')
+
+
+@lowers(ARange)
+def _arange(node):
+    return _lines(f'${{o0}} = np.arange(${{i0}}, ${{i1}}, ${{i2}}).astype({np_type(node.op.dtype)})')
+
+
+@lowers(CumOp)
+def _cumop(node):
+    op = node.op
+    x = node.inputs[0]
+    dtype = node.outputs[0].dtype
+    sign = '+' if op.mode == 'add' else '*'
+    if op.axis is None or x.ndim <= 1:
+        source = '${i0}' if x.ndim == 1 else 'np.ascontiguousarray(${i0}).ravel()' if x.ndim else 'np.full((1,), ${i0})'
+        return _kernel(node, f'${{o0}} = {source}.astype({np_type(dtype)})',
+                       'for k in range(1, ${o0}.shape[0]):', f'    ${{o0}}[k] = ${{o0}}[k - 1] {sign} ${{o0}}[k]')
+    axis = op.axis
+    here = ', '.join(f'i{a}' for a in range(x.ndim))
+    before = ', '.join(f'i{a}' if a != axis else f'i{a} - 1' for a in range(x.ndim))
+    body = [f'if i{axis} > 0:', f'    ${{o0}}[{here}] = ${{o0}}[{before}] {sign} ${{o0}}[{here}]']
+    return _kernel(node, f'${{o0}} = ${{i0}}.astype({np_type(dtype)})', *_loops('${o0}.shape', x.ndim, body))
+
+
+@lowers(IfElse)
+def _ifelse(node):
+    # The linker writes the `if`/`else` and moves each branch's own nodes inside it.
+    return Lowered('', lazy=True)

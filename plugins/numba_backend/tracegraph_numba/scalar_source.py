@@ -1,0 +1,104 @@
+"""Each scalar op as a Numba expression over scalars.
+
+`scalar_expr` writes one step of an elementwise computation: its arguments are
+brought to the op's common dtype, the expression is computed, and the result is
+cast to the step's declared dtype, so each step rounds exactly where the NumPy
+backend (the reference) rounds.  Ops that need more than an expression use a
+small `@njit` helper from helpers.py.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+# op name -> expression template over {0}, {1}, ... (scalars of the common dtype).
+EXPRESSIONS = {
+    'add': '({0} + {1})', 'sub': '({0} - {1})', 'mul': '({0} * {1})',
+    'true_div': '({0} / {1})', 'int_div': '({0} // {1})', 'mod': '({0} % {1})',
+    'pow': '({0} ** {1})', 'neg': '(-{0})', 'abs': 'abs({0})', 'sgn': 'np.sign({0})',
+    'sqr': '({0} * {0})', 'maximum': 'nb_maximum({0}, {1})', 'minimum': 'nb_minimum({0}, {1})',
+    'clip': 'nb_minimum(nb_maximum({0}, {1}), {2})',
+    'sqrt': 'np.sqrt({0})', 'exp': 'np.exp({0})', 'exp2': 'np.exp2({0})', 'expm1': 'np.expm1({0})',
+    'log': 'np.log({0})', 'log2': 'np.log2({0})', 'log10': 'np.log10({0})', 'log1p': 'np.log1p({0})',
+    'sin': 'np.sin({0})', 'cos': 'np.cos({0})', 'tan': 'np.tan({0})', 'arcsin': 'np.arcsin({0})',
+    'arccos': 'np.arccos({0})', 'arctan': 'np.arctan({0})', 'arctan2': 'np.arctan2({0}, {1})',
+    'sinh': 'np.sinh({0})', 'cosh': 'np.cosh({0})', 'tanh': 'np.tanh({0})',
+    'arcsinh': 'np.arcsinh({0})', 'arccosh': 'np.arccosh({0})', 'arctanh': 'np.arctanh({0})',
+    'erf': 'math.erf({0})', 'erfc': 'math.erfc({0})', 'erfinv': 'nb_erfinv({0})',
+    'sigmoid': 'nb_sigmoid({0})', 'softplus': 'nb_softplus({0})', 'log1mexp': 'nb_log1mexp({0})',
+    'floor': 'np.floor({0})', 'ceil': 'np.ceil({0})', 'trunc': 'np.trunc({0})',
+    'round_half_to_even': 'np.rint({0})', 'round_half_away_from_zero': 'nb_round_away({0})',
+    'eq': '({0} == {1})', 'neq': '({0} != {1})', 'lt': '({0} < {1})', 'le': '({0} <= {1})',
+    'gt': '({0} > {1})', 'ge': '({0} >= {1})',
+    'and_': '({0} & {1})', 'or_': '({0} | {1})', 'xor': '({0} ^ {1})', 'invert': '(~{0})',
+    'isnan': 'np.isnan({0})', 'isinf': 'np.isinf({0})',
+    'switch': '({1} if {0} else {2})', 'second': '{1}', 'identity': '{0}',
+}
+
+# Scalar ops whose cost is a libm call: the elementwise planner counts these.
+TRANSCENDENTAL = frozenset({
+    'exp', 'exp2', 'expm1', 'log', 'log2', 'log10', 'log1p', 'sin', 'cos', 'tan', 'arcsin',
+    'arccos', 'arctan', 'arctan2', 'sinh', 'cosh', 'tanh', 'arcsinh', 'arccosh', 'arctanh',
+    'erf', 'erfc', 'erfinv', 'sigmoid', 'softplus', 'log1mexp', 'pow'})
+
+HELPERS = ('nb_maximum', 'nb_minimum', 'nb_sigmoid', 'nb_softplus', 'nb_log1mexp', 'nb_round_away', 'nb_erfinv')  # defined in helpers.py
+
+
+def np_type(dtype):
+    """`np.float32`-style spelling of a dtype (a Numba-callable constructor)."""
+    return f'np.{np.dtype(dtype).name}'
+
+
+def cast(expr, from_dtype, to_dtype):
+    """`expr` (a scalar of `from_dtype`) as `to_dtype`, with NumPy's conversion rules."""
+    if np.dtype(from_dtype) == np.dtype(to_dtype):
+        return expr
+    if np.dtype(to_dtype) == np.bool_:
+        return f'({expr} != 0)'
+    return f'{np_type(to_dtype)}({expr})'
+
+
+def literal(value, dtype):
+    """A scalar constant as typed Numba source."""
+    dtype = np.dtype(dtype)
+    value = np.asarray(value, dtype=dtype).item()
+    if dtype == np.bool_:
+        return repr(bool(value))
+    if dtype.kind == 'f':
+        if value != value:
+            text = 'np.nan'
+        elif value in (float('inf'), float('-inf')):
+            text = 'np.inf' if value > 0 else '-np.inf'
+        else:
+            text = repr(float(value))
+        return f'{np_type(dtype)}({text})'
+    if dtype.kind == 'c':
+        return f'{np_type(dtype)}({value!r})'
+    return f'{np_type(dtype)}({int(value)})'
+
+
+def scalar_expr(op, args, arg_dtypes, out_dtype):
+    """Source computing `op` on scalar expressions `args`, giving a scalar of `out_dtype`."""
+    if op.name == 'cast':
+        return cast(args[0], arg_dtypes[0], out_dtype)
+    common = op.input_dtype(list(arg_dtypes))
+    if op.name in ('switch',):
+        args = [args[0]] + [cast(a, d, common) for a, d in zip(args[1:], arg_dtypes[1:])]
+        result_dtype = common
+    elif common is not None:
+        args = [cast(a, d, common) for a, d in zip(args, arg_dtypes)]
+        result_dtype = common
+    else:
+        result_dtype = arg_dtypes[-1]
+    if op.name == 'invert' and np.dtype(result_dtype) == np.bool_:
+        return f'(not {args[0]})'
+    if op.name in ('isnan', 'isinf') and np.dtype(result_dtype).kind in 'biu':
+        return 'False'
+    if op.name in ('and_', 'or_', 'xor') and np.dtype(result_dtype) == np.bool_:
+        expr = EXPRESSIONS[op.name].format(*args)
+        return f'bool{expr}'
+    expr = EXPRESSIONS[op.name].format(*args)
+    if op.rule == 'bool':
+        return expr
+    # Numba widens small ints (and mixes float32 with Python floats); the cast puts
+    # every step back in the dtype the graph declares.
+    return f'{np_type(out_dtype)}({expr})' if np.dtype(out_dtype) != np.bool_ else f'({expr} != 0)'
