@@ -321,3 +321,16 @@ def test_wrong_number_of_outputs_info_is_a_clear_error():
     x = T.dvector('x')
     with pytest.raises(ValueError, match='returned 2 output.*outputs_info describes 1'):
         tg.scan(lambda xt, acc: (acc + xt, xt), sequences=x, outputs_info=[T.constant(np.float64(0))])
+
+
+def test_ifelse_inside_the_step(backend):
+    from tracegraph.ifelse import ifelse
+    x = T.dvector('x')
+    out, _ = tg.scan(lambda xt, acc: ifelse(xt > 0, acc + xt, acc * 2), sequences=x,
+                     outputs_info=T.constant(np.float64(1)))
+    f = tg.function([x], out, backend=backend)
+    expected, acc = [], 1.0
+    for v in [1.0, -1.0, 2.0, -3.0]:
+        acc = acc + v if v > 0 else acc * 2
+        expected.append(acc)
+    np.testing.assert_allclose(f(np.array([1.0, -1.0, 2.0, -3.0])), expected)
