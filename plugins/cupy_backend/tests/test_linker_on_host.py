@@ -2,7 +2,7 @@
 
 `hostcc.host_device()` stands in for the GPU (NumPy for CuPy's calls, g++ for the
 generated kernels, copies for transfers), registered here as backend
-`cupy_on_host`.  So these tests run the exact generated `run` functions and the
+`cupy_on_host` (`tracegraph_cupy.host_backend`).  So these tests run the exact generated `run` functions and the
 exact kernel texts the GPU would run, and compare with the NumPy backend;
 what they cannot prove is CuPy's own behaviour and the GPU itself.
 """
@@ -12,35 +12,18 @@ import pytest
 import tracegraph as tg
 import tracegraph.tensor as T
 from tracegraph import backends
-from tracegraph.backends import Backend
-from tracegraph.hookspecs import hookimpl
 from tracegraph.ifelse import ifelse
 from tracegraph.tensor.elemwise import Elemwise
 from tracegraph.tensor.scalar import SCALAR_OPS, Composite
-from tracegraph_cupy import hostcc, linker
+from tracegraph_cupy import host_backend as host_backend_module
+from tracegraph_cupy import hostcc
+from tracegraph_cupy.host_backend import NAME
 
 pytestmark = pytest.mark.skipif(hostcc.compiler() is None, reason='no host C++ compiler (g++)')
 
-NAME = 'cupy_on_host'
-
-
-class CupyOnHost(Backend):
-    name = NAME
-
-    def __init__(self, workdir):
-        self.device = hostcc.host_device(workdir)
-
-    def link(self, fgraph, options):
-        return linker.link(fgraph, options, device=self.device)
-
-
 @pytest.fixture(scope='module')
 def host_backend(tmp_path_factory):
-    class Plugin:
-        @hookimpl
-        def tracegraph_backends(self):
-            return [CupyOnHost(str(tmp_path_factory.mktemp('kernels')))]
-    plugin = backends.register(Plugin(), name='tracegraph-cupy-on-host')
+    plugin = host_backend_module.register(str(tmp_path_factory.mktemp('kernels')))
     yield NAME
     backends.unregister(plugin)
 
@@ -131,3 +114,23 @@ def test_random_streams_draw_what_the_numpy_backend_draws(host_backend):
             else:
                 assert got.tobytes() == want.tobytes()
     assert not np.array_equal(results[NAME][0][0], results[NAME][1][0])
+
+
+def test_scan_keeps_its_state_on_the_device(host_backend):
+    X, h0 = T.dmatrix('X'), T.dvector('h0')
+    W = tg.shared(np.eye(3) * 0.5, name='W')
+    hs, _ = tg.scan(lambda x, h, W: T.tanh(T.dot(h, W) + x), sequences=X, outputs_info=h0,
+                    non_sequences=W)
+    k, A, f0 = T.lscalar('k'), T.dvector('A'), T.dvector('f0')
+    powers, _ = tg.scan(lambda prior, A: prior * A, outputs_info=T.ones_like(A), non_sequences=A,
+                        n_steps=k)
+    fib, _ = tg.scan(lambda a, b: a + b, outputs_info=dict(initial=f0, taps=[-2, -1]), n_steps=k)
+    doubling, _ = tg.scan(lambda p: (p * 2, tg.until(T.gt(p, 50))), outputs_info=T.constant(1.0),
+                          n_steps=k)
+    sums, _ = tg.scan(lambda x: x.sum(), sequences=X)
+    ref, dev = both([X, h0, k, A, f0], [hs, hs[-1], powers[-1], fib, doubling, sums])
+    args = np.linspace(-1, 1, 12).reshape(4, 3), np.zeros(3), 9, np.arange(4.0), np.array([0.0, 1.0])
+    for got, want in zip(dev(*args), ref(*args)):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-13)
+    assert 'runtime.scan(' in dev.source

@@ -99,7 +99,7 @@ class _Scheduled:
 class _Writer:
     """Accumulates the lines of `run`, the names they need, and transfers made."""
 
-    def __init__(self, fgraph, program, env, device):
+    def __init__(self, fgraph, program, env, device, inner=False):
         self.program, self.env, self.device = program, env, device
         self.names = Namer(reserved=set(env) | set(program.names.values()))
         self.lines = []
@@ -107,7 +107,8 @@ class _Writer:
         self.moved = {}       # (name, side) -> name of the value on that side
         self.derived = {}     # name -> names of its transferred copies
         for v, name in zip(fgraph.inputs, program.inputs):
-            self.where[name] = DEVICE if _device_resident(v) else HOST
+            on_device = isinstance(v.type, TensorType) if inner else _device_resident(v)
+            self.where[name] = DEVICE if on_device else HOST
 
     def emit(self, line):
         self.lines.append('    ' + line)
@@ -143,16 +144,22 @@ class _Writer:
             self.emit(f'del {", ".join(gone)}')
 
 
-def generate(fgraph, lowerings, device):
-    """Python source for `run(*inputs)`, its globals, and line -> node."""
+def generate(fgraph, lowerings, device, inner=False):
+    """Python source for `run(*inputs)`, its globals, and line -> node.
+
+    A function's graph reads its inputs on the host and returns its outputs there
+    (updates stay on the device); an `inner` graph (a loop body) reads and returns
+    tensors on the device, so a loop never leaves it.
+    """
     env = {'cupy': device.xp, 'numpy': np, 'runtime': runtime, 'to_device': device.to_device,
            'to_host': device.to_host, 'device_array': device.array_type}
     program = plan(_Scheduled(fgraph), reserved=env)
     for cname, const in program.constants.items():
         env[cname] = const.data
     device.prepare(_specs(lowerings.values()))
-    w = _Writer(fgraph, program, env, device)
-    _stash_shared(w, fgraph)
+    w = _Writer(fgraph, program, env, device, inner)
+    if not inner:
+        _stash_shared(w, fgraph)
     line_nodes = {}
     for step in program.steps:
         lowering = lowerings[step.node]
@@ -166,7 +173,9 @@ def generate(fgraph, lowerings, device):
         for name, side in zip(step.outputs, sides):
             w.where[name] = side
         w.free(step.free)
-    w.emit(f'return ({", ".join(_returned(w, fgraph, program))},)' if fgraph.outputs else 'return ()')
+    n_host = 0 if inner else len(fgraph.outputs) - len(getattr(fgraph, 'update_targets', None) or ())
+    returned = _returned(w, fgraph, program, n_host)
+    w.emit(f'return ({", ".join(returned)},)' if returned else 'return ()')
     source = f'def run({", ".join(program.inputs)}):\n' + '\n'.join(w.lines) + '\n'
     return source, env, line_nodes
 
@@ -207,6 +216,8 @@ def _call_expression(w, step, lowering, args):
 def _literal(w, key, value):
     if isinstance(value, ElementwiseSpec):
         return w.bind('k_' + value.name, w.device.elementwise(value))
+    if callable(getattr(value, 'link', None)):   # a loop: its body is linked for this device
+        return w.bind(key, value.link(w.device))
     if isinstance(value, _LITERALS) or (isinstance(value, tuple) and _is_literal(value)):
         return repr(value)
     return w.bind(key, value)
@@ -236,21 +247,17 @@ def _template_expression(w, step, lowering, args):
 _EXPRESSIONS = {Kernel: _kernel_expression, Call: _call_expression, Template: _template_expression}
 
 
-def _returned(w, fgraph, program):
-    """Outputs come back to the host; updated shared values stay on the device."""
-    n_updates = len(getattr(fgraph, 'update_targets', None) or ())
-    n_outputs = len(fgraph.outputs) - n_updates
+def _returned(w, fgraph, program, n_host):
+    """The first `n_host` outputs come back to the host; the other tensors (updated
+    shared values, a loop body's results) stay on the device."""
     out = []
     for k, (name, var) in enumerate(zip(program.outputs, fgraph.outputs)):
-        if k < n_outputs:
-            value = w.placed(name, HOST) if name in program.constants else name
-            if name in program.constants or w.where.get(name) == HOST:
-                out.append(f'numpy.array({value})')
-            else:
-                out.append(f'to_host({value})')
+        on_host = name in program.constants or w.where.get(name) == HOST
+        if k < n_host:
+            out.append(f'numpy.array({name})' if on_host else f'to_host({name})')
         elif not isinstance(var.type, TensorType):
             out.append(name)
-        elif name in program.constants or w.where.get(name) == HOST:
+        elif on_host:
             out.append(f'to_device({name})')
         else:
             out.append(name)

@@ -11,6 +11,7 @@ from tracegraph.hookspecs import hookimpl
 from . import availability
 from .lowering import lower_node
 from .random import lower_random
+from .scan import lower_scan
 
 BACKEND = 'cupy'
 
@@ -48,3 +49,10 @@ def tracegraph_lower_random(backend, node):
     if backend != BACKEND:
         return None
     return lower_random(node)
+
+
+@hookimpl
+def tracegraph_lower_scan(backend, node):
+    if backend != BACKEND:
+        return None
+    return lower_scan(node)

@@ -123,3 +123,8 @@ def draw_on_host(xp, state, *inputs, dist, has_size, dtype):
         shape = size
     values = distribution.draw(state.key, state.draw, shape, *params)
     return state.advanced(), xp.asarray(np.asarray(values).astype(dtype, copy=False))
+
+
+def scan(xp, n_steps, *outer, loop):
+    """A Scan node: `loop` is the node's loop linked for this device (see scan.py)."""
+    return loop(n_steps, *outer)
