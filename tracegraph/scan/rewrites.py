@@ -6,6 +6,8 @@
   constants run once, before the loop, as new non-sequences.
 * `scan_prune`: outputs nothing reads are dropped, with the fed-back inputs
   only they needed, and so are the sequences and non-sequences the step ignores.
+* `scan_merge`: two loops with the same number of steps, neither reading the
+  other's results, become one loop (one pass over the steps, not two).
 * `scan_vectorize`: a loop with nothing fed back (no states, finals or until)
   whose step is made of batchable ops (elementwise math, dimshuffles, dot with
   a non-sequence, reductions) becomes the same ops over whole sequences.
@@ -248,3 +250,63 @@ def scan_prune(fgraph, node):
     old_outs = [node.outputs[k] for k in state_keep] + [node.outputs[op.n_states + j] for j in nit_keep] + \
         [node.outputs[base + m] for m in fin_keep]
     return {old: new for old, new in zip(old_outs, new_node.outputs) if fgraph.clients.get(old)}
+
+
+# -- one loop instead of two ----------------------------------------------------------
+def _mergeable(a, b):
+    shared_inputs = set(a.op.inner.inputs) & set(b.op.inner.inputs)  # copies of one loop
+    return (not shared_inputs and a.op.as_while is False and b.op.as_while is False
+            and a.op.truncate_gradient == b.op.truncate_gradient
+            and _same_steps(a.inputs[0], b.inputs[0]))
+
+
+def _same_steps(x, y):
+    if x is y:
+        return True
+    return isinstance(x, Constant) and isinstance(y, Constant) and int(x.data) == int(y.data)
+
+
+def _kinds(values, slices):
+    return [values[s] for s in slices]
+
+
+def merge_scans(a, b):
+    """A Scan node running the steps of `a` and `b` together (they must not depend on each other)."""
+    oa, ob = a.op, b.op
+    ia, ib = _kinds(oa.inner.inputs, oa.inner_slices()), _kinds(ob.inner.inputs, ob.inner_slices())
+    inner_inputs = [v for k in range(4) for v in ia[k] + ib[k]]
+    sa, sb = oa.n_states, ob.n_states
+    na, nb = oa.n_nit, ob.n_nit
+    outs_a, outs_b = oa.inner.outputs, ob.inner.outputs
+    inner_outputs = (outs_a[:sa] + outs_b[:sb] + outs_a[sa:sa + na] + outs_b[sb:sb + nb]
+                     + outs_a[sa + na:] + outs_b[sb + nb:])
+    op = Scan(FunctionGraph(inner_inputs, inner_outputs), n_seqs=oa.n_seqs + ob.n_seqs,
+              state_taps=oa.state_taps + ob.state_taps, n_nit=na + nb,
+              n_finals=oa.n_finals + ob.n_finals, n_non_seqs=oa.n_non_seqs + ob.n_non_seqs,
+              keep=oa.keep[:sa] + ob.keep[:sb] + oa.keep[sa:] + ob.keep[sb:],
+              truncate_gradient=oa.truncate_gradient,
+              steps_from_user=oa.steps_from_user or ob.steps_from_user,
+              name=f'{oa.name or "scan_fn"}&{ob.name or "scan_fn"}')
+    xa, xb = _kinds(a.inputs, oa.outer_slices()), _kinds(b.inputs, ob.outer_slices())
+    node = op.make_node(a.inputs[0], *[v for k in range(4) for v in xa[k] + xb[k]])
+    new = node.outputs
+    fa, fb = oa.n_finals, ob.n_finals
+    mapping = list(zip(a.outputs[:sa], new[:sa])) + list(zip(b.outputs[:sb], new[sa:sa + sb]))
+    at = sa + sb
+    mapping += list(zip(a.outputs[sa:sa + na], new[at:at + na]))
+    mapping += list(zip(b.outputs[sb:sb + nb], new[at + na:at + na + nb]))
+    at += na + nb
+    mapping += list(zip(a.outputs[sa + na:], new[at:at + fa])) + list(zip(b.outputs[sb + nb:], new[at + fa:]))
+    return mapping
+
+
+@register('scan_merge', phase='specialize', tracks=None)
+def scan_merge(fgraph):
+    """Two loops with the same number of steps, neither reading the other, run as one."""
+    scans = [n for n in fgraph.toposort() if isinstance(n.op, Scan)]
+    for k, a in enumerate(scans):
+        for b in scans[k + 1:]:
+            if not _mergeable(a, b) or set(a.outputs) & set(ancestors(b.inputs)):
+                continue
+            return {old: new for old, new in merge_scans(a, b) if fgraph.clients.get(old)}
+    return None

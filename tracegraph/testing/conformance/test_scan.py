@@ -334,3 +334,15 @@ def test_ifelse_inside_the_step(backend):
         acc = acc + v if v > 0 else acc * 2
         expected.append(acc)
     np.testing.assert_allclose(f(np.array([1.0, -1.0, 2.0, -3.0])), expected)
+
+
+def test_two_loops_over_the_same_sequence_run_as_one(backend):
+    x = T.dvector('x')
+    sums, _ = tg.scan(lambda xt, acc: acc + xt, sequences=x, outputs_info=T.constant(np.float64(0)))
+    prods, _ = tg.scan(lambda xt, acc: acc * xt, sequences=x, outputs_info=T.constant(np.float64(1)))
+    f = tg.function([x], [sums, prods[-1]], backend=backend)
+    assert len(_scans(f)) == 1
+    v = np.array([1.0, 2.0, 3.0, 4.0])
+    got = f(v)
+    np.testing.assert_allclose(got[0], np.cumsum(v))
+    assert float(got[1]) == 24.0
