@@ -3,7 +3,10 @@
 The Jacobian's row i is the pullback of the unit vector e_i.  Rather than one
 gradient graph per row (a graph growing with the output's size), the pullback is
 built once for a symbolic seed u and then batched over the rows of an identity
-matrix (vectorize.py): one graph whatever the number of elements.
+matrix (vectorize.py): one graph whatever the number of elements.  When the pullback
+holds an op without a batching rule (a Scan, a user's op), a scan over the rows of
+the identity runs the same pullback once per row instead: one graph still, a loop
+at run time.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from ..tensor import math as m
 from ..tensor.basic import as_tensor_variable
 from .gradients import Lop, grad
 from .reverse import as_wrt_list
-from .vectorize import vectorize
+from .vectorize import NoBatchRule, vectorize
 
 
 def jacobian(expression, wrt, consider_constant=None, disconnected_inputs='raise'):
@@ -26,9 +29,20 @@ def jacobian(expression, wrt, consider_constant=None, disconnected_inputs='raise
     pulled = Lop(flat, wrt_list, seed, consider_constant=consider_constant,
                  disconnected_inputs=disconnected_inputs)
     n = m.shape(flat)[0]
-    rows = vectorize(pulled, {seed: m.eye(n, n, 0, dtype=flat.dtype)})
+    unit_rows = m.eye(n, n, 0, dtype=flat.dtype)
+    try:
+        rows = vectorize(pulled, {seed: unit_rows})
+    except NoBatchRule:
+        rows = _rows_by_scan(pulled, seed, unit_rows)
     out = [_unflatten(r, expression, w) for r, w in zip(rows, wrt_list)]
     return out[0] if single else out
+
+
+def _rows_by_scan(pulled, seed, unit_rows):
+    from ..ir.traversal import graph_replace
+    from ..scan import scan
+    rows, _ = scan(lambda e: graph_replace(pulled, {seed: e}), sequences=[unit_rows], return_list=True)
+    return rows
 
 
 def _unflatten(rows, expression, w):

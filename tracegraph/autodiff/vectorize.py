@@ -21,6 +21,10 @@ from ..tensor.subtensor import IncSubtensor, Subtensor
 BATCH_RULES = {}
 
 
+class NoBatchRule(TypeError):
+    """An op of the graph has no batching rule (jacobian then loops with scan instead)."""
+
+
 def batch_rule(*op_classes):
     def register(fn):
         for cls in op_classes:
@@ -52,7 +56,7 @@ def _rule_for(op):
     for cls in type(op).__mro__:
         if cls in BATCH_RULES:
             return BATCH_RULES[cls]
-    raise TypeError(f'jacobian/hessian cannot batch {op}: no batching rule for '
+    raise NoBatchRule(f'jacobian/hessian cannot batch {op}: no batching rule for '
                     f'{type(op).__name__} in tracegraph/autodiff/vectorize.py')
 
 

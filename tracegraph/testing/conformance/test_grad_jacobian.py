@@ -135,3 +135,13 @@ def test_rop_eval_point_must_match_rank():
     x = T.dvector('x')
     with pytest.raises(ValueError, match='dimension'):
         Rop(x ** 2, x, T.dmatrix('v'))
+
+
+def test_jacobian_through_scan(backend):
+    # Scan has no batching rule: jacobian loops over the identity's rows with scan instead.
+    import tracegraph as tg
+    x = T.dvector('x')
+    powers, _ = tg.scan(lambda prev, x: prev * x, outputs_info=T.ones_like(x), non_sequences=x, n_steps=3)
+    f = function([x], jacobian(powers[-1] + x, x), backend=backend)
+    xv = np.array([1.0, 2.0, -0.5])
+    np.testing.assert_allclose(f(xv), np.diag(3 * xv ** 2 + 1))
