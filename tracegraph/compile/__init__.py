@@ -5,3 +5,18 @@ from .shared import Container, SharedVariable, shared, shared_constructor
 
 __all__ = ['Container', 'Function', 'In', 'Out', 'Param', 'SharedVariable', 'UnusedInputError',
            'function', 'shared', 'shared_constructor']
+
+
+# `tg.compile` names both this package and the @tg.compile decorator (tracegraph.trace):
+# the package is bound to `tracegraph.compile` when tracegraph loads, so it forwards calls.
+import sys as _sys
+import types as _types
+
+
+class _CallableModule(_types.ModuleType):
+    def __call__(self, *args, **kwargs):
+        from ..trace import compile as _trace_compile
+        return _trace_compile(*args, **kwargs)
+
+
+_sys.modules[__name__].__class__ = _CallableModule

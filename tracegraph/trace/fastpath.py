@@ -1,0 +1,89 @@
+"""The per-call fast path: a generated function that checks a call against one cached
+signature in a few attribute tests and runs its compiled function directly.
+
+Binding the arguments, flattening them and hashing a signature costs several
+microseconds; for a function of two scalars that is more than the run itself.  So
+each cache entry writes the checks its signature implies as straight-line code:
+
+    def call(self, a0=MISSING, a1=MISSING, /, *rest, **kw):
+        if not rest and not kw and a0.__class__ is ndarray and a0.dtype is dtype0 and \\
+                a0.ndim == 0 and a1.__class__ is ndarray and ...:
+            return run(a0, a1)
+        return slow(self, (a0, a1), rest, kw)
+
+Any call that fails a check takes the slow path, which finds (or traces) the right
+entry.  The checks are specialized to the Python classes of the last call's leaves
+(an ndarray, a Python float, np.float32), so each entry keeps one such function per
+tuple of classes.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .pytree import flatten, unflatten
+
+MISSING = object()
+
+
+def leaf_check(var, cls, spec, k, env):
+    """The conditions under which leaf value `var` (of class `cls`) fits `spec`."""
+    env[f'cls{k}'] = cls
+    if issubclass(cls, np.generic) or not hasattr(cls, 'ndim'):
+        return [f'{var}.__class__ is cls{k}']  # a Python number or NumPy scalar: its class says all
+    env[f'dtype{k}'] = np.dtype(spec.dtype)
+    # ndarray dtypes of the native byte order are singletons, so `is` is exact for them.
+    same_dtype = 'is' if cls is np.ndarray else '=='
+    conds = [f'{var}.__class__ is cls{k}', f'{var}.dtype {same_dtype} dtype{k}',
+             f'{var}.ndim == {spec.ndim}']
+    conds += [f'{var}.shape[{ax}] {"==" if p == 1 else "!="} 1' for ax, p in enumerate(spec.pattern)]
+    return conds
+
+
+def generate(entry, classes, binder, run, out_tree, slow):
+    """The fast call of one cache entry for leaves of the given classes, or None when
+    the signature has keyword arguments (those calls always bind first)."""
+    sig = entry.signature
+    if sig.keywords:
+        return None
+    env = {'MISSING': MISSING, 'run': run, 'slow': slow, 'flatten': flatten,
+           'unflatten': unflatten, 'out_tree': out_tree, 'treedef': sig.treedef}
+    params = [f'a{k}' for k in range(sig.n_positional)]
+    conds = ['not rest', 'not kw']
+    for k, (slot, cls, value) in enumerate(sig.statics):
+        env[f'static_cls{k}'], env[f'static{k}'] = cls, value
+        conds.append(f'a{slot}.__class__ is static_cls{k} and a{slot} == static{k}')
+    dynamic = [f'a{k}' for k in binder.dynamic_positions(sig.n_positional)]
+    body = []
+    if _is_flat(sig, len(dynamic)):
+        leaves = dynamic
+    else:
+        # Containers: flatten once, compare the structure, then check each leaf.
+        body.append(f'leaves, tdef = flatten((({"".join(d + ", " for d in dynamic)}), {{}}))')
+        leaves = [f'leaves[{k}]' for k in range(len(sig.leaves))]
+    leaf_conds = ['tdef == treedef'] if body else []
+    for k, (var, cls, spec) in enumerate(zip(leaves, classes, sig.leaves)):
+        leaf_conds += leaf_check(var, cls, spec, k, env)
+    result = f'run({", ".join(leaves)})'
+    if not (out_tree.num_leaves == 1 and out_tree.num_nodes == 1):
+        result = f'unflatten(out_tree, {result})'
+    signature = ', '.join(f'{p}=MISSING' for p in params) + (', /, ' if params else '') + '*rest, **kw'
+    lines = [f'def call(self, {signature}):']
+    if body:
+        lines.append(f'    if {" and ".join(conds)}:')
+        lines += [f'        {line}' for line in body]
+        lines.append(f'        if {" and ".join(leaf_conds)}:')
+        lines.append(f'            return {result}')
+    else:
+        lines.append(f'    if {" and ".join(conds + leaf_conds)}:')
+        lines.append(f'        return {result}')
+    lines.append(f'    return slow(self, ({"".join(p + ", " for p in params)}), rest, kw)')
+    source = '\n'.join(lines) + '\n'
+    exec(compile(source, f'<tracegraph-fast-call {entry.traced.name}>', 'exec'), env)
+    call = env['call']
+    call.source = source
+    return call
+
+
+def _is_flat(sig, n_dynamic):
+    """True when every dynamic argument is itself a leaf (no containers)."""
+    return len(sig.leaves) == n_dynamic and sig.treedef.num_nodes == n_dynamic + 3

@@ -1,0 +1,134 @@
+"""Tracing: call a Python function with placeholders and keep the graph it builds.
+
+A placeholder is a symbolic tensor made from an argument's abstract value (dtype,
+rank, broadcast pattern) and named after the argument (`x`, `params['w']`).  The
+function runs once per signature on placeholders; what it returns, and the updates
+it asked for with `tg.update`, make a Traced graph, compiled later like tg.function.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from ..compile.io import In
+from ..compile.shared import SharedVariable
+from ..ir import Constant, Variable, graph_inputs, user_location
+from ..tensor.basic import as_tensor_variable
+from ..tensor.variable import NoValueError
+from .errors import explain_no_value, leaked_variable
+from .pytree import flatten, unflatten
+from .signature import Signature
+
+
+@dataclass(frozen=True)
+class Traced:
+    """The graph one signature traced to, before rewriting and compiling.
+
+    `inputs`: the placeholders, one per array leaf of the arguments; `outputs`: the
+    result leaves (`out_tree` rebuilds the result's containers); `updates`: the
+    (shared variable, new value) pairs recorded with tg.update.  `debugprint` and
+    `pydotprint` accept it (they print `graph_outputs`).
+    """
+
+    name: str
+    signature: Signature
+    inputs: tuple
+    outputs: tuple
+    out_tree: object
+    updates: tuple
+
+    @property
+    def graph_outputs(self):
+        return list(self.outputs) + [value for _, value in self.updates]
+
+    def compile(self, backend=None, donate=(), **function_options):
+        """Compile this graph with tg.function; `donate` lists input positions whose
+        arrays the function may overwrite."""
+        from ..compile.function import function
+        ins = [In(p, mutable=k in donate) for k, p in enumerate(self.inputs)]
+        single = self.out_tree.num_leaves == 1 and self.out_tree.num_nodes == 1
+        outputs = self.outputs[0] if single else list(self.outputs)
+        return function(ins, outputs, updates=list(self.updates), on_unused_input='ignore',
+                        backend=backend, name=self.name, **function_options)
+
+    def __repr__(self):
+        args = ', '.join(f'{p.name}: {spec}' for p, spec in zip(self.inputs, self.signature.leaves))
+        return (f'<Traced {self.name}({args}) -> {len(self.outputs)} output(s), '
+                f'{len(self.updates)} update(s)>')
+
+
+# -- the updates a traced function asks for ------------------------------------------
+class _TraceState(threading.local):
+    def __init__(self):
+        self.stack = []  # one dict {shared: value} per trace in progress, innermost last
+
+
+_state = _TraceState()
+
+
+def update(shared, new_value):
+    """Inside a @tg.compile function: after each call, set `shared` to `new_value`.
+
+    Like tg.function's `updates`, every new value is computed from the values before
+    the call and all are applied together after it; reading `shared` anywhere in the
+    function (before or after this line) gives its OLD value.  Returns `new_value` as
+    a variable.
+    """
+    if not _state.stack:
+        raise RuntimeError('tg.update() records an update for the function that @tg.compile is '
+                           'tracing, and no trace is in progress. Outside a traced function, pass '
+                           'updates=[(shared, new_value)] to tg.function.')
+    if not isinstance(shared, SharedVariable):
+        raise TypeError(f'tg.update: {shared} is not a shared variable; only variables made with '
+                        'tg.shared(...) can be updated')
+    pending = _state.stack[-1]
+    if shared in pending:
+        where = user_location()
+        raise ValueError(f'tg.update: shared variable {shared.name or shared} is updated twice in '
+                         f'one traced function (again at {where}); compute the final value and '
+                         'call tg.update once')
+    value = new_value if isinstance(new_value, Variable) else as_tensor_variable(new_value)
+    pending[shared] = value
+    return value
+
+
+# -- tracing ---------------------------------------------------------------------------
+def placeholders_for(signature):
+    return [spec.tensor_type()(path) for spec, path in zip(signature.leaves, signature.paths)]
+
+
+def trace(fn, name, signature, rebuild_call):
+    """Run `fn` on placeholders for `signature`; `rebuild_call(leaves)` gives (args, kwargs)."""
+    inputs = placeholders_for(signature)
+    args, kwargs = rebuild_call(inputs)
+    _state.stack.append({})
+    try:
+        result = fn(*args, **kwargs)
+    except NoValueError as exc:
+        raise explain_no_value(exc, fn, inputs).with_traceback(exc.__traceback__) from None
+    finally:
+        pending = _state.stack.pop()
+    leaves, out_tree = flatten(result)
+    outputs = tuple(_as_output(leaf, k, name) for k, leaf in enumerate(leaves))
+    updates = tuple(pending.items())
+    _check_closed(fn, inputs, list(outputs) + [v for _, v in updates])
+    return Traced(name, signature, tuple(inputs), outputs, out_tree, updates)
+
+
+def _as_output(leaf, position, name):
+    if isinstance(leaf, Variable):
+        return leaf
+    try:
+        return as_tensor_variable(leaf)
+    except TypeError:
+        raise TypeError(f'{name}() returned a {type(leaf).__name__} ({leaf!r:.40}) as result '
+                        f'leaf {position}; results must be variables, arrays or numbers, in '
+                        'tuples, lists, dicts or dataclasses') from None
+
+
+def _check_closed(fn, inputs, outputs):
+    """Every free variable of the graph must be a placeholder, a constant or shared."""
+    allowed = set(inputs)
+    for v in graph_inputs(outputs):
+        if v not in allowed and not isinstance(v, (Constant, SharedVariable)):
+            raise leaked_variable(fn, v)
