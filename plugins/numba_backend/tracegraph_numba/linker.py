@@ -22,6 +22,7 @@ from tracegraph import backends
 from tracegraph.backends import Executable
 from tracegraph.compile.program import Namer, op_hint, plan
 from tracegraph.ifelse import IfElse
+from tracegraph.rewrite.destroy import schedule
 from tracegraph.tensor.elemwise import DimShuffle
 from tracegraph.tensor.shape_ops import Reshape
 from tracegraph.tensor.subtensor import Subtensor
@@ -76,28 +77,56 @@ def branch_owners(fgraph, steps):
 
 
 class Generator:
-    """Writes the module source for one graph (and collects the kernels it calls)."""
+    """Writes the module source for one graph (and collects the kernels it calls).
 
-    def __init__(self, fgraph, lowerings):
+    A Scan's inner graph gets a child Generator (`nested`) that writes into the same
+    function: it shares the lines, the kernels, the constants and the names.
+    """
+
+    def __init__(self, fgraph, lowerings, parent=None):
         self.fgraph = fgraph
         self.lowerings = lowerings
-        self.program = plan(fgraph, reserved=RESERVED)
-        self.temps = Namer(reserved=RESERVED | set(self.program.names.values()))
-        self.kernels = {}       # name in the graph module -> kernel source
-        self.lines = []
-        self.line_nodes = {}
+        root = parent.root if parent is not None else self
+        self.root = root
+        if parent is None:
+            self.names_used = set(RESERVED)
+            self.kernels = {}       # name in the graph module -> kernel source
+            self.lines = []
+            self.line_nodes = {}
+            self.constants = {}     # name -> Constant, from this graph and its inner graphs
+        self.program = plan(fgraph, reserved=root.names_used)
+        by_node = {s.node: s for s in self.program.steps}  # in-place writes last (destroy.py)
+        self.program.steps[:] = [by_node[n] for n in schedule(list(by_node))]
+        root.names_used |= set(self.program.names.values())
+        root.constants.update(self.program.constants)
         self.owner = branch_owners(fgraph, self.program.steps)
-        self.array_constants = []
+
+    def nested(self, fgraph, lowerings):
+        return Generator(fgraph, lowerings, parent=self)
+
+    def temp(self, hint):
+        """A fresh name for the generated code's own use (graph names never start with _)."""
+        k = 0
+        while f'_{hint}{k}' in self.root.names_used:
+            k += 1
+        self.root.names_used.add(f'_{hint}{k}')
+        return f'_{hint}{k}'
+
+    def emit(self, line, node=None):
+        self.root.lines.append(line)
+        if node is not None:
+            self.root.line_nodes[len(self.root.lines) - 1] = node
 
     def source(self):
         program = self.program
-        self._emit_block(None, 1)
+        self.emit_block(None, 1)
         used = set(re.findall(r'[A-Za-z_][A-Za-z0-9_]*', '\n'.join(self.lines)))
         args = [f'_arg_{name}' for name in program.inputs]
         head = []
         for name, var in zip(program.inputs, self.fgraph.inputs):
             head.append(f'{name} = as_scalar(_arg_{name})' if _ndim(var) == 0 else f'{name} = _arg_{name}')
-        for cname, const in program.constants.items():
+        self.array_constants = []
+        for cname, const in self.constants.items():
             if cname not in used and cname not in program.outputs:
                 continue
             if np.ndim(const.data) == 0:
@@ -134,7 +163,7 @@ class Generator:
             returned.append(name)
         return lines + [f'    return ({", ".join(returned)}{"," if returned else ""})']
 
-    def _emit_block(self, block, depth):
+    def emit_block(self, block, depth):
         for step in self.program.steps:
             if self.owner.get(step.node) != block:
                 continue
@@ -148,30 +177,34 @@ class Generator:
         if not isinstance(lowered, Lowered):
             raise TypeError(f'the numba lowering of {step.node.op} must be a Lowered template, '
                             f'got {type(lowered).__name__}')
-        mapping = {'t': '_' + self.temps('t')}
+        indent = '    ' * depth
+        self.emit(f'{indent}# {step.node.op}' + (f'  ({step.node.source})' if step.node.source else ''))
+        if lowered.emit is not None:
+            lowered.emit(self, step, depth)
+            return
+        mapping = {'t': self.temp('t')}
         mapping.update({f'i{k}': name for k, name in enumerate(step.inputs)})
         mapping.update({f'o{k}': name for k, name in enumerate(step.outputs)})
         for k, source in enumerate(lowered.kernels):
             name = f'k_{op_hint(step.node)}_{cache.key_of(source)[:10]}'
-            self.kernels[name] = source
+            self.root.kernels[name] = source
             mapping[f'k{k}'] = name
-        indent = '    ' * depth
-        self.lines.append(f'{indent}# {step.node.op}' + (f'  ({step.node.source})' if step.node.source else ''))
         for line in string.Template(lowered.template).substitute(mapping).splitlines():
-            self.lines.append(indent + line)
-            self.line_nodes[len(self.lines) - 1] = step.node
+            self.emit(indent + line, step.node)
 
     def _emit_ifelse(self, step, depth):
         n = step.node.op.n_outs
         indent = '    ' * depth
         cond, values = step.inputs[0], step.inputs[1:]
-        self.lines.append(f'{indent}# {step.node.op}' + (f'  ({step.node.source})' if step.node.source else ''))
-        self.lines.append(f'{indent}if {cond}:')
-        self._emit_block((step.node, 'then'), depth + 1)
-        self.lines += [f'{indent}    {o} = {v}' for o, v in zip(step.outputs, values[:n])]
-        self.lines.append(f'{indent}else:')
-        self._emit_block((step.node, 'else'), depth + 1)
-        self.lines += [f'{indent}    {o} = {v}' for o, v in zip(step.outputs, values[n:])]
+        self.emit(f'{indent}# {step.node.op}' + (f'  ({step.node.source})' if step.node.source else ''))
+        self.emit(f'{indent}if {cond}:')
+        self.emit_block((step.node, 'then'), depth + 1)
+        for o, v in zip(step.outputs, values[:n]):
+            self.emit(f'{indent}    {o} = {v}')
+        self.emit(f'{indent}else:')
+        self.emit_block((step.node, 'else'), depth + 1)
+        for o, v in zip(step.outputs, values[n:]):
+            self.emit(f'{indent}    {o} = {v}')
 
 
 def _ndim(var):

@@ -36,6 +36,8 @@ class Lowered:
     template: str
     kernels: tuple = ()
     lazy: bool = False      # IfElse: the linker emits the branches itself
+    # A node that writes its own lines (Scan): emit(generator, step, depth).
+    emit: object = None
 
 
 def kernel(params, body, preamble=''):

@@ -4,6 +4,8 @@ from __future__ import annotations
 from tracegraph.backends import Backend
 from tracegraph.hookspecs import hookimpl
 
+from .scan import tracegraph_lower_scan  # noqa: F401  (the Scan lowering hookimpl)
+
 
 class NumbaBackend(Backend):
     name = 'numba'
