@@ -64,3 +64,21 @@ def test_seed_keys_differ_by_seed_and_stream():
     assert philox.seed_key(1, 2) == philox.seed_key(1, 2)
     with pytest.raises(ValueError, match='non-negative'):
         philox.seed_key(-1)
+
+
+@pytest.mark.parametrize('name, dtype, params', [
+    ('uniform', 'float64', (-1.0, 2.0)), ('uniform', 'float32', (0.0, 1.0)),
+    ('normal', 'float64', (0.5, 3.0)), ('normal', 'float32', (0.0, 1.0)),
+    ('integers', 'int64', (-7, 2**40)), ('integers', 'int32', (0, 10)),
+    ('binomial', 'int64', (5, 0.25))])
+def test_any_split_of_a_draw_gives_the_same_values(name, dtype, params):
+    """What Dask chunks and worker threads rely on: values [start, stop) alone."""
+    from tracegraph.random.distributions import DISTRIBUTIONS
+    fill = DISTRIBUTIONS[name].fill
+    key = philox.seed_key(77, 1)
+    whole = np.empty(1001, dtype)
+    fill(key, 3, 0, 1001, whole, *params)
+    pieces = np.empty(1001, dtype)
+    for start, stop in [(0, 1), (1, 2), (2, 7), (7, 500), (500, 501), (501, 1001)]:
+        fill(key, 3, start, stop, pieces[start:stop], *params)
+    np.testing.assert_array_equal(pieces, whole)

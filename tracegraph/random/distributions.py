@@ -23,7 +23,6 @@ import numpy as np
 
 from .philox import bit_generator, mulhi, words
 
-TWO_PI = 2 * np.pi   # the float64 nearest 2*pi
 _M32 = np.uint64(0xFFFFFFFF)
 _32 = np.uint64(32)
 _11 = np.uint64(11)
@@ -83,7 +82,8 @@ def fill_uniform(key, draw, start, stop, out, low, high):
 
 # -- normal ----------------------------------------------------------------------------
 def standard_normal(key, draw, start, stop):
-    """float64 Box-Muller values [start, stop): pair k reads words 2k and 2k + 1."""
+    """float64 Box-Muller values [start, stop): pair k reads words 2k and 2k + 1; the
+    angle's cosine and sine come from one tangent of the half angle (section 4)."""
     first, last = start // 2, (stop + 1) // 2
     u = np.empty((last - first, 2))
     _uniform01(key, draw, 0, 2 * first, u.reshape(-1))
@@ -91,11 +91,16 @@ def standard_normal(key, draw, start, stop):
     np.log(r, out=r)
     np.multiply(r, -2.0, out=r)
     np.sqrt(r, out=r)
-    t = np.multiply(u[:, 1], TWO_PI)
-    z = u   # reuse: column 0 gets r*cos(t), column 1 r*sin(t)
-    np.cos(t, out=z[:, 0])
-    np.sin(t, out=z[:, 1])
-    z *= r[:, None]
+    s = np.multiply(u[:, 1], np.pi)
+    np.tan(s, out=s)
+    c = np.multiply(s, s)
+    g = np.add(c, 1.0)
+    np.divide(r, g, out=g)
+    z = u   # reuse: column 0 gets g*(1 - c), column 1 gets g*(2*s)
+    np.subtract(1.0, c, out=z[:, 0])
+    z[:, 0] *= g
+    np.multiply(s, 2.0, out=z[:, 1])
+    z[:, 1] *= g
     offset = start - 2 * first
     return z.reshape(-1)[offset:offset + stop - start]
 

@@ -62,21 +62,28 @@ with ``C = (start // 4) + d * 2**64 + s * 2**128`` (mod 2**256) produces words
 ----------------------------------------
 ``u53(w) = (w >> 11) * 2**-53`` is a float64 in [0, 1), exact.
 
-* uniform, float64: value i = low + (high - low) * u53(word i).
-* uniform, float32: two values per word, low half first: value i reads word i // 2,
-  half ``h = w & 0xFFFFFFFF`` for even i and ``w >> 32`` for odd i, and
-  ``u24 = float32(h >> 8) * 2**-24`` in [0, 1); value = float32(low) + float32(high -
-  low) * u24, computed in float32.  (This is NumPy's ``Generator.random(dtype=
-  float32)`` layout, so the NumPy backend calls it directly.)
+* uniform: the parameters are first cast to the output dtype and the arithmetic is
+  done in that dtype: value = low + (high - low) * u, where
+  float64: u = u53(word i);
+  float32: two values per word, low half first: value i reads word i // 2, half
+  ``h = w & 0xFFFFFFFF`` for even i and ``w >> 32`` for odd i, and ``u = float32(h
+  >> 8) * 2**-24`` in [0, 1).  (This is NumPy's ``Generator.random`` layout for both
+  dtypes, so the NumPy backend calls it directly.)  With low = 0 and high = 1 the
+  value is u itself.
 * integers in [low, high): value i = low + mulhi(word i, high - low), with ``mulhi``
   the high word above (Lemire's multiply-shift, without rejection so that each value
   reads exactly one word; the bias is at most (high - low) / 2**64 per outcome).
-  ``random_integers(low, high)`` is integers(low, high + 1).
+  ``random_integers(low, high)`` is integers(low, high + 1).  low + offset is
+  computed modulo 2**64 as int64, then cast to the output dtype.
 * normal (Box-Muller): values come in pairs; pair k reads words 2k and 2k + 1:
   ``a = u53(word 2k)``, ``b = u53(word 2k + 1)``, ``r = sqrt(-2 * log(1 - a))``
-  (1 - a is exact and never 0), ``t = 2*pi * b``; value 2k = r * cos(t), value
-  2k + 1 = r * sin(t); then avg + std * value.  Computed in float64 and rounded to
-  the output dtype; backends agree up to the rounding of log, cos and sin.
+  (1 - a is exact and never 0).  The angle is 2*pi*b; its cosine and sine come from
+  one tangent of the half angle (a tangent costs half of a cosine and a sine):
+  ``s = tan(pi * b)``, ``c = s * s``, ``g = r / (1 + c)``; value 2k = g * (1 - c)
+  (= r cos(2 pi b)) and value 2k + 1 = g * (2 * s) (= r sin(2 pi b)), with pi the
+  float64 nearest to it (s stays below 2**54, so c never overflows).  Then avg +
+  std * value.  All of it is computed in float64 and rounded to the output dtype;
+  backends agree up to the rounding of log and tan.
 * binomial(n, p): value i = the number of j < n with u53(word i of sub-sequence j)
   < p (n Bernoulli trials, trial j in sub-sequence j).  Exact and identical
   everywhere; the cost grows with n.
@@ -90,6 +97,9 @@ with ``C = (start // 4) + d * 2**64 + s * 2**128`` (mod 2**256) produces words
   without replacement and p: keys e_j = -log(1 - u53(word j)) / p_j for j < m, the
   k items of smallest key in increasing key order (stable; exponential-race
   sampling, Efraimidis & Spirakis).
+* multinomial(n, pvals): rows of pvals (its last axis: the m categories), row b's
+  trial j (j < n) reads word b of sub-sequence j and picks a category as choice with
+  p = pvals[b] does; the value is the count of each category.
 """
 from __future__ import annotations
 
