@@ -35,8 +35,14 @@ def register(node):
     return key
 
 
+def node_of(key):
+    return _NODES[key]
+
+
 def objmode_type(variable):
     """The Numba type string an objmode block declares for a value of this variable."""
+    if not hasattr(variable.type, 'dtype'):
+        return 'uint64[::1]'     # a random stream's state, as words (random.py)
     dtype = np.dtype(variable.dtype)
     name = 'boolean' if dtype == np.bool_ else dtype.name
     if variable.ndim == 0:
@@ -62,21 +68,31 @@ def lower_perform(node):
     return _objmode_lowering(node, 'call_perform')
 
 
+def lower_callback(node, function):
+    return _objmode_lowering(node, function)
+
+
 def lower_numpy_indexing(node):
     return _objmode_lowering(node, 'call_numpy_indexing')
 
 
+def as_declared(variables, args):
+    """Scalars cross objmode as Python numbers: give them back their dtype."""
+    return [np.asarray(a, dtype=v.dtype) if getattr(v.type, 'ndim', 1) == 0 else a
+            for a, v in zip(args, variables)]
+
+
+def as_returned(variable, value):
+    value = np.asarray(value, dtype=variable.dtype)
+    return value[()] if variable.ndim == 0 else np.ascontiguousarray(value)
+
+
 def _inputs(node, args):
-    # Scalars cross objmode as Python numbers: give them back their dtype.
-    return [np.asarray(a, dtype=v.dtype) if v.ndim == 0 else a for a, v in zip(args, node.inputs)]
+    return as_declared(node.inputs, args)
 
 
 def _outputs(node, values):
-    out = []
-    for value, v in zip(values, node.outputs):
-        value = np.asarray(value, dtype=v.dtype)
-        out.append(value[()] if v.ndim == 0 else np.ascontiguousarray(value))
-    return tuple(out)
+    return tuple(as_returned(v, value) for value, v in zip(values, node.outputs))
 
 
 def call_perform(key, *args):

@@ -27,7 +27,7 @@ from tracegraph.tensor.elemwise import DimShuffle
 from tracegraph.tensor.shape_ops import Reshape
 from tracegraph.tensor.subtensor import Subtensor
 
-from . import cache
+from . import cache, random
 from . import helpers
 from .lowered import JIT, KERNEL_HEADER, Lowered
 from .scalar_source import literal
@@ -36,7 +36,7 @@ BACKEND = 'numba'
 HELPER_NAMES = tuple(name for name in vars(helpers) if not name.startswith('_'))
 # Names the templates use for themselves: never given to a graph value.
 RESERVED = {'np', 'math', 'njit', 'objmode', 'blocked_evaluate', 'call_numpy_indexing',
-            'call_perform', 'run', 'i', 'j', 'k', *HELPER_NAMES, *(f'i{k}' for k in range(64))}
+            'call_perform', 'call_random', 'run', 'i', 'j', 'k', *HELPER_NAMES, *(f'i{k}' for k in range(64))}
 _KERNELS = {}   # kernel source -> its compiled dispatcher, shared by every graph here
 
 
@@ -124,7 +124,7 @@ class Generator:
         args = [f'_arg_{name}' for name in program.inputs]
         head = []
         for name, var in zip(program.inputs, self.fgraph.inputs):
-            head.append(f'{name} = as_scalar(_arg_{name})' if _ndim(var) == 0 else f'{name} = _arg_{name}')
+            head.append(f'{name} = as_scalar(_arg_{name})' if _is_scalar(var) else f'{name} = _arg_{name}')
         self.array_constants = []
         for cname, const in self.constants.items():
             if cname not in used and cname not in program.outputs:
@@ -209,6 +209,10 @@ class Generator:
 
 def _ndim(var):
     return getattr(var.type, 'ndim', 0)
+
+
+def _is_scalar(var):
+    return hasattr(var.type, 'dtype') and var.type.ndim == 0
 
 
 def _aliases(fgraph):
@@ -299,21 +303,24 @@ def link(fgraph, options):
 
 
 def _wrapper(jit, fgraph, constants):
-    """The Python side of a call: pass constants, give 0-d results their NumPy dtype."""
-    env = {'jit': jit}
-    consts = []
+    """The Python side of a call: pass constants, give 0-d results their NumPy dtype,
+    and carry random streams' states across as words (random.py)."""
+    env = {'jit': jit, 'to_words': random.to_words, 'from_words': random.from_words}
+    params = [f'a{k}' for k in range(len(fgraph.inputs))]
+    args = [f'to_words({p})' if random.is_state(v) else p for p, v in zip(params, fgraph.inputs)]
     for k, c in enumerate(constants):
         env[f'c{k}'] = c
-        consts.append(f'c{k}')
+        args.append(f'c{k}')
     outs = []
     for k, var in enumerate(fgraph.outputs):
-        if _ndim(var) == 0 and hasattr(var.type, 'dtype'):
+        if random.is_state(var):
+            outs.append(f'from_words(r[{k}])')
+        elif _ndim(var) == 0 and hasattr(var.type, 'dtype'):
             env[f't{k}'] = np.dtype(var.type.dtype).type
             outs.append(f't{k}(r[{k}])')
         else:
             outs.append(f'r[{k}]')
-    extra = ''.join(f', {c}' for c in consts)
-    source = (f'def run(*args):\n    r = jit(*args{extra})\n'
+    source = (f'def run({", ".join(params)}):\n    r = jit({", ".join(args)})\n'
               f'    return ({", ".join(outs)}{"," if outs else ""})\n')
     exec(compile(source, '<tracegraph-numba call>', 'exec'), env)
     return env['run']

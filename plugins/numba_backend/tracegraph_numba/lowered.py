@@ -26,6 +26,7 @@ from numba import njit, objmode
 
 from tracegraph_numba.blocked import evaluate as blocked_evaluate
 from tracegraph_numba.callbacks import call_numpy_indexing, call_perform
+from tracegraph_numba.random import call_random
 from tracegraph_numba.helpers import *  # noqa: F401,F403
 '''
 JIT = "@njit(cache=True, error_model='numpy')"

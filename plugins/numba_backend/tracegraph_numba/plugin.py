@@ -4,6 +4,7 @@ from __future__ import annotations
 from tracegraph.backends import Backend
 from tracegraph.hookspecs import hookimpl
 
+from .random import tracegraph_lower_random  # noqa: F401  (the random-variable lowering)
 from .scan import tracegraph_lower_scan  # noqa: F401  (the Scan lowering hookimpl)
 
 
