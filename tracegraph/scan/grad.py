@@ -150,7 +150,7 @@ class _Backward:
         one matrix product U^T V after it (u, v become per-step outputs, or are sequences
         already); the other terms are added up in the loop."""
         position = {v: j for j, v in enumerate(seq_rows)}
-        self.factors, factor_nits, new_accs = [], [], []
+        self.factors, self.sums, factor_nits, new_accs = [], [], [], []
         for k, acc in zip(self.diff_non, accs):
             g = non_grads[k]
             if _none(g):
@@ -162,14 +162,14 @@ class _Backward:
                 if pair is None:
                     rest.append(term)
                     continue
-                refs = []
-                for f in pair:
-                    if f in position:
-                        refs.append(('seq', position[f]))
-                    else:
-                        factor_nits.append(f)
-                        refs.append(('nit', len(self.diff_seqs) + len(factor_nits) - 1))
+                refs = [self._factor(f, position, factor_nits) for f in pair]
                 self.factors.append((k, refs[0], refs[1]))
+            # A term that is already a per-step output (the bias's gradient is the outer
+            # products' right factor) is summed after the loop too, for free.
+            summed = [t for t in rest if t in factor_nits and t.type == acc.type]
+            for term in summed:
+                self.sums.append((k, self._factor(term, position, factor_nits)))
+            rest = [t for t in rest if t not in summed]
             total = acc
             for term in rest:
                 total = total + term
@@ -191,6 +191,14 @@ class _Backward:
                 row = g if row is None else row + g
             rows.append(row if row is not None else m.zeros_like(pending[0]))
         return m.stack(rows) if window > 1 else m.shape_padleft(rows[0])
+
+    def _factor(self, f, position, factor_nits):
+        """Where the rows of per-step value `f` will be: a sequence, or a (new) nit output."""
+        if f in position:
+            return ('seq', position[f])
+        if f not in factor_nits:
+            factor_nits.append(f)
+        return ('nit', len(self.diff_seqs) + factor_nits.index(f))
 
     def build(self, n_back):
         op = self.op
@@ -245,6 +253,8 @@ class _Backward:
         for k, u_ref, v_ref in self.factors:
             u, v = (self._rows(results, ref) for ref in (u_ref, v_ref))
             by_non[k] = by_non[k] + m.dot(u.T, v)
+        for k, ref in self.sums:
+            by_non[k] = by_non[k] + m.sum(self._rows(results, ref), axis=0)
         return [by_non.get(k, ZERO) for k in range(len(self.non_seqs))]
 
 

@@ -75,10 +75,19 @@ def _step_explainer(op, filename, line_nodes):
 
 
 def prepared_inner(op):
-    """A private copy of the inner graph, rewritten for this backend."""
-    from tracegraph.rewrite import rewrite_graph
+    """A private copy of the inner graph, rewritten for this backend.
+
+    Every rewrite runs except elementwise fusion: a step works on one row, and a
+    fused kernel only pays off on large arrays (one blocked pass over memory); on
+    a row it interprets its composite op by op, slower than one ufunc call per
+    line (measured: an RNN step of 64 values, 2x slower fused).
+    """
+    from tracegraph import backends
+    from tracegraph.rewrite import rewrite_graph, select
+    chosen = [r.name for r in select('default', backends.extra_rewrites(linker.BACKEND))
+              if r.phase != 'fuse']
     inner = FunctionGraph(op.inner.inputs, op.inner.outputs, clone=True)
-    rewrite_graph(inner, linker.BACKEND, 'default')
+    rewrite_graph(inner, linker.BACKEND, chosen)
     return inner
 
 
