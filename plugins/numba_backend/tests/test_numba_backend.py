@@ -1,0 +1,145 @@
+"""What is particular to the Numba backend (the conformance suite covers behaviour)."""
+import glob
+import os
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+pytest.importorskip('numba')
+
+import tracegraph as tg  # noqa: E402
+import tracegraph.tensor as T  # noqa: E402
+from tracegraph import backends, config  # noqa: E402
+from tracegraph.ir import Apply, Op  # noqa: E402
+from tracegraph.tensor.type import TensorType  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not backends.available().get('numba'), reason='numba backend unavailable')
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, 'cache_dir', str(tmp_path))
+    return tmp_path
+
+
+def test_the_whole_graph_is_one_njit_function():
+    x, y = T.dmatrices('x', 'y')
+    f = tg.function([x, y], [T.exp(x) * y + 1, (x - y).sum(axis=0)], backend='numba')
+    module = f.executable.source.split('\n# --- ')[0]
+    assert module.count('\ndef run(') == 1
+    assert module.count('@njit') == 1
+    a, b = np.random.rand(3, 4), np.random.rand(3, 4)
+    out = f(a, b)
+    np.testing.assert_allclose(out[0], np.exp(a) * b + 1)
+    np.testing.assert_allclose(out[1], (a - b).sum(axis=0))
+    jit = f.executable.extra['jit']
+    assert len(jit.signatures) == 1  # compiled once, at function() time
+
+
+def test_a_missing_lowering_names_the_op_and_the_backend():
+    @dataclass(frozen=True)
+    class Mystery(Op):
+        def make_node(self, x):
+            return Apply(self, [x], [x.type()])
+
+        def __str__(self):
+            return 'Mystery'
+    x = T.dvector('x')
+    with pytest.raises(TypeError, match=r"backend 'numba' has no lowering for op Mystery.*test_numba_backend"):
+        tg.function([x], Mystery()(x), backend='numba')
+
+
+def test_a_python_perform_op_runs_through_objmode():
+    @dataclass(frozen=True)
+    class Twice(Op):
+        def make_node(self, x):
+            return Apply(self, [x], [TensorType(x.dtype, x.type.shape)()])
+
+        def perform(self, node, inputs, output_storage):
+            output_storage[0][0] = 2 * inputs[0]
+    x = T.dvector('x')
+    f = tg.function([x], Twice()(x) + 1, backend='numba')
+    np.testing.assert_array_equal(f(np.arange(3.0)), [1.0, 3.0, 5.0])
+
+
+def test_transposed_dot_goes_to_blas_without_a_copy():
+    from numba.core.errors import NumbaPerformanceWarning
+    X, g = T.dmatrix('X'), T.dvector('g')
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', NumbaPerformanceWarning)
+        f = tg.function([X, g], T.dot(X.T, g), backend='numba')
+    a, v = np.random.rand(40, 78), np.random.rand(40)
+    np.testing.assert_allclose(f(a, v), a.T @ v)
+    ir = ''.join(f.executable.extra['jit'].inspect_llvm().values())
+    assert 'numba_xxgemv' in ir or 'numba_xxgemm' in ir
+
+
+def test_large_transcendental_work_matches_numpy():
+    # Above the blocked-evaluation threshold the node calls NumPy's ufuncs back.
+    x, y = T.dvectors('x', 'y')
+    expr = (x * y + 2 * x - T.exp(-y)) * T.tanh(x)
+    f = tg.function([x, y], expr, backend='numba')
+    g = tg.function([x, y], expr, backend='numpy')
+    a, b = np.random.rand(200_003), np.random.rand(200_003)
+    np.testing.assert_allclose(f(a, b), g(a, b), rtol=1e-14)
+    np.testing.assert_allclose(f(a[:7], b[:7]), g(a[:7], b[:7]), rtol=1e-14)
+
+
+def test_random_draws_are_bit_identical_to_numpy():
+    from tracegraph.random import RandomStreams
+    draws = {}
+    for backend in ('numpy', 'numba'):
+        srng = RandomStreams(seed=7)
+        f = tg.function([], [srng.uniform((3, 2)), srng.normal((4,))], backend=backend)
+        draws[backend] = [f(), f()]
+    for a, b in zip(draws['numpy'], draws['numba']):
+        for u, v in zip(a, b):
+            np.testing.assert_array_equal(u, v)
+
+
+def _compile(expr_maker):
+    x = T.dvector('x')
+    return tg.function([x], expr_maker(x), backend='numba')
+
+
+def test_a_corrupted_cache_entry_is_detected_and_rebuilt(cache_dir):
+    def make(x):
+        return T.sin(x) * 3 + x
+    f = _compile(make)
+    path = f.executable.extra['module_path']
+    assert path.startswith(str(cache_dir))
+    good = open(path).read()
+    with open(path, 'w') as fh:             # a half-written module file
+        fh.write(good[:len(good) // 2])
+    for found in glob.glob(os.path.join(os.path.dirname(path), '__pycache__', '*')):
+        with open(found, 'wb') as fh:       # and garbage where Numba keeps machine code
+            fh.write(b'\x00not a numba cache file')
+    g = _compile(make)
+    assert open(path).read() == good
+    v = np.linspace(-1, 1, 5)
+    np.testing.assert_allclose(g(v), np.sin(v) * 3 + v)
+
+
+def test_a_second_compile_of_the_same_graph_loads_from_disk(cache_dir):
+    def make(x):
+        return T.cos(x) - x ** 2
+    _compile(make)
+    files = sorted(os.listdir(os.path.join(str(cache_dir), 'numba')))
+    assert any(name.startswith('tg_') and name.endswith('.py') for name in files)
+    assert glob.glob(os.path.join(str(cache_dir), 'numba', '__pycache__', '*.nbi'))
+    g = _compile(make)
+    assert sorted(os.listdir(os.path.join(str(cache_dir), 'numba'))) == files
+    np.testing.assert_allclose(g(np.arange(3.0)), np.cos(np.arange(3.0)) - np.arange(3.0) ** 2)
+
+
+def test_scan_runs_inside_the_compiled_function():
+    k = T.iscalar('k')
+    A = T.dvector('A')
+    result, updates = tg.scan(lambda prior, A: prior * A, outputs_info=T.ones_like(A),
+                              non_sequences=A, n_steps=k)
+    f = tg.function([A, k], result[-1], updates=updates, backend='numba')
+    assert 'for _t' in f.executable.source
+    assert 'objmode' not in f.executable.source.split('\n# --- ')[0].split('def run(')[1]
+    np.testing.assert_allclose(f(np.arange(5.0), 3), np.arange(5.0) ** 3)
