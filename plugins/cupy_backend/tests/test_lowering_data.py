@@ -10,7 +10,7 @@ import tracegraph.tensor as T
 from tracegraph import backends
 from tracegraph.ifelse import ifelse
 from tracegraph_cupy import runtime
-from tracegraph_cupy.lowering import DEVICE, HOST, Call, Kernel, Template
+from tracegraph_cupy.lowering import DEVICE, HOST, Call, Kernel, Lazy, Template
 
 
 def lowering(variable):
@@ -76,7 +76,8 @@ def test_inc_subtensor_uses_scatter_add_for_arrays():
 
 
 def test_ifelse_reads_its_condition_on_the_host():
-    assert lowering(ifelse(T.lt(k, 2), v, v * 2)) == Call('runtime.ifelse', (('n', 1),), host_inputs=(0,))
+    low = lowering(ifelse(T.lt(k, 2), v, v * 2))
+    assert low == Lazy(1) and low.host_inputs == (0,)
 
 
 def test_other_backends_are_not_answered():
@@ -98,9 +99,14 @@ def test_runtime_inc_subtensor_with_numpy_as_the_array_module():
     np.testing.assert_array_equal(y[:, 0], [0, 5, 5])
 
 
-def test_runtime_alloc_make_vector_and_ifelse():
+def test_runtime_alloc_and_make_vector():
     np.testing.assert_array_equal(runtime.alloc(np, np.array([1.0, 2.0]), np.array(2), 2, dtype='float32'),
                                   [[1, 2], [1, 2]])
     vec = runtime.make_vector(np, np.array(3), 4, dtype='int64')
     assert vec.dtype == np.int64 and vec.tolist() == [3, 4]
-    assert runtime.ifelse(np, np.array(False), 'a', 'b', 'c', 'd', n=2) == ('c', 'd')
+
+
+def test_a_dtype_without_a_kernel_type_is_a_clear_error():
+    z = T.tensor('complex128', shape=(None,), name='z')
+    with pytest.raises(backends.LoweringError, match=r'complex128 has no CUDA kernel type.*built at'):
+        lowering(z * z)

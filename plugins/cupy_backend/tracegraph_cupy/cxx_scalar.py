@@ -122,12 +122,11 @@ def expression(scalar_op, args, in_dtypes):
     row = CXX.get(scalar_op.name)
     if row is None:
         raise ScalarLoweringError(f'scalar op {scalar_op.name!r} has no C++ form')
-    kind = np.dtype(compute).kind
-    template = row.get(kind)
+    ctype = c_type(compute)
+    template = row.get(np.dtype(compute).kind)
     if template is None:
         raise ScalarLoweringError(f'{scalar_op.name} of {", ".join(map(str, in_dtypes))} has no '
                                   f'C++ form (NumPy has no {compute} loop for it either)')
-    ctype = c_type(compute)
     converted = [_convert(a, d, compute, pos, scalar_op.name) for pos, (a, d) in
                  enumerate(zip(args, in_dtypes))]
     return template.format(*converted, T=ctype), compute

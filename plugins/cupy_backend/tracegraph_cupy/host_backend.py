@@ -17,6 +17,8 @@ from tracegraph import backends
 from tracegraph.backends import Backend
 from tracegraph.hookspecs import hookimpl
 
+from . import plugin
+
 NAME = 'cupy_on_host'
 
 
@@ -45,12 +47,26 @@ class CupyOnHost(Backend):
 
 
 class _Plugin:
+    """The backend, and the CuPy backend's own lowerings answered under its name."""
+
     def __init__(self, workdir=None):
         self.backend = CupyOnHost(workdir)
 
     @hookimpl
     def tracegraph_backends(self):
         return [self.backend]
+
+    @hookimpl
+    def tracegraph_lower_op(self, backend, node):
+        return plugin.tracegraph_lower_op(backend='cupy', node=node) if backend == NAME else None
+
+    @hookimpl
+    def tracegraph_lower_scan(self, backend, node):
+        return plugin.tracegraph_lower_scan(backend='cupy', node=node) if backend == NAME else None
+
+    @hookimpl
+    def tracegraph_lower_random(self, backend, node):
+        return plugin.tracegraph_lower_random(backend='cupy', node=node) if backend == NAME else None
 
 
 def register(workdir=None):

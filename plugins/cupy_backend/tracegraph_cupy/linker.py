@@ -34,6 +34,7 @@ from tracegraph.rewrite.destroy import schedule
 from tracegraph.tensor.type import TensorType
 
 from . import runtime
+from .blocks import Branches, nest, number, walk
 from .elemwise_kernel import ElementwiseSpec
 from .lowering import DEVICE, HOST, Call, Kernel, Template
 
@@ -102,16 +103,28 @@ class _Writer:
     def __init__(self, fgraph, program, env, device, inner=False):
         self.program, self.env, self.device = program, env, device
         self.names = Namer(reserved=set(env) | set(program.names.values()))
-        self.lines = []
+        self.lines, self.line_nodes = [], {}
+        self.depth = 1
         self.where = {}
         self.moved = {}       # (name, side) -> name of the value on that side
         self.derived = {}     # name -> names of its transferred copies
+        self.keep = set(program.outputs) | set(program.constants)
+        self.position, self.last_use = {}, {}
         for v, name in zip(fgraph.inputs, program.inputs):
             on_device = isinstance(v.type, TensorType) if inner else _device_resident(v)
             self.where[name] = DEVICE if on_device else HOST
 
-    def emit(self, line):
-        self.lines.append('    ' + line)
+    def emit(self, line, node=None):
+        self.lines.append('    ' * self.depth + line)
+        if node is not None:
+            self.line_nodes[len(self.lines) + 1] = node  # +1: the `def` line comes first
+
+    def scope(self):
+        """The transfers known here; a branch restores them on exit (its own are local)."""
+        return dict(self.moved), {k: list(v) for k, v in self.derived.items()}
+
+    def restore(self, saved):
+        self.moved, self.derived = saved
 
     def bind(self, hint, value):
         name = self.names(hint)
@@ -138,8 +151,12 @@ class _Writer:
             self.moved[(name, DEVICE)] = self.bind(name + '_d', self.device.to_device(self.env[name]))
         return self.moved[(name, DEVICE)]
 
-    def free(self, names):
-        gone = [n for n in names for n in [n, *self.derived.get(n, ())]]
+    def free(self, step, skip=()):
+        """Delete the names whose last reader is `step` (and their transferred copies)."""
+        k = self.position[step.node]
+        names = [n for n in dict.fromkeys(step.inputs + step.outputs)
+                 if self.last_use.get(n) == k and n not in self.keep and n not in skip]
+        gone = [m for n in names for m in [n, *self.derived.pop(n, ())]]
         if gone:
             self.emit(f'del {", ".join(gone)}')
 
@@ -160,24 +177,56 @@ def generate(fgraph, lowerings, device, inner=False):
     w = _Writer(fgraph, program, env, device, inner)
     if not inner:
         _stash_shared(w, fgraph)
-    line_nodes = {}
-    for step in program.steps:
-        lowering = lowerings[step.node]
-        host = set(lowering.host_inputs)
-        args = [w.placed(name, HOST if pos in host else DEVICE) for pos, name in enumerate(step.inputs)]
-        target = ', '.join(step.outputs) + (',' if len(step.outputs) > 1 else '')
-        w.emit(f'{target} = {_expression(w, step, lowering, args)}')
-        line_nodes[len(w.lines) + 1] = step.node  # +1: the `def` line comes first
-        sides = lowering.output_on
-        sides = (sides,) * len(step.outputs) if isinstance(sides, str) else sides
-        for name, side in zip(step.outputs, sides):
-            w.where[name] = side
-        w.free(step.free)
+    tree = nest(fgraph, program.steps)
+    w.position, w.last_use = number(tree)
+    _emit_block(w, tree, lowerings)
     n_host = 0 if inner else len(fgraph.outputs) - len(getattr(fgraph, 'update_targets', None) or ())
     returned = _returned(w, fgraph, program, n_host)
     w.emit(f'return ({", ".join(returned)},)' if returned else 'return ()')
     source = f'def run({", ".join(program.inputs)}):\n' + '\n'.join(w.lines) + '\n'
-    return source, env, line_nodes
+    return source, env, w.line_nodes
+
+
+def _emit_block(w, items, lowerings):
+    for item in items:
+        if isinstance(item, Branches):
+            _emit_branches(w, item, lowerings)
+        else:
+            _emit_step(w, item, lowerings[item.node])
+
+
+def _emit_step(w, step, lowering):
+    host = set(lowering.host_inputs)
+    args = [w.placed(name, HOST if pos in host else DEVICE) for pos, name in enumerate(step.inputs)]
+    target = ', '.join(step.outputs) + (',' if len(step.outputs) > 1 else '')
+    w.emit(f'{target} = {_expression(w, step, lowering, args)}', step.node)
+    sides = lowering.output_on
+    sides = (sides,) * len(step.outputs) if isinstance(sides, str) else sides
+    for name, side in zip(step.outputs, sides):
+        w.where[name] = side
+    w.free(step)
+
+
+def _emit_branches(w, item, lowerings):
+    """`if cond:` then-block `else:` else-block; each block ends choosing its values."""
+    step = item.step
+    n = step.node.op.n_outs
+    target = ', '.join(step.outputs) + ','
+    w.emit(f'if {w.placed(step.inputs[0], HOST)}:', step.node)
+    for block, values in ((item.then, step.inputs[1:1 + n]), (item.orelse, step.inputs[1 + n:])):
+        saved = w.scope()
+        w.depth += 1
+        _emit_block(w, block, lowerings)
+        chosen = [w.placed(v, DEVICE) for v in values]
+        w.emit(f'{target} = {", ".join(chosen)},', step.node)
+        w.depth -= 1
+        w.restore(saved)
+        if block is item.then:
+            w.emit('else:', step.node)
+    for name in step.outputs:
+        w.where[name] = DEVICE
+    inner = {name for s in walk(item.then + item.orelse) for name in s.outputs}
+    w.free(step, skip=inner)
 
 
 def _stash_shared(w, fgraph):

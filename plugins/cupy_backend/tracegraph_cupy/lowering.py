@@ -1,13 +1,14 @@
 """How the CuPy backend runs each op, as data: which call a node becomes.
 
-A lowering is one of three frozen records, so tests check it without CuPy:
+A lowering is one of these frozen records, so tests check it without CuPy:
 
 * `Kernel(spec, inplace)`: a generated elementwise kernel (`elemwise_kernel.py`);
 * `Call(function, kwargs)`: `function(*inputs, **kwargs)`, where `function` is a
   dotted name: `cupy.sum`, `cupy.dot` (cuBLAS), ..., or `runtime.alloc` for the few
   helpers in `runtime.py` (those receive the array module first);
 * `Template(text)`: a Python expression over `{0}`, `{1}`... (views: slicing,
-  transposes, reshapes), which may name `cupy.` and `numpy.` functions.
+  transposes, reshapes), which may name `cupy.` and `numpy.` functions;
+* `Lazy(n_outs)`: an ifelse, written as `if`/`else` blocks.
 
 Every record also says which inputs it reads on the *host* (`host_inputs`: shapes,
 integer indices, conditions; everything else is read on the device) and where its
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tracegraph.backends import LoweringError
 from tracegraph.ifelse import IfElse
 from tracegraph.tensor.dot import Dot
 from tracegraph.tensor.elemwise import DimShuffle, Elemwise
@@ -28,6 +30,7 @@ from tracegraph.tensor.shape_ops import (Alloc, ARange, CumOp, Eye, Join, MakeVe
                                         Reshape, Shape)
 from tracegraph.tensor.subtensor import IN, IncSubtensor, Subtensor
 
+from .cxx_scalar import ScalarLoweringError
 from .elemwise_kernel import elementwise_spec
 
 DEVICE, HOST = 'device', 'host'
@@ -63,6 +66,16 @@ class Template:
     output_on: str = DEVICE
 
 
+@dataclass(frozen=True)
+class Lazy:
+    """`ifelse`: the linker writes an `if cond:` block per branch (`blocks.py`), so only
+    the branch taken runs; the condition is read on the host."""
+
+    n_outs: int
+    host_inputs: tuple = (0,)
+    output_on: str = DEVICE
+
+
 LOWERINGS = {}
 
 
@@ -89,8 +102,12 @@ def lower_node(node):
 
 @lowers(Elemwise)
 def _elemwise(node):
-    spec = elementwise_spec(node.op.scalar_op, [i.dtype for i in node.inputs],
-                            [o.dtype for o in node.outputs])
+    try:
+        spec = elementwise_spec(node.op.scalar_op, [i.dtype for i in node.inputs],
+                                [o.dtype for o in node.outputs])
+    except ScalarLoweringError as exc:
+        where = f' (built at {node.source})' if node.source else ''
+        raise LoweringError(f'backend cupy cannot run {node.op}: {exc}{where}') from None
     inplace = None
     if node.op.inplace:
         (_, inplace), = node.op.inplace[:1]
@@ -232,5 +249,4 @@ def _cumop(node):
 
 @lowers(IfElse)
 def _ifelse(node):
-    # The condition is read on the host (one scalar); both branches are computed.
-    return Call('runtime.ifelse', (('n', node.op.n_outs),), host_inputs=(0,))
+    return Lazy(node.op.n_outs)

@@ -58,11 +58,6 @@ def alloc(xp, value, *shape, dtype):
     return out
 
 
-def ifelse(xp, cond, *values, n):
-    chosen = values[:n] if bool(cond) else values[n:]
-    return chosen[0] if n == 1 else tuple(chosen)
-
-
 def perform(xp, *inputs, node):
     """A Theano-style op's own `perform`, run on host copies of its inputs."""
     storage = [[None] for _ in node.outputs]
