@@ -1,0 +1,358 @@
+"""Issue 9's workloads: the Numba backend side by side with the NumPy backend, PyTensor
+(mode="NUMBA" and C mode) and jax.jit, in one run.
+
+    python -m bench.numba            # every workload
+    python -m bench.numba scan rnn   # the workloads whose names contain these words
+
+Targets: never more than 10% slower than the NumPy backend; faster where Python
+overhead dominates (scan, small arrays, many small ops); warm compile under 0.5 s.
+A reference that is not installed is a skipped row with the reason.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from bench.harness import Bench
+
+OURS = ('numpy', 'numba')
+
+
+def _pytensor(mode):
+    def make(build):
+        import pytensor
+        import pytensor.tensor as pt
+        inputs, outputs, updates = build(pt, pytensor)
+        f = pytensor.function(inputs, outputs, updates=updates or None, mode=mode)
+        return f
+    return make
+
+
+def _add_references(bench, call, pytensor_build=None, jax_build=None):
+    """PyTensor NUMBA and C modes, and jax.jit, each skipped with its reason when absent."""
+    for label, mode in (('pytensor NUMBA', 'NUMBA'), ('pytensor C (CVM)', 'CVM')):
+        if pytensor_build is None:
+            bench.skip(label, 'no PyTensor version of this workload here')
+            continue
+
+        def make(mode=mode):
+            f = _pytensor(mode)(pytensor_build)
+            return lambda: call(f)
+        bench.try_add(label, make)
+    if jax_build is None:
+        bench.skip('jax.jit', 'no JAX version of this workload here')
+    else:
+        def make_jax():
+            import jax
+            jax.config.update('jax_enable_x64', True)
+            fn = jax_build(jax)
+            fn().block_until_ready() if hasattr(fn(), 'block_until_ready') else None
+            return fn
+        bench.try_add('jax.jit', make_jax)
+
+
+def _ours(bench, build, call):
+    import tracegraph as tg
+    for name in OURS:
+        def make(name=name):
+            f = build(tg, name)
+            return lambda: call(f)
+        bench.try_add(f'tracegraph {name}', make)
+
+
+# -- workloads ------------------------------------------------------------------------
+def scalar_overhead():
+    a = np.array(1.5)
+    bench = Bench('call overhead: f(x) = 2 * x + 1 on a 0-d float64')
+    _ours(bench, _scalar_fn, lambda f: f(a))
+    _add_references(bench, lambda f: f(a),
+                    lambda pt, _: ([x := pt.dscalar('x')], 2 * x + 1, None),
+                    lambda jax: (lambda f: (lambda: f(a)))(jax.jit(lambda x: 2 * x + 1)))
+    bench.run(baseline='tracegraph numpy')
+
+
+def _scalar_fn(tg, backend):
+    import tracegraph.tensor as T
+    x = T.dscalar('x')
+    return tg.function([x], 2 * x + 1, backend=backend)
+
+
+def fused_chain(n=10 ** 7):
+    import tracegraph.tensor as T
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(n), rng.standard_normal(n)
+    bench = Bench(f'fused chain (x*y + 2*x - exp(-y)) * tanh(x), {n:.0e} float64', repeat=5)
+    bench.add('numpy eager', lambda: (a * b + 2 * a - np.exp(-b)) * np.tanh(a))
+
+    def build(tg, backend):
+        x, y = T.dvectors('x', 'y')
+        return tg.function([x, y], (x * y + 2 * x - T.exp(-y)) * T.tanh(x), backend=backend)
+    _ours(bench, build, lambda f: f(a, b))
+    _add_references(bench, lambda f: f(a, b),
+                    lambda pt, _: ([x := pt.dvector('x'), y := pt.dvector('y')],
+                                   (x * y + 2 * x - pt.exp(-y)) * pt.tanh(x), None),
+                    lambda jax: (lambda f: (lambda: f(a, b)))(
+                        jax.jit(lambda x, y: (x * y + 2 * x - jax.numpy.exp(-y)) * jax.numpy.tanh(x))))
+    bench.run(baseline='tracegraph numpy')
+
+
+def logistic(n=10 ** 7):
+    import tracegraph.tensor as T
+    a = np.random.default_rng(1).standard_normal(n)
+    bench = Bench(f'logistic 1/(1+exp(-x)), {n:.0e} float64 (numba workload)', repeat=5)
+    bench.add('numpy eager', lambda: 1 / (1 + np.exp(-a)))
+
+    def build(tg, backend):
+        x = T.dvector('x')
+        return tg.function([x], 1 / (1 + T.exp(-x)), backend=backend)
+    _ours(bench, build, lambda f: f(a))
+    _add_references(bench, lambda f: f(a),
+                    lambda pt, _: ([x := pt.dvector('x')], 1 / (1 + pt.exp(-x)), None),
+                    lambda jax: (lambda f: (lambda: f(a)))(jax.jit(lambda x: 1 / (1 + jax.numpy.exp(-x)))))
+    bench.run(baseline='tracegraph numpy')
+
+
+def logreg_step(n=400, feats=784):
+    import tracegraph.tensor as T
+    rng = np.random.default_rng(2)
+    D = (rng.standard_normal((n, feats)), rng.integers(0, 2, n).astype(np.float64))
+    bench = Bench(f'logistic-regression training step ({n}x{feats}, float64)')
+
+    def build(tg, backend):
+        x, y = T.dmatrix('x'), T.dvector('y')
+        w = tg.shared(rng.standard_normal(feats) * 0.01, name='w')
+        b = tg.shared(0.0, name='b')
+        p = 1 / (1 + T.exp(-T.dot(x, w) - b))
+        cost = (-y * T.log(p) - (1 - y) * T.log(1 - p)).mean() + 0.01 * (w ** 2).sum()
+        gw, gb = tg.grad(cost, [w, b])
+        return tg.function([x, y], cost, updates=[(w, w - 0.1 * gw), (b, b - 0.1 * gb)], backend=backend)
+    _ours(bench, build, lambda f: f(*D))
+
+    def pt_build(pt, pytensor):
+        x, y = pt.dmatrix('x'), pt.dvector('y')
+        w = pytensor.shared(rng.standard_normal(feats) * 0.01, name='w')
+        b = pytensor.shared(0.0, name='b')
+        p = 1 / (1 + pt.exp(-pt.dot(x, w) - b))
+        cost = (-y * pt.log(p) - (1 - y) * pt.log(1 - p)).mean() + 0.01 * (w ** 2).sum()
+        gw, gb = pytensor.grad(cost, [w, b])
+        return [x, y], cost, [(w, w - 0.1 * gw), (b, b - 0.1 * gb)]
+
+    def jax_build(jax):
+        jnp = jax.numpy
+        params = [jnp.asarray(rng.standard_normal(feats) * 0.01), jnp.asarray(0.0)]
+
+        def loss(w, b, x, y):
+            p = 1 / (1 + jnp.exp(-x @ w - b))
+            return (-y * jnp.log(p) - (1 - y) * jnp.log(1 - p)).mean() + 0.01 * (w ** 2).sum()
+
+        @jax.jit
+        def step(w, b, x, y):
+            cost, (gw, gb) = jax.value_and_grad(loss, argnums=(0, 1))(w, b, x, y)
+            return cost, w - 0.1 * gw, b - 0.1 * gb
+
+        def run():
+            cost, params[0], params[1] = step(params[0], params[1], *D)
+            return cost
+        return run
+    _add_references(bench, lambda f: f(*D), pt_build, jax_build)
+    bench.run(baseline='tracegraph numpy')
+
+
+def power_by_scan(k=1000):
+    import tracegraph.tensor as T
+    A_val = np.linspace(0.9, 1.1, 10)
+    bench = Bench(f'A**k by scan, k={k} (10 elements)')
+
+    def build(tg, backend):
+        K, A = T.iscalar('k'), T.dvector('A')
+        result, updates = tg.scan(lambda prior, A: prior * A, outputs_info=T.ones_like(A),
+                                  non_sequences=A, n_steps=K)
+        return tg.function([A, K], result[-1], updates=updates, backend=backend)
+    _ours(bench, build, lambda f: f(A_val, k))
+
+    def pt_build(pt, pytensor):
+        K, A = pt.iscalar('k'), pt.dvector('A')
+        result, updates = pytensor.scan(lambda prior, A: prior * A, outputs_info=pt.ones_like(A),
+                                        non_sequences=A, n_steps=K)
+        return [A, K], result[-1], updates
+
+    def jax_build(jax):
+        f = jax.jit(lambda A: jax.lax.fori_loop(0, k, lambda i, acc: acc * A, jax.numpy.ones_like(A)))
+        return lambda: f(A_val)
+    _add_references(bench, lambda f: f(A_val, np.int32(k)), pt_build, jax_build)
+    bench.run(baseline='tracegraph numpy')
+
+
+def polynomial(n=10_000):
+    import tracegraph.tensor as T
+    coeffs = np.random.default_rng(3).standard_normal(n) / n
+    bench = Bench(f'polynomial by scan, {n} coefficients')
+
+    def build(tg, backend):
+        c, x = T.dvector('c'), T.dscalar('x')
+        comps, _ = tg.scan(lambda coeff, power, free: coeff * free ** power,
+                           sequences=[c, T.arange(n)], non_sequences=x)
+        return tg.function([c, x], comps.sum(), backend=backend)
+    _ours(bench, build, lambda f: f(coeffs, 0.999))
+
+    def pt_build(pt, pytensor):
+        c, x = pt.dvector('c'), pt.dscalar('x')
+        comps, _ = pytensor.scan(lambda coeff, power, free: coeff * free ** power,
+                                 sequences=[c, pt.arange(n)], non_sequences=x)
+        return [c, x], comps.sum(), None
+
+    def jax_build(jax):
+        jnp = jax.numpy
+        f = jax.jit(lambda c, x: jax.lax.scan(lambda acc, cp: (acc + cp[0] * x ** cp[1], None),
+                                              0.0, (c, jnp.arange(n, dtype=jnp.float64)))[0])
+        return lambda: f(coeffs, 0.999)
+    _add_references(bench, lambda f: f(coeffs, 0.999), pt_build, jax_build)
+    bench.run(baseline='tracegraph numpy')
+
+
+def rnn(hidden=64, inputs=32, steps=200):
+    import tracegraph.tensor as T
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((steps, inputs))
+    W0, U0 = rng.standard_normal((inputs, hidden)) * 0.1, rng.standard_normal((hidden, hidden)) * 0.1
+    bench = Bench(f'RNN forward + gradient by scan (hidden {hidden}, input {inputs}, {steps} steps)')
+
+    def build(tg, backend):
+        x, W, U = T.dmatrix('x'), T.dmatrix('W'), T.dmatrix('U')
+        h, _ = tg.scan(lambda xt, hprev, W, U: T.tanh(T.dot(xt, W) + T.dot(hprev, U)),
+                       sequences=x, outputs_info=T.zeros((hidden,)), non_sequences=[W, U])
+        cost = (h ** 2).sum()
+        return tg.function([x, W, U], [cost] + tg.grad(cost, [W, U]), backend=backend)
+    _ours(bench, build, lambda f: f(X, W0, U0))
+
+    def pt_build(pt, pytensor):
+        x, W, U = pt.dmatrix('x'), pt.dmatrix('W'), pt.dmatrix('U')
+        h, _ = pytensor.scan(lambda xt, hprev, W, U: pt.tanh(pt.dot(xt, W) + pt.dot(hprev, U)),
+                             sequences=x, outputs_info=pt.zeros((hidden,)), non_sequences=[W, U])
+        cost = (h ** 2).sum()
+        return [x, W, U], [cost] + pytensor.grad(cost, [W, U]), None
+
+    def jax_build(jax):
+        jnp = jax.numpy
+
+        def loss(W, U, x):
+            def step(h, xt):
+                h = jnp.tanh(xt @ W + h @ U)
+                return h, h
+            _, hs = jax.lax.scan(step, jnp.zeros(hidden), x)
+            return (hs ** 2).sum()
+        f = jax.jit(jax.value_and_grad(loss, argnums=(0, 1)))
+        return lambda: f(W0, U0, X)[0]
+    _add_references(bench, lambda f: f(X, W0, U0), pt_build, jax_build)
+    bench.run(baseline='tracegraph numpy')
+
+
+def mlp_step(batch=128, sizes=(784, 256, 10)):
+    import tracegraph.tensor as T
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((batch, sizes[0]))
+    Y = np.eye(sizes[2])[rng.integers(0, sizes[2], batch)]
+    bench = Bench(f'MLP training step {"-".join(map(str, sizes))}, batch {batch}')
+
+    def init():
+        return [rng.standard_normal((sizes[0], sizes[1])) * 0.05, np.zeros(sizes[1]),
+                rng.standard_normal((sizes[1], sizes[2])) * 0.05, np.zeros(sizes[2])]
+
+    def build(tg, backend):
+        x, y = T.dmatrix('x'), T.dmatrix('y')
+        params = [tg.shared(v, name=n) for v, n in zip(init(), ('W1', 'b1', 'W2', 'b2'))]
+        W1, b1, W2, b2 = params
+        h = T.tanh(T.dot(x, W1) + b1)
+        p = T.nnet.softmax(T.dot(h, W2) + b2)
+        cost = T.nnet.categorical_crossentropy(p, y).mean()
+        grads = tg.grad(cost, params)
+        return tg.function([x, y], cost, updates=[(v, v - 0.1 * g) for v, g in zip(params, grads)],
+                           backend=backend)
+    _ours(bench, build, lambda f: f(X, Y))
+
+    def pt_build(pt, pytensor):
+        x, y = pt.dmatrix('x'), pt.dmatrix('y')
+        params = [pytensor.shared(v) for v in init()]
+        W1, b1, W2, b2 = params
+        h = pt.tanh(pt.dot(x, W1) + b1)
+        p = pt.special.softmax(pt.dot(h, W2) + b2, axis=-1)
+        cost = -(y * pt.log(p)).sum(axis=1).mean()
+        grads = pytensor.grad(cost, params)
+        return [x, y], cost, [(v, v - 0.1 * g) for v, g in zip(params, grads)]
+
+    def jax_build(jax):
+        jnp = jax.numpy
+        params = [jnp.asarray(v) for v in init()]
+
+        def loss(ps, x, y):
+            W1, b1, W2, b2 = ps
+            h = jnp.tanh(x @ W1 + b1)
+            p = jax.nn.softmax(h @ W2 + b2)
+            return -(y * jnp.log(p)).sum(axis=1).mean()
+
+        @jax.jit
+        def step(ps, x, y):
+            cost, grads = jax.value_and_grad(loss)(ps, x, y)
+            return cost, [v - 0.1 * g for v, g in zip(ps, grads)]
+
+        def run():
+            cost, params[:] = step(params, X, Y)
+            return cost
+        return run
+    _add_references(bench, lambda f: f(X, Y), pt_build, jax_build)
+    bench.run(baseline='tracegraph numpy')
+
+
+_COMPILE_SNIPPET = '''
+import time, numpy as np
+t0 = time.perf_counter()
+import tracegraph as tg, tracegraph.tensor as T
+import numba  # noqa: F401  (import time is reported apart)
+t1 = time.perf_counter()
+x, y = T.dmatrix('x'), T.dvector('y')
+w = tg.shared(np.zeros(784), name='w'); b = tg.shared(0.0, name='b')
+p = 1 / (1 + T.exp(-T.dot(x, w) - b))
+cost = (-y * T.log(p) - (1 - y) * T.log(1 - p)).mean() + 0.01 * (w ** 2).sum()
+gw, gb = tg.grad(cost, [w, b])
+f = tg.function([x, y], cost, updates=[(w, w - 0.1 * gw), (b, b - 0.1 * gb)], backend=%r)
+f(np.ones((4, 784)), np.ones(4))
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1)
+'''
+
+
+def compile_time():
+    """function() + first call of the logistic-regression step, in fresh processes."""
+    print('\n== compile time: logistic-regression step, function() + first call, fresh process ==')
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, TRACEGRAPH_CACHE_DIR=cache)
+        for backend in OURS:
+            for label in ('cold', 'warm'):
+                out = subprocess.run([sys.executable, '-c', _COMPILE_SNIPPET % backend], env=env,
+                                     capture_output=True, text=True)
+                if out.returncode:
+                    print(f'  {backend:6} {label}: failed: {out.stderr.strip().splitlines()[-1:]}')
+                    continue
+                imports, compile_s = (float(v) for v in out.stdout.split())
+                print(f'  tracegraph {backend:6} {label}: {compile_s:7.3f} s   (imports {imports:.2f} s, apart)')
+
+
+WORKLOADS = [scalar_overhead, fused_chain, logistic, logreg_step, power_by_scan, polynomial, rnn,
+             mlp_step, compile_time]
+
+
+def main(argv=()):
+    chosen = [w for w in WORKLOADS if not argv or any(a in w.__name__ for a in argv)]
+    for workload in chosen:
+        start = time.perf_counter()
+        workload()
+        print(f'  ({workload.__name__}: {time.perf_counter() - start:.1f} s in all)')
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
