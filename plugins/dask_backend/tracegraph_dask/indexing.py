@@ -1,0 +1,72 @@
+"""x[index] on a Dask array with NumPy's meaning.
+
+Dask slices, takes one integer array, and masks with one boolean array natively.
+Several advanced indices go through `vindex`, which always puts the broadcast
+index axes first; NumPy keeps them in place when they are adjacent, so the axes
+are moved back.  Forms left (a new axis among several advanced indices) run
+NumPy's indexing in one task.
+"""
+from __future__ import annotations
+
+import dask.array as da
+import numpy as np
+
+from tracegraph.tensor.subtensor import IN
+
+from .chunkwise import concrete, is_lazy, single_task
+
+
+def index_values(entries, parts):
+    """The Python index of a Subtensor/IncSubtensor, from its entries and the values
+    of its symbolic parts (slice bounds and integers become Python ints)."""
+    it = iter(parts)
+    index = []
+    for e in entries:
+        if e[0] == 'newaxis':
+            index.append(None)
+        elif e[0] == 'int':
+            index.append(int(concrete(next(it))) if e[1] == IN else e[1])
+        elif e[0] == 'array':
+            index.append(next(it))
+        else:
+            index.append(slice(*(int(concrete(next(it))) if p == IN else p for p in e[1:])))
+    return tuple(index)
+
+
+def take(x, index):
+    """x[index], NumPy semantics, lazily."""
+    advanced = [k for k, i in enumerate(index) if _is_advanced(i, index)]
+    if len(advanced) <= 1:
+        return x[index]
+    if any(i is None for i in index) or any(_is_bool(i) for i in index):
+        return _numpy_indexing(x, index)
+    concrete_index = tuple(i if isinstance(i, slice) else np.asarray(concrete(i)) for i in index)
+    out = x.vindex[concrete_index]
+    adjacent = advanced == list(range(advanced[0], advanced[-1] + 1))
+    if adjacent and advanced[0] > 0:
+        n_broadcast = out.ndim - sum(isinstance(i, slice) for i in index)
+        out = da.moveaxis(out, list(range(n_broadcast)),
+                          list(range(advanced[0], advanced[0] + n_broadcast)))
+    return out
+
+
+def _is_advanced(item, index):
+    if isinstance(item, (slice, type(None))):
+        return False
+    if isinstance(item, int):
+        # NumPy counts an integer among arrays as one more advanced index.
+        return any(not isinstance(i, (slice, int, type(None))) for i in index)
+    return True
+
+
+def _is_bool(item):
+    return getattr(item, 'dtype', None) is not None and item.dtype == bool
+
+
+def _numpy_indexing(x, index):
+    values = [concrete(i) if is_lazy(i) else i for i in index]
+    shape = np.broadcast_to(np.empty((), x.dtype), x.shape)[tuple(values)].shape
+
+    def getitem(array):
+        return array[tuple(values)]
+    return single_task(getitem, [x], shape, x.dtype)
