@@ -26,6 +26,7 @@ def scalar_add(backend):
     add(a, b)
     bench.add('@tg.compile', lambda: add(a, b))
     add(1.5, 2.5)
+    bench.add('tg.function, Python floats', lambda: f(1.5, 2.5))
     bench.add('@tg.compile, Python floats', lambda: add(1.5, 2.5))
 
     add_dict = tg.compile(lambda p: p['x'] + p['y'], backend=backend)

@@ -32,6 +32,7 @@ class Binder:
         self.varargs = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), None)
         self.static_argnums, self.static_argnames = self._statics(static_argnums, static_argnames)
         self.donate_argnums = frozenset(_int_tuple(donate_argnums, 'donate_argnums'))
+        self._check_known(params)
         overlap = self.donate_argnums & self.static_argnums
         if overlap:
             raise ValueError(f'{self.fn_name}: argument(s) {sorted(overlap)} are both static and '
@@ -47,6 +48,26 @@ class Binder:
             if name in names:
                 nums.add(k)
         return frozenset(nums), frozenset(names)
+
+    def _check_known(self, params):
+        """Option values that name no parameter are typos: say so at decoration time."""
+        if self.signature is None:
+            return
+        kinds = {p.kind for p in params}
+        if inspect.Parameter.VAR_POSITIONAL not in kinds:
+            n = len(self.positional_names)
+            for what, nums in (('static_argnums', self.static_argnums),
+                               ('donate_argnums', self.donate_argnums)):
+                beyond = sorted(k for k in nums if k >= n)
+                if beyond:
+                    raise ValueError(f'{self.fn_name}: {what} {beyond} but the function takes '
+                                     f'{n} positional parameter(s) {self.positional_names}')
+        if inspect.Parameter.VAR_KEYWORD not in kinds:
+            known = {p.name for p in params}
+            unknown = sorted(self.static_argnames - known)
+            if unknown:
+                raise ValueError(f'{self.fn_name}: static_argnames {unknown} name no parameter '
+                                 f'of the function (its parameters: {sorted(known)})')
 
     def bind(self, args, kwargs):
         """(positional, keywords) after binding to the parameters; defaults left out."""

@@ -58,6 +58,11 @@ class Compiled:
     def __call__(self, *args, **kwargs):
         return self._call(args, kwargs)
 
+    def __get__(self, obj, objtype=None):
+        # A decorated method: bind the instance like a function would.  It is then an
+        # argument like any other, so it must be static (static_argnums=0) or a container.
+        return self if obj is None else functools.partial(self, obj)
+
     # -- calling ---------------------------------------------------------------------
     def _call(self, args, kwargs):
         sig, leaves = self._binder.split(args, kwargs)

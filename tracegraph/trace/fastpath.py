@@ -24,6 +24,10 @@ from .pytree import flatten, unflatten
 
 MISSING = object()
 
+# Python numbers that become their placeholder's dtype exactly (an int might overflow
+# int64; those go through tg.function's checked conversion instead).
+_CONVERT_HERE = (float, bool, complex)
+
 
 def leaf_check(var, cls, spec, k, env):
     """The conditions under which leaf value `var` (of class `cls`) fits `spec`."""
@@ -45,40 +49,58 @@ def generate(entry, classes, binder, run, out_tree, slow):
     sig = entry.signature
     if sig.keywords:
         return None
-    env = {'MISSING': MISSING, 'run': run, 'slow': slow, 'flatten': flatten,
+    env = {'MISSING': MISSING, 'run': run, 'array': np.array, 'slow': slow, 'flatten': flatten,
            'unflatten': unflatten, 'out_tree': out_tree, 'treedef': sig.treedef}
     params = [f'a{k}' for k in range(sig.n_positional)]
-    conds = ['not rest', 'not kw']
-    for k, (slot, cls, value) in enumerate(sig.statics):
-        env[f'static_cls{k}'], env[f'static{k}'] = cls, value
-        conds.append(f'a{slot}.__class__ is static_cls{k} and a{slot} == static{k}')
+    call_checks = ['not rest', 'not kw'] + _static_checks(sig, env)
     dynamic = [f'a{k}' for k in binder.dynamic_positions(sig.n_positional)]
-    body = []
-    if _is_flat(sig, len(dynamic)):
-        leaves = dynamic
-    else:
-        # Containers: flatten once, compare the structure, then check each leaf.
-        body.append(f'leaves, tdef = flatten((({"".join(d + ", " for d in dynamic)}), {{}}))')
-        leaves = [f'leaves[{k}]' for k in range(len(sig.leaves))]
-    leaf_conds = ['tdef == treedef'] if body else []
+    flat = _is_flat(sig, len(dynamic))
+    # Containers: flatten once, compare the structure, then check each leaf.
+    leaves = dynamic if flat else [f'leaves[{k}]' for k in range(len(sig.leaves))]
+    leaf_checks = [] if flat else ['tdef == treedef']
+    run_args = []
     for k, (var, cls, spec) in enumerate(zip(leaves, classes, sig.leaves)):
-        leaf_conds += leaf_check(var, cls, spec, k, env)
-    result = f'run({", ".join(leaves)})'
+        leaf_checks += leaf_check(var, cls, spec, k, env)
+        run_args.append(_converted(var, cls, spec, k, env))
+    result = f'run({", ".join(run_args)})'
     if not (out_tree.num_leaves == 1 and out_tree.num_nodes == 1):
         result = f'unflatten(out_tree, {result})'
-    signature = ', '.join(f'{p}=MISSING' for p in params) + (', /, ' if params else '') + '*rest, **kw'
-    lines = [f'def call(self, {signature}):']
-    if body:
-        lines.append(f'    if {" and ".join(conds)}:')
-        lines += [f'        {line}' for line in body]
-        lines.append(f'        if {" and ".join(leaf_conds)}:')
-        lines.append(f'            return {result}')
+
+    head = ', '.join(f'{p}=MISSING' for p in params) + (', /, ' if params else '') + '*rest, **kw'
+    lines = [f'def call(self, {head}):']
+    if flat:
+        lines += [f'    if {" and ".join(call_checks + leaf_checks)}:',
+                  f'        return {result}']
     else:
-        lines.append(f'    if {" and ".join(conds + leaf_conds)}:')
-        lines.append(f'        return {result}')
+        lines += [f'    if {" and ".join(call_checks)}:',
+                  f'        leaves, tdef = flatten((({"".join(d + ", " for d in dynamic)}), {{}}))',
+                  f'        if {" and ".join(leaf_checks)}:',
+                  f'            return {result}']
     lines.append(f'    return slow(self, ({"".join(p + ", " for p in params)}), rest, kw)')
+    return _define(lines, env, entry.traced.name)
+
+
+def _static_checks(sig, env):
+    """A static argument matches by class and value (so 1 and True stay apart)."""
+    checks = []
+    for k, (slot, cls, value) in enumerate(sig.statics):
+        env[f'static_cls{k}'], env[f'static{k}'] = cls, value
+        checks.append(f'a{slot}.__class__ is static_cls{k} and a{slot} == static{k}')
+    return checks
+
+
+def _converted(var, cls, spec, k, env):
+    """The code passing leaf `var` to the run: Python floats become arrays here, which is
+    cheaper than tg.function's general conversion."""
+    if cls not in _CONVERT_HERE:
+        return var
+    env[f'dtype{k}'] = np.dtype(spec.dtype)
+    return f'array({var}, dtype{k})'
+
+
+def _define(lines, env, name):
     source = '\n'.join(lines) + '\n'
-    exec(compile(source, f'<tracegraph-fast-call {entry.traced.name}>', 'exec'), env)
+    exec(compile(source, f'<tracegraph-fast-call {name}>', 'exec'), env)
     call = env['call']
     call.source = source
     return call

@@ -236,6 +236,10 @@ def test_donated_arguments(backend):
         np.testing.assert_allclose(f(x, y), 2 * k + 1)
     with pytest.raises(ValueError, match='static and donated'):
         tg.compile(lambda x, n: x, static_argnums=1, donate_argnums=1)
+    with pytest.raises(ValueError, match=r'donate_argnums \[2\]'):
+        tg.compile(lambda x, n: x, donate_argnums=2)
+    with pytest.raises(ValueError, match=r"static_argnames \['nn'\] name no parameter"):
+        tg.compile(lambda x, n: x, static_argnames='nn')
 
 
 def test_lower_returns_the_traced_graph_without_running_it(backend, capsys):
@@ -288,3 +292,16 @@ def test_bad_arguments_get_clear_errors(backend):
         return y + leaked[0]
     with pytest.raises(TypeError, match='not one of its arguments'):
         use_leaked(1.0)
+
+
+def test_decorated_methods_bind_their_instance(backend):
+    class Scaler:
+        def __init__(self, k):
+            self.k = k
+
+        @tg.compile(backend=backend, static_argnums=0)
+        def apply(self, x):
+            return x * self.k  # the instance is static: its attributes are Python values
+
+    np.testing.assert_allclose(Scaler(3).apply(np.ones(2)), [3.0, 3.0])
+    np.testing.assert_allclose(Scaler(4).apply(np.ones(2)), [4.0, 4.0])
