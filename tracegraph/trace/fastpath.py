@@ -14,13 +14,15 @@ each cache entry writes the checks its signature implies as straight-line code:
 Any call that fails a check takes the slow path, which finds (or traces) the right
 entry.  The checks are specialized to the Python classes of the last call's leaves
 (an ndarray, a Python float, np.float32), so each entry keeps one such function per
-tuple of classes.
+tuple of classes.  The one used last is the decorated object's `__call__`;
+`type(step).__call__.source` shows its code.
 """
 from __future__ import annotations
 
 import numpy as np
+import optree
 
-from .pytree import flatten, unflatten
+from .pytree import NAMESPACE, unflatten
 
 MISSING = object()
 
@@ -49,7 +51,7 @@ def generate(entry, classes, binder, run, out_tree, slow):
     sig = entry.signature
     if sig.keywords:
         return None
-    env = {'MISSING': MISSING, 'run': run, 'array': np.array, 'slow': slow, 'flatten': flatten,
+    env = {'MISSING': MISSING, 'run': run, 'array': np.array, 'slow': slow, 'tree_flatten': optree.tree_flatten,
            'unflatten': unflatten, 'out_tree': out_tree, 'treedef': sig.treedef}
     params = [f'a{k}' for k in range(sig.n_positional)]
     call_checks = ['not rest', 'not kw'] + _static_checks(sig, env)
@@ -73,7 +75,9 @@ def generate(entry, classes, binder, run, out_tree, slow):
                   f'        return {result}']
     else:
         lines += [f'    if {" and ".join(call_checks)}:',
-                  f'        leaves, tdef = flatten((({"".join(d + ", " for d in dynamic)}), {{}}))',
+                  # a dataclass type not yet registered stays a leaf: the structures differ
+                  f'        leaves, tdef = tree_flatten((({"".join(d + ", " for d in dynamic)}), '
+                  f'{{}}), namespace={NAMESPACE!r})',
                   f'        if {" and ".join(leaf_checks)}:',
                   f'            return {result}']
     lines.append(f'    return slow(self, ({"".join(p + ", " for p in params)}), rest, kw)')

@@ -3,6 +3,7 @@ import collections
 import dataclasses
 import functools
 import logging
+import shutil
 
 import numpy as np
 import pytest
@@ -242,7 +243,7 @@ def test_donated_arguments(backend):
         tg.compile(lambda x, n: x, static_argnames='nn')
 
 
-def test_lower_returns_the_traced_graph_without_running_it(backend, capsys):
+def test_lower_returns_the_traced_graph_without_running_it(backend, tmp_path):
     f = Counted(lambda x, y: {'s': T.tanh(x).sum(), 'd': x * y}, backend)
     traced = f.fn.lower(np.ones(3), 2.0)
     assert f.traces == 1
@@ -251,6 +252,9 @@ def test_lower_returns_the_traced_graph_without_running_it(backend, capsys):
     assert len(traced.outputs) == 2
     text = tg.debugprint(traced, file='str')
     assert 'tanh' in text.lower() and 'x' in text
+    if shutil.which('dot'):  # pydotprint needs Graphviz's program
+        tg.pydotprint(traced, str(tmp_path / 'graph.svg'))
+        assert (tmp_path / 'graph.svg').read_text().lstrip().startswith(('<?xml', '<svg'))
     out = f(np.ones(3), 2.0)  # compiles the trace made by lower, does not trace again
     assert f.traces == 1
     np.testing.assert_allclose(out['s'], 3 * np.tanh(1.0))
