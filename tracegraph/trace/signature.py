@@ -66,15 +66,20 @@ _SPEC_OF_CLASS = {
 
 
 def leaf_spec(value):
-    """The ArraySpec of an argument leaf, or None when it is not an array or number."""
+    """The ArraySpec of an argument leaf, or None when it is not a numeric array or number."""
     maker = _SPEC_OF_CLASS.get(value.__class__)
-    if maker is not None:
-        return maker(value)
-    if isinstance(value, np.generic):  # np.float32(2.0) and friends: 0-d arrays
-        return _from_array(value)
-    if hasattr(value, 'dtype') and hasattr(value, 'shape') and hasattr(value, 'ndim'):
-        return _from_array_like(value)
-    return None
+    if maker is None:
+        if isinstance(value, np.generic):  # np.float32(2.0) and friends: 0-d arrays
+            maker = _from_array
+        elif hasattr(value, 'dtype') and hasattr(value, 'shape') and hasattr(value, 'ndim'):
+            maker = _from_array_like
+        else:
+            return None
+    spec = maker(value)
+    return spec if np.dtype(spec.dtype).kind in _NUMERIC_KINDS else None
+
+
+_NUMERIC_KINDS = 'biufc'  # strings, objects and dates are not tensors
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from ..tensor.basic import as_tensor_variable
 from ..tensor.variable import NoValueError
 from .errors import explain_no_value, leaked_variable
 from .pytree import flatten, unflatten
-from .signature import Signature
+from .signature import Signature, leaf_spec
 
 
 @dataclass(frozen=True)
@@ -118,12 +118,11 @@ def trace(fn, name, signature, rebuild_call):
 def _as_output(leaf, position, name):
     if isinstance(leaf, Variable):
         return leaf
-    try:
-        return as_tensor_variable(leaf)
-    except TypeError:
+    if leaf_spec(leaf) is None:
         raise TypeError(f'{name}() returned a {type(leaf).__name__} ({leaf!r:.40}) as result '
-                        f'leaf {position}; results must be variables, arrays or numbers, in '
-                        'tuples, lists, dicts or dataclasses') from None
+                        f'leaf {position}; results must be variables, numeric arrays or numbers, '
+                        'in tuples, lists, dicts or dataclasses')
+    return as_tensor_variable(leaf)
 
 
 def _check_closed(fn, inputs, outputs):

@@ -309,3 +309,14 @@ def test_decorated_methods_bind_their_instance(backend):
 
     np.testing.assert_allclose(Scaler(3).apply(np.ones(2)), [3.0, 3.0])
     np.testing.assert_allclose(Scaler(4).apply(np.ones(2)), [4.0, 4.0])
+
+
+def test_results_must_be_arrays_or_numbers(backend):
+    f = tg.compile(lambda x: (x, 'done'), backend=backend)
+    with pytest.raises(TypeError, match=r"returned a str .*result leaf 1"):
+        f(np.ones(2))
+    g = tg.compile(lambda x: (x * 2, 3), backend=backend)  # a number is a constant result
+    doubled, three = g(np.ones(2))
+    np.testing.assert_allclose(doubled, [2.0, 2.0])
+    assert int(three) == 3
+    assert 'not been traced' in tg.compile(lambda x: x).explain_cache_miss(1.0)
