@@ -152,7 +152,7 @@ def _output(item, k):
         if any(t >= 0 for t in taps):
             raise ValueError(f'scan: outputs_info[{k}] has taps {list(taps)}; an output can only '
                              'read its past values (negative taps)')
-        if taps == (-1,) and 'taps' not in item:
+        if taps == (-1,):  # Theano: the initial value then has the shape of one output
             return _state(k, shape_padleft(initial), taps, initial.name)
         window = -taps[0]
         if initial.ndim == 0:

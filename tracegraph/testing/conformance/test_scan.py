@@ -346,3 +346,12 @@ def test_two_loops_over_the_same_sequence_run_as_one(backend):
     got = f(v)
     np.testing.assert_allclose(got[0], np.cumsum(v))
     assert float(got[1]) == 24.0
+
+
+def test_explicit_tap_minus_one_takes_an_initial_value_shaped_like_an_output(backend):
+    x = T.dvector('x')
+    h0 = T.dvector('h0')
+    out, _ = tg.scan(lambda xt, h: h * 2 + xt, sequences=x,
+                     outputs_info=[dict(initial=h0, taps=[-1])])
+    f = tg.function([x, h0], out, backend=backend)
+    np.testing.assert_allclose(f(np.array([1.0, 2.0]), np.array([1.0, 1.0])), [[3.0, 3.0], [8.0, 8.0]])
