@@ -355,3 +355,12 @@ def test_explicit_tap_minus_one_takes_an_initial_value_shaped_like_an_output(bac
                      outputs_info=[dict(initial=h0, taps=[-1])])
     f = tg.function([x, h0], out, backend=backend)
     np.testing.assert_allclose(f(np.array([1.0, 2.0]), np.array([1.0, 1.0])), [[3.0, 3.0], [8.0, 8.0]])
+
+
+def test_fn_returning_only_updates(backend):
+    count = tg.shared(np.int64(5), name='count')
+    outputs, updates = tg.scan(lambda: {count: count * 2}, n_steps=3)
+    assert outputs == [] and list(updates) == [count]
+    f = tg.function([], [], updates=updates, backend=backend)
+    f()
+    assert int(count.get_value()) == 40

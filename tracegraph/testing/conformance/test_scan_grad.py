@@ -156,3 +156,11 @@ def test_weight_gradient_with_a_factor_computed_in_the_step(backend):
     np.testing.assert_allclose(g[0], _numeric_grad(lambda w: f(xv, w, hv), wv), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(g[1], _numeric_grad(lambda h: f(xv, wv, h), hv), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(g[2], _numeric_grad(lambda v: f(v, wv, hv), xv), rtol=1e-6, atol=1e-8)
+
+
+def test_gradient_with_go_backwards(backend):
+    def fun(x, h0):
+        hs, _ = tg.scan(lambda xt, h: T.sin(h) * xt + h, sequences=x, outputs_info=h0, go_backwards=True)
+        return (hs * T.arange(1, 5)).sum()
+    rng = np.random.default_rng(8)
+    verify_grad(fun, [rng.normal(size=4), np.array(0.3)], rng=rng, backend=backend)
