@@ -72,6 +72,8 @@ def test_shared_state_moves_to_the_device_once_and_updates_stay_there(host_backe
     assert step() == 6.0
     np.testing.assert_array_equal(w.get_value(), [4.0, 4.0, 4.0])
     assert 'box_w.value = to_device(w)' in step.source
+    device_value = w.get_value(borrow=True, return_internal_type=True)
+    assert device_value is w.container.value   # the device array itself, no copy
     w.set_value(np.zeros(3))
     assert step() == 0.0
 

@@ -113,7 +113,7 @@ def host_device(workdir=None):
     """A stand-in for the GPU: NumPy for CuPy's calls, host-compiled kernels for the
     generated ones, and copies for transfers (as real transfers are).  With it the
     whole linker runs on a CPU: `linker.link(fgraph, options, device=host_device())`."""
-    from .linker import Device
+    from .device import Device
     cache = {}
 
     def prepare(specs):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import linecache
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -35,38 +35,13 @@ from tracegraph.tensor.type import TensorType
 
 from . import runtime
 from .blocks import Branches, nest, number, walk
+from .device import cuda_device
 from .elemwise_kernel import ElementwiseSpec
 from .lowering import DEVICE, HOST, Call, Kernel, Template
 
 BACKEND = 'cupy'
 _ids = itertools.count()
 _LITERALS = (int, float, str, bool, type(None))
-
-
-@dataclass(frozen=True)
-class Device:
-    """Where device values live and how to reach them: CuPy on a GPU, or a host
-    stand-in in tests (`hostcc.host_device()`)."""
-
-    xp: Any                          # the array module generated code calls `cupy`
-    array_type: type                 # the class of a device array
-    to_device: Callable
-    to_host: Callable
-    elementwise: Callable            # ElementwiseSpec -> a callable kernel
-    prepare: Callable = lambda specs: None   # all of a graph's kernels, before `elementwise`
-
-
-def cuda_device():
-    import cupy
-
-    from .elemwise_kernel import NVRTC_OPTIONS, preamble
-    text = preamble()
-
-    def elementwise(spec):
-        return cupy.ElementwiseKernel(spec.in_params, spec.out_params, spec.operation, spec.name,
-                                      preamble=text, options=NVRTC_OPTIONS,
-                                      return_tuple=len(spec.out_dtypes) > 1)
-    return Device(cupy, cupy.ndarray, cupy.asarray, cupy.asnumpy, elementwise)
 
 
 def lower_graph(fgraph, backend=BACKEND):
