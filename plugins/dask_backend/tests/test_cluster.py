@@ -75,7 +75,7 @@ def test_conformance_suite_part_on_a_local_cluster():
     here = os.path.dirname(suite.__file__)
     paths = [os.path.join(here, name) for name in CLUSTER_SUITE if os.path.exists(os.path.join(here, name))]
     root = os.path.dirname(os.path.dirname(os.path.dirname(here)))
-    cmd = [sys.executable, '-m', 'pytest', '-q', '-p', 'no:logging', '--tracegraph-backend', 'dask',
+    cmd = [sys.executable, '-m', 'pytest', '-q', '--tracegraph-backend', 'dask',
            '--dask-cluster', '2', *paths]
     done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]

@@ -40,8 +40,12 @@ def take(x, index):
         return x[index]
     if any(i is None for i in index) or any(_is_bool(i) for i in index):
         return _numpy_indexing(x, index)
-    concrete_index = tuple(i if isinstance(i, slice) else np.asarray(concrete(i)) for i in index)
-    out = x.vindex[concrete_index]
+    # vindex takes arrays only: integers join the index arrays, broadcast as NumPy does.
+    arrays = np.broadcast_arrays(*(np.asarray(concrete(index[k])) for k in advanced))
+    full = list(index)
+    for k, array in zip(advanced, arrays):
+        full[k] = array
+    out = x.vindex[tuple(full)]
     adjacent = advanced == list(range(advanced[0], advanced[-1] + 1))
     if adjacent and advanced[0] > 0:
         n_broadcast = out.ndim - sum(isinstance(i, slice) for i in index)

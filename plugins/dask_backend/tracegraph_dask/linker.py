@@ -22,6 +22,9 @@ from tracegraph.backends import Executable
 from tracegraph.compile.program import Namer, plan
 from tracegraph.compile.shared import SharedVariable
 
+from tracegraph_numpy.linker import Branches, nest
+
+from .chunkwise import concrete
 from .lowering import Lowering
 from .options import resolve, to_dask
 
@@ -52,28 +55,64 @@ def _kernel(node, settings):
 
 def generate(fgraph, kernels, settings, n_outputs):
     """Source of `run(*inputs, *shared_values)`, its globals, and line -> node."""
-    env = {'chunked': partial(to_dask, chunks=settings.chunks),
+    env = {'chunked': partial(to_dask, chunks=settings.chunks), 'truth': truth,
            'finish': partial(finish, n_outputs=n_outputs, lazy=settings.lazy)}
-    program = plan(fgraph, reserved=env)
-    kernel_names = Namer(reserved=set(env) | set(program.names.values()))
+    program = plan(fgraph, reserved=set(env) | {'given'})
+    writer = _Writer(env, kernels, Namer(reserved=set(env) | {'given'} | set(program.names.values())))
     for cname, const in program.constants.items():
         env[cname] = const.data
-    lines = [f'def run({", ".join(program.inputs)}):']
+    writer.lines.append(f'def run({", ".join(program.inputs)}):')
+    writer.lines.append(f'    given = ({", ".join(program.inputs)}{"," if program.inputs else ""})')
     for name, var in zip(program.inputs, fgraph.inputs):
         if not isinstance(var, SharedVariable):  # shared parameters stay NumPy values
-            lines.append(f'    {name} = chunked({name})')
-    line_nodes = {}
-    for step in program.steps:
-        kname = kernel_names('k_' + getattr(kernels[step.node], '__name__', 'kernel'))
-        env[kname] = kernels[step.node]
-        target = ', '.join(step.outputs) + (',' if len(step.outputs) > 1 else '')
-        lines.append(f'    {target} = {kname}({", ".join(step.inputs)})')
-        line_nodes[len(lines)] = step.node
-    lines.append(f'    return finish(({", ".join(program.outputs)}{"," if program.outputs else ""}))')
-    return '\n'.join(lines) + '\n', env, line_nodes
+            writer.lines.append(f'    {name} = chunked({name})')
+    # As on the NumPy backend, what only one branch of an ifelse needs is built inside
+    # that branch, so the other branch's NumPy-side work (perform ops) never runs.
+    writer.emit(nest(fgraph, program.steps), 1)
+    outputs = ', '.join(program.outputs) + (',' if program.outputs else '')
+    writer.lines.append(f'    return finish(({outputs}), given)')
+    return '\n'.join(writer.lines) + '\n', env, writer.line_nodes
 
 
-def finish(values, n_outputs, lazy):
+class _Writer:
+    def __init__(self, env, kernels, kernel_names):
+        self.env, self.kernels, self.kernel_names = env, kernels, kernel_names
+        self.lines, self.line_nodes = [], {}
+
+    def emit(self, items, indent):
+        pad = '    ' * indent
+        for item in items:
+            if isinstance(item, Branches):
+                self.emit_branches(item, indent)
+                continue
+            kernel = self.kernels[item.node]
+            kname = self.kernel_names('k_' + getattr(kernel, '__name__', 'kernel'))
+            self.env[kname] = kernel
+            target = ', '.join(item.outputs) + (',' if len(item.outputs) > 1 else '')
+            self.add(f'{pad}{target} = {kname}({", ".join(item.inputs)})', item.node)
+
+    def emit_branches(self, item, indent):
+        pad, step = '    ' * indent, item.step
+        n = step.node.op.n_outs
+        target = ', '.join(step.outputs) + ','
+        self.add(f'{pad}if truth({step.inputs[0]}):', step.node)
+        for block, values in ((item.then, step.inputs[1:1 + n]), (item.orelse, step.inputs[1 + n:])):
+            self.emit(block, indent + 1)
+            self.add(f'{pad}    {target} = {", ".join(values)},', step.node)
+            if block is item.then:
+                self.add(f'{pad}else:', step.node)
+
+    def add(self, line, node):
+        self.lines.append(line)
+        self.line_nodes[len(self.lines)] = node
+
+
+def truth(condition):
+    """An ifelse condition as a Python bool (computed now if it is lazy)."""
+    return bool(concrete(condition))
+
+
+def finish(values, given, n_outputs, lazy):
     """Compute what must be computed, all in one pass over the data.
 
     Updates are always computed (shared variables hold NumPy values); outputs too,
@@ -91,13 +130,14 @@ def finish(values, n_outputs, lazy):
     for k, value in zip(pending, dask.compute(*(values[k] for k in pending))):
         values[k] = value
     for k in wanted:
-        values[k] = _own(values[k])
+        values[k] = _own(values[k], given)
     return tuple(values)
 
 
-def _own(value):
-    """A result that owns its memory: a view (of an input chunk, a shared value or a
-    broadcast) is copied, so that no caller ever sees aliased buffers."""
-    if isinstance(value, np.ndarray) and (value.base is not None or not value.flags.writeable):
+def _own(value, given):
+    """A result that owns its memory: an input itself or a view (of an input chunk, a
+    shared value or a broadcast) is copied, so that no caller ever sees aliased buffers."""
+    if isinstance(value, np.ndarray) and (value.base is not None or not value.flags.writeable
+                                          or any(value is g for g in given)):
         return value.copy()
     return value  # a fresh array, a NumPy scalar, or a non-array value (a random state)
