@@ -106,3 +106,8 @@ def single_reader(fgraph, v):
 def fit(new, old):
     """`new` if it can stand for `old` (same type), else None."""
     return new if new.type == old.type else None
+
+
+def ops(*names):
+    """The Elemwise ops of these scalar ops: what a rewrite `tracks`, so it sees only them."""
+    return tuple(Elemwise(SCALAR_OPS[n]) for n in names)

@@ -39,6 +39,18 @@ def _executor(n):
     return _pool
 
 
+_KERNELS = {}
+
+
+def cached_kernel(scalar_op, in_dtypes, dtype):
+    """scalar_kernel, remembered: finding a kernel's dtypes costs a trial call."""
+    key = (scalar_op, tuple(in_dtypes), dtype)
+    kernel = _KERNELS.get(key)
+    if kernel is None:
+        kernel = _KERNELS[key] = scalar_kernel(scalar_op, list(in_dtypes), dtype)
+    return kernel
+
+
 def _sigmoid_into(x, out):
     # 1 / (1 + exp(-x)) is accurate everywhere (exp overflow gives the right 0),
     # and unlike scipy's expit it runs on NumPy's SIMD exp.
@@ -51,20 +63,14 @@ def _sigmoid_into(x, out):
 _INTO = {'sigmoid': _sigmoid_into}
 
 
-def _step_writer(scalar_op, in_dtypes, dtype):
-    """A function (args..., out) that writes one step's values into `out`."""
+def _step_call(scalar_op, in_dtypes, dtype):
+    """(function, how) for one step: how is 'ufunc' (writes with out=), 'into' (takes
+    the output as its last argument) or 'assign' (returns values to copy)."""
     into = _INTO.get(getattr(scalar_op, 'name', None))
     if into is not None and np.dtype(dtype).kind == 'f':
-        return into
-    kernel = scalar_kernel(scalar_op, in_dtypes, dtype)
-    if isinstance(kernel, np.ufunc):
-        def write_ufunc(*args):
-            kernel(*args[:-1], out=args[-1])
-        return write_ufunc
-
-    def write_any(*args):
-        args[-1][...] = kernel(*args[:-1])
-    return write_any
+        return into, 'into'
+    kernel = cached_kernel(scalar_op, in_dtypes, dtype)
+    return kernel, 'ufunc' if isinstance(kernel, np.ufunc) else 'assign'
 
 
 class FusedKernel:
@@ -77,12 +83,13 @@ class FusedKernel:
         self.nin = composite.nin
         self.dtype = np.dtype(composite.output_dtypes()[0])
         dtypes = list(composite.in_dtypes)
-        self.writers = []
+        self.calls = []
         for op, args, dtype in composite.steps:
-            self.writers.append((_step_writer(op, [dtypes[a] for a in args], dtype), args))
+            self.calls.append(_step_call(op, [dtypes[a] for a in args], dtype))
             dtypes.append(dtype)
         self.step_dtypes = dtypes[self.nin:]
         self.slots = self._assign_buffers()
+        self._loops = {}  # which inputs are scalars -> the generated block loop
         self.__name__ = 'fused'
 
     def _assign_buffers(self):
@@ -155,29 +162,60 @@ class FusedKernel:
         return np.empty(shape, dtype=self.dtype)
 
     def _run_blocks(self, flat, out):
+        loop = self._loop(tuple(v.ndim == 0 for v in flat))
         n = out.shape[0]
         threads = min(n_threads(), max(1, n // (4 * BLOCK)))
         per = -(-n // threads)
         per = -(-per // BLOCK) * BLOCK
         ranges = [(s, min(s + per, n)) for s in range(0, n, per)]
         if len(ranges) == 1:
-            self._run_range(flat, out, *ranges[0])
+            _quiet(loop, ranges[0][0], ranges[0][1], out, *flat)
             return
         pool = _executor(len(ranges) - 1)
-        futures = [pool.submit(self._run_range, flat, out, s, e) for s, e in ranges[1:]]
-        self._run_range(flat, out, *ranges[0])
+        futures = [pool.submit(_quiet, loop, s, e, out, *flat) for s, e in ranges[1:]]
+        _quiet(loop, ranges[0][0], ranges[0][1], out, *flat)
         for f in futures:
             f.result()
 
-    def _run_range(self, flat, out, start, stop):
-        buffers = [np.empty(BLOCK, dtype=self.slot_dtypes[s]) for s in range(self.n_slots)]
-        last = len(self.writers) - 1
-        with np.errstate(all='ignore'):
-            for b0 in range(start, stop, BLOCK):
-                b1 = min(b0 + BLOCK, stop)
-                m = b1 - b0
-                values = [v if v.ndim == 0 else v[b0:b1] for v in flat]
-                for k, (write, args) in enumerate(self.writers):
-                    target = out[b0:b1] if k == last else buffers[self.slots[k]][:m]
-                    write(*(values[a] for a in args), target)
-                    values.append(target)
+    def _loop(self, scalars):
+        loop = self._loops.get(scalars)
+        if loop is None:
+            source, env = self.block_source(scalars)
+            exec(compile(source, f'<tracegraph-numpy fused {self.composite}>'[:200], 'exec'), env)
+            loop = self._loops[scalars] = env['run_range']
+        return loop
+
+    def block_source(self, scalars):
+        """Python source of the loop over blocks: one ufunc call per step, into scratch."""
+        ins = [f'i{k}' for k in range(self.nin)]
+        env = {'empty': np.empty, 'BLOCK': BLOCK}
+        lines = [f'def run_range(start, stop, out, {", ".join(ins)}):']
+        for slot in range(self.n_slots):
+            env[f'd{slot}'] = np.dtype(self.slot_dtypes[slot])
+            lines.append(f'    s{slot} = empty(BLOCK, dtype=d{slot})')
+        lines += ['    for b0 in range(start, stop, BLOCK):',
+                  '        b1 = min(b0 + BLOCK, stop)',
+                  '        full = b1 - b0 == BLOCK']
+        names = [i if scalar else f'a{k}' for k, (i, scalar) in enumerate(zip(ins, scalars))]
+        lines += [f'        a{k} = i{k}[b0:b1]' for k, scalar in enumerate(scalars) if not scalar]
+        for slot in range(self.n_slots):
+            lines.append(f'        v{slot} = s{slot} if full else s{slot}[:b1 - b0]')
+        last = len(self.calls) - 1
+        for k, ((fn, how), (_, args, _)) in enumerate(zip(self.calls, self.composite.steps)):
+            env[f'w{k}'] = fn
+            target = 'out[b0:b1]' if k == last else f'v{self.slots[k]}'
+            operands = ', '.join(names[a] for a in args)
+            if how == 'ufunc':
+                lines.append(f'        w{k}({operands}, out={target})')
+            elif how == 'into':
+                lines.append(f'        w{k}({operands}, {target})')
+            else:
+                lines.append(f'        {target}[...] = w{k}({operands})')
+            names.append(target)
+        return '\n'.join(lines) + '\n', env
+
+
+def _quiet(loop, *args):
+    # Overflow in exp is part of the math here (1 / (1 + inf) is the right 0).
+    with np.errstate(all='ignore'):
+        loop(*args)

@@ -16,7 +16,7 @@ from tracegraph.tensor.shape_ops import (Alloc, ARange, CumOp, Eye, Join, MakeVe
                                         Reshape, Shape)
 from tracegraph.tensor.subtensor import IN, IncSubtensor, Subtensor, format_index
 
-from .fused import FusedKernel
+from .fused import FusedKernel, cached_kernel
 from .scalar_kernels import scalar_kernel
 
 LOWERINGS = {}
@@ -94,7 +94,7 @@ def composite_kernel(composite):
     kernels = []
     dtypes = list(composite.in_dtypes)
     for op, args, dtype in composite.steps:
-        kernels.append((scalar_kernel(op, [dtypes[a] for a in args], dtype), args))
+        kernels.append((cached_kernel(op, [dtypes[a] for a in args], dtype), args))
         dtypes.append(dtype)
     outputs = composite.outputs
     if len(kernels) == 1 and outputs == (composite.nin,):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...tensor.elemwise import DimShuffle, Elemwise
-from ..patterns import (const_value, constant_like, covers, fit, is_op, make, scalar_name,
+from ..patterns import (const_value, constant_like, covers, fit, is_op, make, ops, scalar_name,
                         single_reader)
 from ..registry import register
 
@@ -64,7 +64,7 @@ def _keep_shape(result, out, dropped):
     return result
 
 
-@register('canonical_add', phase='canonicalize', tracks=(Elemwise,), fast_compile=True)
+@register('canonical_add', phase='canonicalize', tracks=ops('add', 'sub', 'neg'), fast_compile=True)
 def canonical_add(fgraph, node):
     """a + (b - a) + 1 + 2 -> b + 3;  x - x -> 0;  x + 0 -> x;  a - (-b) -> a + b;
     -(a - b) -> b - a."""
@@ -109,7 +109,7 @@ def _rebuild_sum(terms, total, dtype):
     return result
 
 
-@register('canonical_mul', phase='canonicalize', tracks=(Elemwise,), fast_compile=True)
+@register('canonical_mul', phase='canonicalize', tracks=ops('mul', 'true_div'), fast_compile=True)
 def canonical_mul(fgraph, node):
     """2 * (x * 3) -> 6 * x;  x * 1 -> x;  (-x) * y -> -(x * y);  x / x -> 1 (x nonzero)."""
     name = scalar_name(node.outputs[0])
@@ -125,6 +125,9 @@ def canonical_mul(fgraph, node):
     others = [(s, v) for s, v in factors if not _nonzero(v)]
     nonzero, cancelled = _cancel(nonzero)
     factors = others + nonzero
+    if len(consts) < 2 and not absorbed and not cancelled and \
+            not (consts and consts[0][1] in (1, -1)):
+        return None  # the common case, decided before any arithmetic
     value = _product(consts, out.dtype)
     if value is None:
         return None
@@ -183,7 +186,7 @@ def _nonzero(v):
     return (c is not None and c != 0) or scalar_name(v) in _POSITIVE and v.dtype == 'float64'
 
 
-@register('double_negation', phase='canonicalize', tracks=(Elemwise,), fast_compile=True)
+@register('double_negation', phase='canonicalize', tracks=ops('neg'), fast_compile=True)
 def double_negation(fgraph, node):
     """--x -> x."""
     out = node.outputs[0]
@@ -196,7 +199,7 @@ def double_negation(fgraph, node):
 _POWERS = {1: None, 2: 'sqr', 0.5: 'sqrt'}
 
 
-@register('pow_specialize', phase='canonicalize', tracks=(Elemwise,), fast_compile=True)
+@register('pow_specialize', phase='canonicalize', tracks=ops('pow'), fast_compile=True)
 def pow_specialize(fgraph, node):
     """x ** 2 -> sqr(x);  x ** 1 -> x;  x ** 0.5 -> sqrt(x);  x ** -1 -> 1 / x."""
     out = node.outputs[0]
@@ -216,7 +219,7 @@ def pow_specialize(fgraph, node):
     return {out: new} if new is not None else None
 
 
-@register('constant_switch', phase='canonicalize', tracks=(Elemwise,), fast_compile=True)
+@register('constant_switch', phase='canonicalize', tracks=ops('switch'), fast_compile=True)
 def constant_switch(fgraph, node):
     """switch(True, a, b) -> a: the branch not taken is dead code."""
     out = node.outputs[0]
@@ -230,7 +233,7 @@ def constant_switch(fgraph, node):
     return {out: new} if new is not None else None
 
 
-@register('idempotent', phase='canonicalize', tracks=(Elemwise,), fast_compile=True)
+@register('idempotent', phase='canonicalize', tracks=ops('maximum', 'minimum', 'and_', 'or_'), fast_compile=True)
 def idempotent(fgraph, node):
     """maximum(x, x) -> x;  minimum(x, x) -> x;  x & x -> x;  x | x -> x."""
     out = node.outputs[0]

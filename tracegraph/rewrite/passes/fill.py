@@ -7,11 +7,11 @@ it, where the op's other inputs often supply the shape instead.
 from __future__ import annotations
 
 from ...tensor.elemwise import Elemwise
-from ..patterns import covers, fit, is_op, make, scalar_name, single_reader
+from ..patterns import covers, fit, is_op, make, ops, scalar_name, single_reader
 from ..registry import register
 
 
-@register('fill_remove', phase='canonicalize', tracks=(Elemwise,), fast_compile=True)
+@register('fill_remove', phase='canonicalize', tracks=ops('second'), fast_compile=True)
 def fill_remove(fgraph, node):
     """fill(a, b) -> b when b's shape already contains a's;  fill(exp(a), b) -> fill(a, b)."""
     out = node.outputs[0]

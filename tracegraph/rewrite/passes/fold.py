@@ -20,6 +20,8 @@ MAX_FOLDED_SIZE = 100_000
 
 
 def _foldable(node):
+    if not all(isinstance(i, Constant) for i in node.inputs):
+        return False
     if getattr(node.op, 'lowering_hook', 'tracegraph_lower_op') != 'tracegraph_lower_op':
         return False
     if getattr(node.op, 'inplace', False):
@@ -30,7 +32,7 @@ def _foldable(node):
         shape = o.type.shape
         if all(s is not None for s in shape) and int(np.prod(shape, dtype='int64')) > MAX_FOLDED_SIZE:
             return False
-    return all(isinstance(i, Constant) for i in node.inputs)
+    return True
 
 
 def _output_copy(fgraph, node):

@@ -12,10 +12,9 @@
 from __future__ import annotations
 
 from ...tensor import math as tm
-from ...tensor.elemwise import Elemwise
 from ...tensor.reduce import CAReduce
 from ...tensor.subtensor import Subtensor
-from ..patterns import const_value, covers, fit, is_op, make, strip_dimshuffle
+from ..patterns import const_value, covers, fit, is_op, make, ops, strip_dimshuffle
 from ..registry import register
 
 
@@ -50,7 +49,7 @@ def _negated(x):
     return x.owner.inputs[0] if is_op(x, 'neg') else make('neg', x)
 
 
-@register('softplus_from_log1p_exp', phase='stabilize', tracks=(Elemwise,))
+@register('softplus_from_log1p_exp', phase='stabilize', tracks=ops('log', 'log1p'))
 def softplus_from_log_exp(fgraph, node):
     """log(1 + exp(x)) and log1p(exp(x)) -> softplus(x)."""
     out = node.outputs[0]
@@ -61,7 +60,7 @@ def softplus_from_log_exp(fgraph, node):
     return None
 
 
-@register('sigmoid_from_reciprocal', phase='stabilize', tracks=(Elemwise,))
+@register('sigmoid_from_reciprocal', phase='stabilize', tracks=ops('true_div'))
 def sigmoid_from_reciprocal(fgraph, node):
     """1 / (1 + exp(-x)) -> sigmoid(x)."""
     out = node.outputs[0]
@@ -73,7 +72,7 @@ def sigmoid_from_reciprocal(fgraph, node):
     return _replace(out, make('sigmoid', _negated(inner.owner.inputs[0])))
 
 
-@register('one_minus_sigmoid', phase='stabilize', tracks=(Elemwise,))
+@register('one_minus_sigmoid', phase='stabilize', tracks=ops('sub', 'add'))
 def one_minus_sigmoid(fgraph, node):
     """1 - sigmoid(x) -> sigmoid(-x)."""
     out = node.outputs[0]
@@ -83,7 +82,7 @@ def one_minus_sigmoid(fgraph, node):
     return None
 
 
-@register('log_sigmoid', phase='stabilize', tracks=(Elemwise,))
+@register('log_sigmoid', phase='stabilize', tracks=ops('log'))
 def log_sigmoid(fgraph, node):
     """log(sigmoid(x)) -> -softplus(-x)."""
     out = node.outputs[0]
@@ -93,7 +92,7 @@ def log_sigmoid(fgraph, node):
     return None
 
 
-@register('log1p', phase='stabilize', tracks=(Elemwise,))
+@register('log1p', phase='stabilize', tracks=ops('log'))
 def log1p(fgraph, node):
     """log(1 + x) -> log1p(x) (after the exp and sigmoid forms had their turn)."""
     out = node.outputs[0]
@@ -105,7 +104,7 @@ def log1p(fgraph, node):
     return _replace(out, make('log1p', inner))
 
 
-@register('expm1', phase='stabilize', tracks=(Elemwise,))
+@register('expm1', phase='stabilize', tracks=ops('sub', 'add'))
 def expm1(fgraph, node):
     """exp(x) - 1 -> expm1(x)."""
     out = node.outputs[0]
@@ -119,7 +118,7 @@ def expm1(fgraph, node):
     return None
 
 
-@register('log_softmax', phase='stabilize', tracks=(Elemwise,))
+@register('log_softmax', phase='stabilize', tracks=ops('log'))
 def log_softmax(fgraph, node):
     """log(exp(a) / b) -> a - log(b); log(p[idx]) with p = exp(a) / b -> (a - log(b))[idx]."""
     out = node.outputs[0]
@@ -149,7 +148,7 @@ def _already_shifted(x):
     return m.owner is not None and isinstance(m.owner.op, CAReduce) and m.owner.op.reducer == 'maximum'
 
 
-@register('logsumexp', phase='stabilize', tracks=(Elemwise,))
+@register('logsumexp', phase='stabilize', tracks=ops('log'))
 def logsumexp(fgraph, node):
     """log(sum(exp(x), axes)) -> m + log(sum(exp(x - m), axes)) with m = max(x, axes)."""
     out = node.outputs[0]
