@@ -46,6 +46,8 @@ def _cases():
     cases = []
     for op in ('add', 'mul', 'maximum', 'minimum', 'eq', 'neq', 'lt', 'le', 'gt', 'ge'):
         cases += [(op, dts, 'any') for dts in arith + [('bool', 'bool')]]
+    for op in ('eq', 'neq', 'lt', 'le', 'gt', 'ge'):  # exact, not through float64
+        cases += [(op, dts, 'any') for dts in [('int64', 'uint64'), ('uint64', 'int32')]]
     cases += [('sub', dts, 'any') for dts in arith]
     cases += [('true_div', dts, 'any') for dts in [(d, d) for d in FLOATS + ('int8', 'int64', 'uint16')]
               + list(MIXED)]
@@ -228,3 +230,13 @@ def test_kernel_text_is_plain_cxx():
     assert spec.out_params == 'float32 out0'
     assert spec.operation == ('const float v2 = (float)(tg_floordiv(((float)in0), in1));\n'
                               'out0 = (float)(v2);')
+
+
+def test_signed_unsigned_comparisons_are_exact(kernels):
+    # In float64 (their common type) 2**63 - 1 and 2**63 - 2 are equal; NumPy compares exactly.
+    a = np.array([2**63 - 1, -1, 5, -2**63], dtype='int64')
+    b = np.array([2**63 - 2, 2**64 - 1, 5, 0], dtype='uint64')
+    for op, want in (('gt', [True, False, False, False]), ('eq', [False, False, True, False]),
+                     ('lt', [False, True, False, True])):
+        np.testing.assert_array_equal(kernels[_spec((op, ('int64', 'uint64'), 'any'))](a, b), want)
+        np.testing.assert_array_equal(_reference((op, ('int64', 'uint64'), 'any'), [a, b]), want)

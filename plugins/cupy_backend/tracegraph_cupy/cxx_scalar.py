@@ -113,11 +113,31 @@ def compute_dtype(scalar_op, in_dtypes):
     return dtype
 
 
+_COMPARE = {'eq': '==', 'neq': '!=', 'lt': '<', 'le': '<=', 'gt': '>', 'ge': '>='}
+
+
+def _signed_unsigned_compare(scalar_op, args, in_dtypes):
+    """Comparisons of a signed with a 64-bit unsigned integer compare exactly (as NumPy
+    does), not in float64, their common type; None for other dtypes."""
+    kinds = [np.dtype(d).kind for d in in_dtypes]
+    if scalar_op.name not in _COMPARE or sorted(kinds) != ['i', 'u']:
+        return None
+    if np.dtype(scalar_op.input_dtype(list(in_dtypes))).kind != 'f':
+        return None
+    s, u = (0, 1) if kinds[0] == 'i' else (1, 0)
+    sign = '' if s == 0 else '-'
+    return (f'({sign}tg_cmp_su((long long){args[s]}, (unsigned long long){args[u]}) '
+            f'{_COMPARE[scalar_op.name]} 0)')
+
+
 def expression(scalar_op, args, in_dtypes):
     """C++ for `scalar_op` applied to the C names `args` of values of `in_dtypes`.
 
     Returns (text, compute dtype); the caller converts the text to the output type.
     """
+    exact = _signed_unsigned_compare(scalar_op, args, in_dtypes)
+    if exact is not None:
+        return exact, 'bool'
     compute = compute_dtype(scalar_op, in_dtypes)
     row = CXX.get(scalar_op.name)
     if row is None:

@@ -87,6 +87,14 @@ template <typename T> __device__ __forceinline__ T tg_ipow(T base, T exponent) {
     return (T)result;
 }
 
+// A signed against an unsigned 64-bit integer, exactly: -1, 0 or 1.  NumPy compares
+// these exactly; their common type, float64, would round.
+__device__ __forceinline__ int tg_cmp_su(long long a, unsigned long long b) {
+    if (a < 0) return -1;
+    unsigned long long ua = (unsigned long long)a;
+    return ua < b ? -1 : (ua > b ? 1 : 0);
+}
+
 // NaN-propagating maximum and minimum (NumPy's maximum/minimum, not fmax/fmin).
 template <typename T> __device__ __forceinline__ T tg_maximum(T a, T b) {
     return (a >= b || a != a) ? a : b;
