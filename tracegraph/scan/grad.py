@@ -30,6 +30,10 @@ class ScanGradientError(TypeError):
 
 
 def scan_grad(op, inputs, outputs, output_grads):
+    promoted = [m_ for m_ in range(op.n_finals)
+                if is_differentiable(op.inner.inputs[op.inner_slices()[2]][m_])]
+    if promoted:
+        return _grad_with_finals_as_states(op, inputs, output_grads, promoted)
     if any(k is not None for k in op.keep):
         raise ScanGradientError(f'{op}: the gradient needs every step of the outputs, but this '
                                 'loop keeps only the last ones (take the gradient before rewriting)')
@@ -42,6 +46,60 @@ def scan_grad(op, inputs, outputs, output_grads):
     grads = [None] + plan.sequence_grads(results, n, n_back) + plan.init_grads(results, n, n_back)
     grads += [None] * op.n_finals
     return grads + plan.non_seq_grads(results)
+
+
+def _grad_with_finals_as_states(op, inputs, output_grads, promoted):
+    """Float finals (an accumulator updated in the loop, or the running sums of a backward
+    loop when differentiating twice) keep no history, so the gradient reruns the loop with
+    them as one-tap states; the final value is then the last row of the history (or the
+    initial value after zero steps)."""
+    inner_in, inner_out = op.inner.inputs, op.inner.outputs
+    i_seq, i_tap, i_fin, i_non = op.inner_slices()
+    o_seq, o_init, o_fin, o_non = op.outer_slices()
+    kept = [k for k in range(op.n_finals) if k not in promoted]
+    s, n_nit, f0 = op.n_states, op.n_nit, op.n_states + op.n_nit
+    fin_in, fin_out = inner_in[i_fin], inner_out[f0:f0 + op.n_finals]
+    inner = FunctionGraph(
+        inner_in[i_seq] + inner_in[i_tap] + [fin_in[k] for k in promoted] + [fin_in[k] for k in kept]
+        + inner_in[i_non],
+        inner_out[:s] + [fin_out[k] for k in promoted] + inner_out[s:f0] + [fin_out[k] for k in kept]
+        + inner_out[f0 + op.n_finals:])
+    new_op = op.with_changes(inner=inner, state_taps=op.state_taps + ((-1,),) * len(promoted),
+                             n_finals=len(kept), keep=(None,) * (s + len(promoted) + n_nit))
+    finals_outer = inputs[o_fin]
+    starts = [m.shape_padleft(finals_outer[k]) for k in promoted]
+    new_inputs = ([inputs[0]] + inputs[o_seq] + inputs[o_init] + starts
+                  + [finals_outer[k] for k in kept] + inputs[o_non])
+    new_outputs = new_op.make_node(*new_inputs).outputs
+    histories = new_outputs[s:s + len(promoted)]
+    # The original final value, as an expression of the history: differentiate it.
+    extra_init, hist_grads = [], []
+    for k, start, history in zip(promoted, starts, histories):
+        g = output_grads[f0 + k]
+        if _none(g):
+            extra_init.append(None)
+            hist_grads.append(None)
+            continue
+        last = m.concatenate([start, history], axis=0)[-1]
+        g_start, g_hist = backprop([start, history], {last: g})
+        extra_init.append(None if _none(g_start) else g_start[0])
+        hist_grads.append(None if _none(g_hist) else g_hist)
+    new_grads = (output_grads[:s] + hist_grads + output_grads[s:f0]
+                 + [output_grads[f0 + k] for k in kept])
+    grads = scan_grad(new_op, new_inputs, new_outputs, new_grads)
+    n_old_inits = op.n_states
+    at = 1 + op.n_seqs
+    by_final = {}
+    for j, k in enumerate(promoted):
+        g = grads[at + n_old_inits + j]
+        g = None if _none(g) else g[0]
+        if extra_init[j] is not None:
+            g = extra_init[j] if g is None else g + extra_init[j]
+        by_final[k] = g if g is not None else ZERO
+    kept_grads = grads[at + n_old_inits + len(promoted):at + n_old_inits + len(promoted) + len(kept)]
+    by_final.update(zip(kept, kept_grads))
+    return (grads[:at + n_old_inits] + [by_final[k] for k in range(op.n_finals)]
+            + grads[at + n_old_inits + len(promoted) + len(kept):])
 
 
 def _steps_run(op, inputs, outputs):

@@ -164,3 +164,27 @@ def test_gradient_with_go_backwards(backend):
         return (hs * T.arange(1, 5)).sum()
     rng = np.random.default_rng(8)
     verify_grad(fun, [rng.normal(size=4), np.array(0.3)], rng=rng, backend=backend)
+
+
+def test_gradient_of_an_accumulator_updated_inside_the_loop(backend):
+    # total += w * x_t at each step (a shared variable updated by the loop); d total / d w.
+    total = tg.shared(np.float64(0.0), name='total')
+    x, w = T.dvector('x'), T.dscalar('w')
+    _, updates = tg.scan(lambda xt, w: {total: total + T.sin(w * xt)}, sequences=x, non_sequences=w)
+    final = updates[total]
+    f = tg.function([x, w], [final, T.grad(final, w)], backend=backend)
+    xv = np.array([0.5, -1.0, 2.0])
+    value, g = f(xv, 0.3)
+    np.testing.assert_allclose(value, np.sin(0.3 * xv).sum())
+    np.testing.assert_allclose(g, (xv * np.cos(0.3 * xv)).sum())
+
+
+def test_second_derivative_through_scan(backend):
+    # y = x ** 4 computed by a loop of products; d2y/dx2 = 12 x ** 2.
+    x = T.dscalar('x')
+    ys, _ = tg.scan(lambda prev, x: prev * x, outputs_info=T.ones_like(x), non_sequences=x, n_steps=4)
+    y = ys[-1]
+    g = T.grad(y, x)
+    h = T.grad(g, x)
+    f = tg.function([x], [y, g, h], backend=backend)
+    np.testing.assert_allclose(f(1.5), [1.5 ** 4, 4 * 1.5 ** 3, 12 * 1.5 ** 2])
