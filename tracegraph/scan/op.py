@@ -48,6 +48,11 @@ class Scan(Op):
     `keep[i]` is None (every step kept) or k (only the last min(k, steps run)
     rows; the memory-saving rewrite sets it).  `truncate_gradient` (-1: all)
     bounds backpropagation through time.  `name` is for printing only.
+
+    A backend lowers the node by rewriting a private copy of `inner` for itself
+    (`rewrite_graph(FunctionGraph(inner.inputs, inner.outputs), backend)`),
+    linking it as the loop body, and running n_steps steps (fewer with `until`).
+    The NumPy backend's `tracegraph_numpy.scan` is the reference lowering.
     """
 
     inner: FunctionGraph
