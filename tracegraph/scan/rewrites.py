@@ -146,6 +146,16 @@ def _batch_reduce(node, inputs, batched):
     return dataclasses.replace(node.op, axes=axes).make_node(inputs[0]).outputs
 
 
+@batches(Subtensor)
+def _batch_subtensor(node, inputs, batched):
+    # row[i, 1:3] -> rows[:, i, 1:3], when only the indexed value is batched and the
+    # index is basic (an array index would move the batch axis).
+    if not node.op.is_basic or any(batched[1:]):
+        return None
+    entries = (('slice', None, None, None),) + node.op.entries
+    return Subtensor(entries).make_node(*inputs).outputs
+
+
 def _vectorizable(op):
     return (op.n_states == 0 and op.n_finals == 0 and not op.as_while and op.n_nit > 0
             and not op.steps_from_user

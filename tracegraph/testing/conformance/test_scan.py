@@ -364,3 +364,13 @@ def test_fn_returning_only_updates(backend):
     f = tg.function([], [], updates=updates, backend=backend)
     f()
     assert int(count.get_value()) == 40
+
+
+def test_indexing_rows_inside_the_step_vectorizes(backend):
+    M = T.dmatrix('M')
+    k = T.lscalar('k')
+    out, _ = tg.scan(lambda row, k: row[0] * 2 + row[1:3].sum() + row[k], sequences=M, non_sequences=k)
+    f = tg.function([M, k], out, backend=backend)
+    assert _scans(f) == []
+    m = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_allclose(f(m, 3), m[:, 0] * 2 + m[:, 1:3].sum(axis=1) + m[:, 3])
