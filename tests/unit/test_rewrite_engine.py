@@ -102,3 +102,38 @@ def test_a_10000_node_chain_rewrites_in_seconds():
     start = time.perf_counter()
     run(fg, [noop] + select('default'))
     assert time.perf_counter() - start < 10
+
+
+def test_a_backend_adds_its_own_rewrites_through_the_hook():
+    from tracegraph import backends
+    from tracegraph.hookspecs import hookimpl
+
+    seen = []
+    mine = rewrite('test_backend_pass', phase='specialize')(lambda fg: seen.append(len(fg.outputs)))
+
+    class Plugin:
+        @hookimpl
+        def tracegraph_rewrites(self, backend):
+            return [mine] if backend == 'numpy' else None
+
+    plugin = backends.register(Plugin(), name='test-rewrite-plugin')
+    try:
+        x = T.dvector('x')
+        f = tg.function([x], T.exp(x))
+        assert seen == [1] and 'test_backend_pass' not in REWRITES
+        assert [r.name for r in select(['test_backend_pass'], [mine])] == ['test_backend_pass']
+        tg.function([x], T.exp(x), rewrites='none')
+        assert seen == [1]
+        np.testing.assert_allclose(f(np.zeros(2)), [1, 1])
+    finally:
+        backends.unregister(plugin)
+
+
+def test_a_random_variable_is_read_once_by_every_use():
+    from tracegraph.random import RandomStreams
+    srng = RandomStreams(seed=3)
+    u = srng.uniform((5,))
+    f = tg.function([], u + u - 2 * u)
+    np.testing.assert_array_equal(f(), np.zeros(5))
+    assert len([n for n in f.fgraph.apply_nodes if getattr(n.op, 'lowering_hook', '') ==
+                'tracegraph_lower_random']) == 1

@@ -207,3 +207,12 @@ def test_inplace_updates_that_read_each_other_are_ordered_or_dropped():
     np.testing.assert_allclose(b.get_value(), [1, 1, 1])
     ordered, dropped = order_inplace([])
     assert ordered == [] and dropped == []
+
+
+def test_dimshuffles_in_a_row_merge_or_vanish():
+    text, fg = rewritten(m.dimshuffle(1, 0).dimshuffle(1, 0), ['dimshuffle_merge'])
+    assert text == 'identity(m)' and fg.rewrites_applied == ['dimshuffle_merge']
+    expr = x.dimshuffle('x', 0).dimshuffle(1, 0, 'x')
+    _, fg = rewritten(expr, ['dimshuffle_merge'])
+    (node,) = fg.apply_nodes
+    assert node.op.new_order == (0, 'x', 'x')

@@ -53,6 +53,21 @@ def test_logsumexp_does_not_overflow(backend):
     np.testing.assert_allclose(f(values), expected, rtol=1e-12)
 
 
+def test_softmax_cross_entropy_with_extreme_logits(backend):
+    m = T.dmatrix('m')
+    labels = T.lvector('labels')
+    onehot = T.dmatrix('onehot')
+    sm = T.nnet.softmax(m)
+    f = tg.function([m, labels, onehot], [T.nnet.categorical_crossentropy(sm, labels),
+                                          T.nnet.categorical_crossentropy(sm, onehot)], backend=backend)
+    logits = np.array([[-800.0, 0.0, 800.0], [1.0, 2.0, 3.0]])
+    picked = np.array([0, 1])
+    expected = scipy.special.logsumexp(logits, axis=1) - logits[np.arange(2), picked]
+    by_label, by_dist = f(logits, picked, np.eye(3)[picked])
+    np.testing.assert_allclose(by_label, expected, rtol=1e-12)
+    np.testing.assert_allclose(by_dist, expected, rtol=1e-12)
+
+
 def _logistic_regression(rng, n=6, feats=5):
     x = T.dmatrix('x')
     y = T.dvector('y')
