@@ -64,48 +64,71 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
     outs_info = _as_list(outputs_info)
     states = [o for o in (_output(item, k) for k, item in enumerate(outs_info)) if o is not None]
     non_seqs = [_non_sequence(v) for v in _as_list(non_sequences)]
+    step = _trace(fn, seqs, states, non_seqs, outs_info, name)
+    free = _free_variables(step.inner_outputs, step.placeholders, non_seqs)
+    if strict:
+        _check_strict(free, non_seqs)
+    outer_non_seqs = _unique([v for v in non_seqs + free if v not in set(step.finals)])
+    op = Scan(_inner_graph(step, outer_non_seqs), n_seqs=sum(len(s.taps) for s in seqs),
+              state_taps=tuple(o.taps for o in states), n_nit=len(step.nit_positions),
+              n_finals=len(step.finals), n_non_seqs=len(outer_non_seqs),
+              as_while=step.condition is not None, truncate_gradient=int(truncate_gradient),
+              steps_from_user=n_steps is not None and bool(seqs), name=name)
+    outer_seqs = [_tap_slice(s.outer, s.taps, tap) for s in seqs for tap in s.taps]
+    results = op(_n_steps(n_steps, outer_seqs), *outer_seqs, *[o.initial for o in states],
+                 *step.finals, *outer_non_seqs)
+    results = results if isinstance(results, list) else [results]
+    return _user_results(results, states, step.nit_positions, step.finals, step.n_outputs,
+                         return_list)
 
-    args = [p for s in seqs for p in s.placeholders] + \
-           [p for o in states for p in o.placeholders] + non_seqs
+
+@dataclass
+class _Step:
+    """What calling fn once on placeholders gave, sorted by kind."""
+
+    rows: list             # placeholders for the sequences' rows and the past states
+    args: list             # what fn received: rows, then the non-sequences
+    inner_outputs: list    # new states, nit outputs, new final values, [condition]
+    nit_positions: list    # where each nit output sits among fn's outputs
+    finals: list           # shared variables the loop updates
+    final_placeholders: list
+    condition: Variable | None
+    n_outputs: int
+
+    @property
+    def placeholders(self):
+        return set(self.args) | set(self.finals)
+
+
+def _trace(fn, seqs, states, non_seqs, outs_info, name):
+    rows = [p for s in seqs for p in s.placeholders] + [p for o in states for p in o.placeholders]
+    args = rows + non_seqs
     outputs, updates, condition = _parse_result(fn(*args))
     if not outputs and not updates:
         raise ValueError(f'scan{_label(name)}: fn returned neither outputs nor updates')
     outputs = _match_outputs(outputs, outs_info, name)
     state_outs = _check_states(outputs, states, name)
-    nit_positions = [k for k in range(len(outputs)) if k not in {o.position for o in states}]
+    fed_back = {o.position for o in states}
+    nit_positions = [k for k in range(len(outputs)) if k not in fed_back]
     nit_outs = [outputs[k] for k in nit_positions]
-    updates = _with_default_updates(state_outs + nit_outs + list(updates.values())
-                                    + ([condition] if condition is not None else []), updates)
-
-    finals = list(updates)
-    final_phs = [s.type() for s in finals]
+    roots = state_outs + nit_outs + list(updates.values()) + ([condition] if condition is not None else [])
+    updates = _with_default_updates(roots, updates)
     inner_outputs = state_outs + nit_outs + [_update_value(s, e) for s, e in updates.items()]
     if condition is not None:
         inner_outputs.append(condition)
-    placeholders = set(args) | set(finals)
-    free = _free_variables(inner_outputs, placeholders, non_seqs)
-    if strict:
-        _check_strict(free, non_seqs)
-    outer_non_seqs = _unique([v for v in list(non_seqs) + free if v not in set(finals)])
+    finals = list(updates)
+    return _Step(rows, args, inner_outputs, nit_positions, finals, [s.type() for s in finals],
+                 condition, len(outputs))
+
+
+def _inner_graph(step, outer_non_seqs):
+    """The step as a FunctionGraph: outer variables it reads become its last inputs."""
     non_seq_phs = [v.type() for v in outer_non_seqs]
     for ph, v in zip(non_seq_phs, outer_non_seqs):
         ph.name = v.name
-    replace = dict(zip(finals, final_phs)) | dict(zip(outer_non_seqs, non_seq_phs))
-
-    inner_inputs = [p for s in seqs for p in s.placeholders] + \
-        [p for o in states for p in o.placeholders] + final_phs + non_seq_phs
-    inner = FunctionGraph(inner_inputs, inner_outputs, clone=True, replace=replace)
-    op = Scan(inner, n_seqs=len(inner_inputs) - len(final_phs) - len(non_seq_phs)
-              - sum(len(o.taps) for o in states),
-              state_taps=tuple(o.taps for o in states), n_nit=len(nit_outs),
-              n_finals=len(finals), n_non_seqs=len(outer_non_seqs),
-              as_while=condition is not None, truncate_gradient=int(truncate_gradient),
-              steps_from_user=n_steps is not None and bool(seqs), name=name)
-    outer_seqs = [_tap_slice(s.outer, s.taps, tap) for s in seqs for tap in s.taps]
-    length = _n_steps(n_steps, outer_seqs)
-    results = op(length, *outer_seqs, *[o.initial for o in states], *finals, *outer_non_seqs)
-    results = results if isinstance(results, list) else [results]
-    return _user_results(results, states, nit_positions, finals, len(outputs), return_list)
+    replace = dict(zip(step.finals, step.final_placeholders)) | dict(zip(outer_non_seqs, non_seq_phs))
+    inputs = step.rows + step.final_placeholders + non_seq_phs
+    return FunctionGraph(inputs, step.inner_outputs, clone=True, replace=replace)
 
 
 # -- describing the inputs ----------------------------------------------------------
