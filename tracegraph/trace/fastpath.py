@@ -19,6 +19,8 @@ tuple of classes.  The one used last is the decorated object's `__call__`;
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import optree
 
@@ -51,18 +53,22 @@ def generate(entry, classes, binder, run, out_tree, slow):
     sig = entry.signature
     if sig.keywords:
         return None
-    env = {'MISSING': MISSING, 'run': run, 'array': np.array, 'slow': slow, 'tree_flatten': optree.tree_flatten,
-           'unflatten': unflatten, 'out_tree': out_tree, 'treedef': sig.treedef}
+    env = {'MISSING': MISSING, 'run': run, 'array': np.array, 'slow': slow,
+           'tree_flatten': optree.tree_flatten, 'unflatten': unflatten, 'out_tree': out_tree,
+           'treedef': sig.treedef}
     params = [f'a{k}' for k in range(sig.n_positional)]
     call_checks = ['not rest', 'not kw'] + _static_checks(sig, env)
     dynamic = [f'a{k}' for k in binder.dynamic_positions(sig.n_positional)]
-    flat = _is_flat(sig, len(dynamic))
-    # Containers: flatten once, compare the structure, then check each leaf.
-    leaves = dynamic if flat else [f'leaves[{k}]' for k in range(len(sig.leaves))]
-    leaf_checks = [] if flat else ['tdef == treedef']
+    # Containers are checked and taken apart by generated code (`a0['w'][1]`) when their
+    # kinds allow it; other kinds are flattened by optree and compared as a whole.
+    structure = _structure(sig.treedef.children()[0], dynamic, env)
+    flatten_first = structure is None
+    if flatten_first:
+        structure = (['tdef == treedef'], [f'leaves[{k}]' for k in range(len(sig.leaves))])
+    leaf_checks, leaves = structure
     run_args = []
     for k, (var, cls, spec) in enumerate(zip(leaves, classes, sig.leaves)):
-        leaf_checks += leaf_check(var, cls, spec, k, env)
+        leaf_checks = leaf_checks + leaf_check(var, cls, spec, k, env)
         run_args.append(_converted(var, cls, spec, k, env))
     result = f'run({", ".join(run_args)})'
     if not (out_tree.num_leaves == 1 and out_tree.num_nodes == 1):
@@ -70,18 +76,66 @@ def generate(entry, classes, binder, run, out_tree, slow):
 
     head = ', '.join(f'{p}=MISSING' for p in params) + (', /, ' if params else '') + '*rest, **kw'
     lines = [f'def call(self, {head}):']
-    if flat:
-        lines += [f'    if {" and ".join(call_checks + leaf_checks)}:',
-                  f'        return {result}']
-    else:
+    if flatten_first:
         lines += [f'    if {" and ".join(call_checks)}:',
                   # a dataclass type not yet registered stays a leaf: the structures differ
                   f'        leaves, tdef = tree_flatten((({"".join(d + ", " for d in dynamic)}), '
                   f'{{}}), namespace={NAMESPACE!r})',
                   f'        if {" and ".join(leaf_checks)}:',
                   f'            return {result}']
+    else:
+        lines += [f'    if {" and ".join(call_checks + leaf_checks)}:',
+                  f'        return {result}']
     lines.append(f'    return slow(self, ({"".join(p + ", " for p in params)}), rest, kw)')
     return _define(lines, env, entry.traced.name)
+
+
+def _structure(spec, expressions, env):
+    """(checks, leaf expressions) for the children of tuple `spec` passed as `expressions`,
+    or None when some container kind has no generated form."""
+    checks, leaves = [], []
+    for expr, child in zip(expressions, spec.children()):
+        if not _visit(expr, child, env, checks, leaves):
+            return None
+    return checks, leaves
+
+
+def _visit(expr, spec, env, checks, leaves):
+    """Append the checks of node `spec` at `expr`, parents before children (so `and`
+    never indexes a container it has not checked), and its leaves in optree's order."""
+    kind = spec.kind
+    if kind == optree.PyTreeKind.LEAF:
+        leaves.append(expr)
+        return True
+    if kind == optree.PyTreeKind.NONE:
+        checks.append(f'{expr} is None')
+        return True
+    k = len(env)
+    env[f'node{k}'] = spec.type
+    if kind in (optree.PyTreeKind.TUPLE, optree.PyTreeKind.LIST):
+        checks.append(f'{expr}.__class__ is node{k} and len({expr}) == {spec.num_children}')
+        children = [f'{expr}[{i}]' for i in range(spec.num_children)]
+    elif kind == optree.PyTreeKind.NAMEDTUPLE:
+        checks.append(f'{expr}.__class__ is node{k}')
+        children = [f'{expr}[{i}]' for i in range(spec.num_children)]
+    elif kind == optree.PyTreeKind.DICT:
+        env[f'keys{k}'] = frozenset(spec.entries())
+        checks.append(f'{expr}.__class__ is node{k} and {expr}.keys() == keys{k}')
+        children = []
+        for i, key in enumerate(spec.entries()):
+            env[f'key{k}_{i}'] = key
+            children.append(f'{expr}[key{k}_{i}]')
+    elif _is_dataclass_node(spec):
+        checks.append(f'{expr}.__class__ is node{k}')
+        children = [f'{expr}.{name}' for name in spec.entries()]
+    else:
+        return False
+    return all(_visit(c, s, env, checks, leaves) for c, s in zip(children, spec.children()))
+
+
+def _is_dataclass_node(spec):
+    return (spec.kind == optree.PyTreeKind.CUSTOM and dataclasses.is_dataclass(spec.type)
+            and all(isinstance(name, str) and name.isidentifier() for name in spec.entries()))
 
 
 def _static_checks(sig, env):
@@ -108,8 +162,3 @@ def _define(lines, env, name):
     call = env['call']
     call.source = source
     return call
-
-
-def _is_flat(sig, n_dynamic):
-    """True when every dynamic argument is itself a leaf (no containers)."""
-    return len(sig.leaves) == n_dynamic and sig.treedef.num_nodes == n_dynamic + 3

@@ -320,3 +320,26 @@ def test_results_must_be_arrays_or_numbers(backend):
     np.testing.assert_allclose(doubled, [2.0, 2.0])
     assert int(three) == 3
     assert 'not been traced' in tg.compile(lambda x: x).explain_cache_miss(1.0)
+
+
+def test_calls_alternating_between_signatures_each_run_their_own_trace():
+    """The generated check of the last signature must send every other call elsewhere."""
+    Pair = collections.namedtuple('Pair', 's t')
+
+    @tg.compile(static_argnums=2)
+    def f(x, p, k):
+        return {'a': x * p['s'] + k, 'b': (x.sum(), p['pair'].t)}
+
+    makers = [lambda: np.ones(3), lambda: np.ones((1, 3)), lambda: np.full((2, 3), 2, 'float32'),
+              lambda: 2.0, lambda: np.float32(3), lambda: 3, lambda: np.array(2.0), lambda: None]
+    rng = np.random.default_rng(4)
+    for _ in range(60):
+        x, s, t = (makers[i]() for i in rng.integers(0, 7, size=3))
+        k = [1, 2, 1.5, True][rng.integers(0, 4)]
+        extra = makers[rng.integers(0, 8)]()  # sometimes None, sometimes an array
+        p = {'s': s, 'pair': Pair(extra, t)} if rng.random() < 0.5 else {'s': s, 'pair': Pair(t, t)}
+        out = f(x, p, k)
+        want = np.asarray(x) * np.asarray(s) + k
+        assert np.shape(out['a']) == np.shape(want)
+        np.testing.assert_allclose(out['a'], want, rtol=1e-6)
+        np.testing.assert_allclose(out['b'][1], t)
