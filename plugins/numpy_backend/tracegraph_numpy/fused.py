@@ -108,7 +108,7 @@ class FusedKernel:
             if slot is None:
                 slot, n_slots = n_slots, n_slots + 1
             slots.append(slot)
-            for a in steps[k][1]:
+            for a in set(steps[k][1]):  # a value read twice by one step is freed once
                 if a >= self.nin and last_use.get(a) == k and a != value:
                     free.setdefault(self.step_dtypes[a - self.nin], []).append(slots[a - self.nin])
         self.n_slots = n_slots

@@ -51,3 +51,12 @@ def test_large_in_place_update(backend):
     grad = RNG.standard_normal(N)
     step(grad)
     np.testing.assert_allclose(w.get_value(), w0 - 0.1 * np.tanh(grad) * w0, rtol=1e-14)
+
+
+def test_values_read_twice_inside_a_fused_chain(backend):
+    x = T.dvector('x')
+    e = T.exp(x)
+    f = tg.function([x], (e * e - e) * T.tanh(e) + T.sqrt(e * e), backend=backend)
+    a = RNG.standard_normal(N)
+    ea = np.exp(a)
+    np.testing.assert_allclose(f(a), (ea * ea - ea) * np.tanh(ea) + np.sqrt(ea * ea), rtol=1e-13)
