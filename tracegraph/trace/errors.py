@@ -3,11 +3,13 @@
 `TensorVariable.__bool__` and friends raise a generic NoValueError.  The tracer
 catches it and raises PlaceholderValueError instead, which says what a placeholder
 is, which arguments the value depends on, the user's file and line, and what to
-write instead.
+write instead.  A NumPy ufunc called on a placeholder (np.exp(x)) is pointed to its
+T.* twin the same way.
 """
 from __future__ import annotations
 
 import os
+import re
 
 from ..ir import ancestors
 from ..ir.source import _is_internal
@@ -73,7 +75,26 @@ def explain_no_value(exc, fn, placeholders):
     return PlaceholderValueError('\n'.join(lines))
 
 
-def leaked_variable(fn, variable, user_line=None):
+_UFUNC_ON_VARIABLE = re.compile(r'loop of ufunc does not support argument \d+ of type '
+                                r'\w*Variable which has no callable (\w+) method')
+
+
+def explain_numpy_call(exc, fn):
+    """A clearer TypeError when a NumPy ufunc (np.exp, ...) met a placeholder, else None."""
+    found = _UFUNC_ON_VARIABLE.search(str(exc))
+    if found is None:
+        return None
+    user = _user_frame(_frames(exc.__traceback__), fn)
+    where = f' at {user.f_code.co_filename}:{user.f_lineno}' if user else ''
+    name = getattr(fn, '__qualname__', getattr(fn, '__name__', 'the function'))
+    ufunc = found.group(1)
+    return TypeError(
+        f'{name}() called NumPy\'s {ufunc} on a placeholder{where}. While @tg.compile traces a '
+        'function its array arguments are symbolic placeholders, and NumPy functions need '
+        f'values: use T.{ufunc}(...) (import tracegraph.tensor as T), which builds the graph.')
+
+
+def leaked_variable(fn, variable):
     name = getattr(fn, '__qualname__', getattr(fn, '__name__', 'the function'))
     built = ''
     if variable.owner is not None and getattr(variable.owner, 'source', None) is not None:

@@ -15,7 +15,7 @@ from ..compile.shared import SharedVariable
 from ..ir import Constant, Variable, graph_inputs, user_location
 from ..tensor.basic import as_tensor_variable
 from ..tensor.variable import NoValueError
-from .errors import explain_no_value, leaked_variable
+from .errors import explain_no_value, explain_numpy_call, leaked_variable
 from .pytree import flatten, unflatten
 from .signature import Signature, leaf_spec
 
@@ -106,6 +106,11 @@ def trace(fn, name, signature, rebuild_call):
         result = fn(*args, **kwargs)
     except NoValueError as exc:
         raise explain_no_value(exc, fn, inputs).with_traceback(exc.__traceback__) from None
+    except TypeError as exc:
+        clearer = explain_numpy_call(exc, fn)
+        if clearer is None:
+            raise
+        raise clearer.with_traceback(exc.__traceback__) from None
     finally:
         pending = _state.stack.pop()
     leaves, out_tree = flatten(result)

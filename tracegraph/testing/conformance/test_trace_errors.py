@@ -98,3 +98,13 @@ def test_a_helper_function_line_is_named(backend):
     with pytest.raises(PlaceholderValueError) as info:
         body(1.0)
     assert f'{__file__}:{_line_of("marker: helper")}' in str(info.value)
+
+
+def test_a_numpy_function_on_a_placeholder_points_to_its_tensor_twin(backend):
+    def body(x):
+        return np.exp(x) + 1  # marker: numpy
+
+    f = tg.compile(body, backend=backend)
+    with pytest.raises(TypeError, match=r"NumPy's exp on a placeholder.*T\.exp") as info:
+        f(np.ones(2))
+    assert f'{__file__}:{_line_of("marker: numpy")}' in str(info.value)
