@@ -8,6 +8,7 @@ T.* twin the same way.
 """
 from __future__ import annotations
 
+import linecache
 import os
 import re
 
@@ -44,28 +45,17 @@ class LeakedVariableError(TypeError):
 def explain_no_value(exc, fn, placeholders):
     """A PlaceholderValueError for NoValueError `exc` raised while tracing `fn`."""
     frames = _frames(exc.__traceback__)
-    dunder = frames[-1].f_code.co_name if frames else ''
-    variable = frames[-1].f_locals.get('self') if frames else None
-    user = _user_frame(frames, fn)
-    what, why = _WHAT_PYTHON_DID.get(dunder, ('something that needs a value', str(exc)))
-    name = getattr(fn, '__qualname__', getattr(fn, '__name__', 'the function'))
-    where = f'{user.f_code.co_filename}:{user.f_lineno}' if user else 'an unknown line'
-    lines = [f'{name}() needs the value of a placeholder at {where}']
-    if user is not None:
-        import linecache
-        text = linecache.getline(user.f_code.co_filename, user.f_lineno).strip()
-        if text:
-            lines.append(f'    {text}')
-    lines.append('')
-    lines.append(f'While @tg.compile traces {name}(), its array arguments are placeholders: '
-                 'symbolic tensors that know their dtype and rank but have no values yet.')
+    innermost = frames[-1] if frames else None  # the dunder that raised: __bool__, ...
+    what, why = _WHAT_PYTHON_DID.get(innermost.f_code.co_name if innermost else '',
+                                     ('something that needs a value', str(exc)))
+    variable = innermost.f_locals.get('self') if innermost else None
     depends = _depends_on(variable, placeholders)
-    value = f'a symbolic {variable.type.dtype} {variable.type.ndim}-d value' if hasattr(
-        getattr(variable, 'type', None), 'ndim') else 'a symbolic value'
-    if depends:
-        value += f' computed from {", ".join(depends)}'
-    lines.append(f'That line calls {what} on {value}: {why}.')
-    lines += ['', 'Instead:',
+    name = _name(fn)
+    lines = _where(f'{name}() needs the value of a placeholder', _user_frame(frames, fn))
+    lines += ['', f'While @tg.compile traces {name}(), its array arguments are placeholders: '
+                  'symbolic tensors that know their dtype and rank but have no values yet.',
+              f'That line calls {what} on {_describe(variable, depends)}: {why}.',
+              '', 'Instead:',
               '  - T.switch(cond, a, b) (or T.where) chooses elementwise and stays symbolic;',
               '  - tracegraph.ifelse.ifelse(cond, a, b) chooses one of two branches on a scalar;',
               '  - tg.scan(fn, ...) loops a number of times that depends on values;',
@@ -73,6 +63,24 @@ def explain_no_value(exc, fn, placeholders):
               f'static: @tg.compile(static_argnames={_argnames(depends)}); each new value is '
               'traced anew.']
     return PlaceholderValueError('\n'.join(lines))
+
+
+def _name(fn):
+    return getattr(fn, '__qualname__', getattr(fn, '__name__', 'the function'))
+
+
+def _where(headline, user):
+    """The headline with the user's file:line, then that line's text."""
+    if user is None:
+        return [f'{headline} (the line is not known)']
+    text = linecache.getline(user.f_code.co_filename, user.f_lineno).strip()
+    return [f'{headline} at {user.f_code.co_filename}:{user.f_lineno}'] + ([f'    {text}'] if text else [])
+
+
+def _describe(variable, depends):
+    ttype = getattr(variable, 'type', None)
+    text = f'a symbolic {ttype.dtype} {ttype.ndim}-d value' if hasattr(ttype, 'ndim') else 'a symbolic value'
+    return text + (f' computed from {", ".join(depends)}' if depends else '')
 
 
 _UFUNC_ON_VARIABLE = re.compile(r'loop of ufunc does not support argument \d+ of type '
@@ -84,18 +92,17 @@ def explain_numpy_call(exc, fn):
     found = _UFUNC_ON_VARIABLE.search(str(exc))
     if found is None:
         return None
-    user = _user_frame(_frames(exc.__traceback__), fn)
-    where = f' at {user.f_code.co_filename}:{user.f_lineno}' if user else ''
-    name = getattr(fn, '__qualname__', getattr(fn, '__name__', 'the function'))
     ufunc = found.group(1)
-    return TypeError(
-        f'{name}() called NumPy\'s {ufunc} on a placeholder{where}. While @tg.compile traces a '
-        'function its array arguments are symbolic placeholders, and NumPy functions need '
-        f'values: use T.{ufunc}(...) (import tracegraph.tensor as T), which builds the graph.')
+    lines = _where(f"{_name(fn)}() called NumPy's {ufunc} on a placeholder",
+                   _user_frame(_frames(exc.__traceback__), fn))
+    lines.append(f'While @tg.compile traces a function its array arguments are symbolic '
+                 f'placeholders, and NumPy functions need values: use T.{ufunc}(...) '
+                 '(import tracegraph.tensor as T), which builds the graph.')
+    return TypeError('\n'.join(lines))
 
 
 def leaked_variable(fn, variable):
-    name = getattr(fn, '__qualname__', getattr(fn, '__name__', 'the function'))
+    name = _name(fn)
     built = ''
     if variable.owner is not None and getattr(variable.owner, 'source', None) is not None:
         built = f' (built at {variable.owner.source})'

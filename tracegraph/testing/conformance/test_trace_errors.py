@@ -105,6 +105,6 @@ def test_a_numpy_function_on_a_placeholder_points_to_its_tensor_twin(backend):
         return np.exp(x) + 1  # marker: numpy
 
     f = tg.compile(body, backend=backend)
-    with pytest.raises(TypeError, match=r"NumPy's exp on a placeholder.*T\.exp") as info:
+    with pytest.raises(TypeError, match=r"(?s)NumPy.s exp on a placeholder.*T\.exp") as info:
         f(np.ones(2))
     assert f'{__file__}:{_line_of("marker: numpy")}' in str(info.value)
