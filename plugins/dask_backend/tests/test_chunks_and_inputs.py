@@ -51,7 +51,9 @@ def test_dask_input_type_checks_name_the_input():
     with pytest.raises(TypeError, match="input 'x' must have 2 dimension"):
         f(da.ones((2,), dtype='float32'))
     g = tg.function([x], x * 2, backend='dask', allow_input_downcast=True)
-    np.testing.assert_array_equal(g(da.ones((2, 2), dtype='float64')), np.full((2, 2), 2, 'float32'))
+    out = g(da.ones((2, 2), dtype='float64'))
+    np.testing.assert_array_equal(out, np.full((2, 2), 2, 'float32'))
+    assert out.dtype == np.float32
 
 
 def test_lazy_outputs_can_be_stored_chunk_by_chunk():

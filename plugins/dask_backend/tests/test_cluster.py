@@ -73,7 +73,8 @@ def test_conformance_suite_part_on_a_local_cluster():
     """The conformance files above, through the pytest plugin's --dask-cluster."""
     import tracegraph.testing.conformance as suite
     here = os.path.dirname(suite.__file__)
-    paths = [os.path.join(here, name) for name in CLUSTER_SUITE if os.path.exists(os.path.join(here, name))]
+    paths = [os.path.join(here, name) for name in CLUSTER_SUITE]
+    paths = [p for p in paths if os.path.exists(p)]
     root = os.path.dirname(os.path.dirname(os.path.dirname(here)))
     cmd = [sys.executable, '-m', 'pytest', '-q', '--tracegraph-backend', 'dask',
            '--dask-cluster', '2', *paths]

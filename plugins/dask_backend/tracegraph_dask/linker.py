@@ -58,7 +58,8 @@ def generate(fgraph, kernels, settings, n_outputs):
     env = {'chunked': partial(to_dask, chunks=settings.chunks), 'truth': truth,
            'finish': partial(finish, n_outputs=n_outputs, lazy=settings.lazy)}
     program = plan(fgraph, reserved=set(env) | {'given'})
-    writer = _Writer(env, kernels, Namer(reserved=set(env) | {'given'} | set(program.names.values())))
+    taken = set(env) | {'given'} | set(program.names.values())
+    writer = _Writer(env, kernels, Namer(reserved=taken))
     for cname, const in program.constants.items():
         env[cname] = const.data
     writer.lines.append(f'def run({", ".join(program.inputs)}):')
@@ -96,7 +97,8 @@ class _Writer:
         n = step.node.op.n_outs
         target = ', '.join(step.outputs) + ','
         self.add(f'{pad}if truth({step.inputs[0]}):', step.node)
-        for block, values in ((item.then, step.inputs[1:1 + n]), (item.orelse, step.inputs[1 + n:])):
+        branches = ((item.then, step.inputs[1:1 + n]), (item.orelse, step.inputs[1 + n:]))
+        for block, values in branches:
             self.emit(block, indent + 1)
             self.add(f'{pad}    {target} = {", ".join(values)},', step.node)
             if block is item.then:
@@ -122,7 +124,8 @@ def finish(values, given, n_outputs, lazy):
     values = list(values)
     if lazy:
         for k in range(n_outputs):
-            values[k] = values[k] if isinstance(values[k], da.Array) else da.from_array(np.asarray(values[k]))
+            if not isinstance(values[k], da.Array):
+                values[k] = da.from_array(np.asarray(values[k]))
         wanted = range(n_outputs, len(values))
     else:
         wanted = range(len(values))

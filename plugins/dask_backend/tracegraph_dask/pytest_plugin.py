@@ -25,7 +25,8 @@ _ENV = 'DASK_TRACEGRAPH__CHUNKS'
 def pytest_addoption(parser):
     group = parser.getgroup('tracegraph-dask')
     group.addoption('--dask-chunks', default=None,
-                    help=f'chunks for NumPy inputs of Dask-backend functions (default {TEST_CHUNKS!r})')
+                    help='chunks for NumPy inputs of Dask-backend functions '
+                         f'(default {TEST_CHUNKS!r})')
     group.addoption('--dask-cluster', type=int, default=0, metavar='N',
                     help='run Dask-backend functions on a LocalCluster of N worker processes')
 

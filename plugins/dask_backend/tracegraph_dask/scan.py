@@ -53,8 +53,8 @@ def _cuttable(node):
     op = node.op
     if op.as_while or op.n_seqs == 0:
         return False
-    inner = op.inner.outputs
-    rows_known = all(all(s is not None for s in v.type.shape) for v in inner[op.n_states:op.n_states + op.n_nit])
+    nit_outputs = op.inner.outputs[op.n_states:op.n_states + op.n_nit]
+    rows_known = all(None not in v.type.shape for v in nit_outputs)
     finals = node.inputs[op.outer_slices()[2]]
     return rows_known and all(isinstance(v.type, TensorType) for v in finals)
 
@@ -81,17 +81,20 @@ class _ChunkedLoop:
     def plan(self, steps, outer):
         seqs = outer[:self.op.n_seqs]
         first = seqs[0]
-        if not is_lazy(first) or any(math.isnan(len(s)) or len(s) < steps for s in map(known_shape, seqs)):
+        lengths = [len(known_shape(s)) for s in seqs]
+        if not is_lazy(first) or any(math.isnan(n) or n < steps for n in lengths):
             return None  # the whole loop reports a short sequence with NumPy's message
-        lengths = [n for n in _leading_chunks(first, steps) if n]
-        if len(lengths) <= 1:
+        sizes = [n for n in _leading_chunks(first, steps) if n]
+        if len(sizes) <= 1:
             return None
-        starts = np.cumsum([0] + lengths)
+        starts = np.cumsum([0] + sizes)
         return _Plan(steps, tuple(zip(starts[:-1].tolist(), starts[1:].tolist())))
 
     def run(self, plan, outer):
         op = self.op
-        seqs_sl, states_sl, finals_sl, non_sl = (slice(s.start - 1, s.stop - 1) for s in op.outer_slices())
+        # outer_slices() count n_steps, which `outer` does not hold.
+        seqs_sl, states_sl, finals_sl, non_sl = (slice(s.start - 1, s.stop - 1)
+                                                 for s in op.outer_slices())
         seqs, initial = list(outer[seqs_sl]), list(outer[states_sl])
         finals, non_seqs = list(outer[finals_sl]), list(outer[non_sl])
         rows_of = [tuple(init.shape[1:]) for init in initial] + \
