@@ -119,6 +119,15 @@ class _Writer:
         self.derived.setdefault(name, []).append(moved)
         return moved
 
+    def on_host(self, name):
+        return name in self.program.constants or self.where[name] == HOST
+
+    def host_scalar(self, name):
+        """A 0-d host value as a NumPy scalar."""
+        if name in self.program.constants:
+            return self.bind(name + '_s', np.asarray(self.env[name])[()])
+        return f'{name}[()]'
+
     def _constant(self, name, side):
         if side == HOST:
             return name
@@ -171,8 +180,11 @@ def _emit_block(w, items, lowerings):
 
 
 def _emit_step(w, step, lowering):
-    host = set(lowering.host_inputs)
-    args = [w.placed(name, HOST if pos in host else DEVICE) for pos, name in enumerate(step.inputs)]
+    if isinstance(lowering, Kernel):
+        args = _kernel_args(w, step, lowering)
+    else:
+        host = set(lowering.host_inputs)
+        args = [w.placed(name, HOST if pos in host else DEVICE) for pos, name in enumerate(step.inputs)]
     target = ', '.join(step.outputs) + (',' if len(step.outputs) > 1 else '')
     w.emit(f'{target} = {_expression(w, step, lowering, args)}', step.node)
     sides = lowering.output_on
@@ -221,11 +233,26 @@ def _expression(w, step, lowering, args):
     return _EXPRESSIONS[type(lowering)](w, step, lowering, args)
 
 
+def _kernel_args(w, step, lowering):
+    """A scalar held on the host goes to a kernel as a NumPy scalar, by value: no
+    upload, and no stall of the device behind a synchronous copy."""
+    args = []
+    for pos, (name, var) in enumerate(zip(step.inputs, step.node.inputs)):
+        if var.type.ndim == 0 and pos != lowering.inplace and w.on_host(name):
+            args.append(w.host_scalar(name))
+        else:
+            args.append(w.placed(name, DEVICE))
+    return args
+
+
 def _kernel_expression(w, step, lowering, args):
     kernel = w.bind('k_' + lowering.spec.name, w.device.elementwise(lowering.spec))
     target = lowering.inplace
     if target is not None and step.inputs[target] not in w.program.constants:
         args = args + [args[target]]   # the output is written over that input
+    elif all(w.on_host(name) and var.type.ndim == 0 for name, var in zip(step.inputs, step.node.inputs)):
+        # Only scalars in: the kernel learns its (0-d) size from the outputs.
+        args = args + [f"cupy.empty((), dtype='{d}')" for d in lowering.spec.out_dtypes]
     return f'{kernel}({", ".join(args)})'
 
 

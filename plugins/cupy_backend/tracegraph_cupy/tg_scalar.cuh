@@ -112,12 +112,9 @@ template <typename T> __device__ __forceinline__ T tg_sign(T x) {
     return x;
 }
 
-// scipy.special.expit: the branch that never overflows.
+// scipy.special.expit's formula, 1 / (1 + exp(-x)), in the input's precision: it
+// gives 0 where exp(-x) overflows, as scipy does (not the denormal e / (1 + e)).
 template <typename T> __device__ __forceinline__ T tg_sigmoid(T x) {
-    if (x < 0) {
-        T e = exp(x);
-        return e / ((T)1 + e);
-    }
     return (T)1 / ((T)1 + exp(-x));
 }
 
