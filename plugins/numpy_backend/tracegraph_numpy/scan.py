@@ -246,7 +246,9 @@ class _LoopWriter:
                 carried.append((self._name(self._first_tap(i)), self.outs[i]))
             else:
                 self.body.append(f'_buf{i}[{self._row(i, -taps[0], mode)}] = {self.outs[i]}')
-        if carried:  # one simultaneous assignment: a step may swap its states
+        if len(carried) == 1:
+            self.body.append(f'{carried[0][0]} = {carried[0][1]}')
+        elif carried:  # one simultaneous assignment: a step may swap its states
             self.body.append(', '.join(a for a, _ in carried) + ', = ' + ', '.join(b for _, b in carried) + ',')
 
     def _emit_nit_writes(self):
