@@ -8,9 +8,7 @@ from tracegraph.ir import FunctionGraph
 from tracegraph.printing import pp
 from tracegraph.rewrite import REWRITES
 from tracegraph.rewrite.engine import run
-from tracegraph.tensor.elemwise import Elemwise
 from tracegraph.tensor.scalar import Composite
-from tracegraph.tensor.shape_ops import Shape
 
 x, y, z = T.dvectors('x', 'y', 'z')
 m = T.dmatrix('m')

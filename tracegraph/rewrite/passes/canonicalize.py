@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...tensor.elemwise import DimShuffle, Elemwise
+from ...tensor.elemwise import DimShuffle
 from ..patterns import (const_value, constant_like, covers, fit, is_op, make, ops, scalar_name,
                         single_reader)
 from ..registry import register
