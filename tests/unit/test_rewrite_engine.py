@@ -100,7 +100,7 @@ def test_a_10000_node_chain_rewrites_in_seconds():
     noop = rewrite('test_noop', tracks=(Elemwise,))(lambda fg, node: None)
     start = time.perf_counter()
     run(fg, [noop] + select('default'))
-    assert time.perf_counter() - start < 10
+    assert time.perf_counter() - start < 60  # quadratic work would take many minutes
 
 
 def test_a_backend_adds_its_own_rewrites_through_the_hook():
