@@ -77,3 +77,15 @@ def test_chunked_scan_is_built_from_one_task_per_chunk():
     lazy = f(np.arange(10.0))
     assert isinstance(lazy, da.Array) and lazy.chunks == ((4, 4, 2),)
     np.testing.assert_allclose(lazy.compute(), np.cumsum(np.arange(10.0)))
+
+
+@pytest.mark.parametrize('shape', [(0, 3), (1, 3), (5, 4)])
+def test_shapes_and_builders_match_numpy_including_empty_arrays(shape):
+    x = T.dmatrix('x')
+    outs = [T.exp(x), x.sum(axis=0), x.T.reshape((-1,)), T.zeros_like(x), T.arange(x.shape[0]),
+            T.eye(x.shape[1]), T.concatenate([x, x]), T.cumsum(x), x.reshape((x.shape[1], -1))]
+    a = np.random.default_rng(2).random(shape)
+    got, want = _both([x], outs, a)
+    for g, w in zip(got, want):
+        assert g.shape == w.shape and g.dtype == w.dtype
+        np.testing.assert_allclose(g, w)

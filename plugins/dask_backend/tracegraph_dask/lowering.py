@@ -145,7 +145,7 @@ def _cumop(node, options):
 
     def cumulate(x):
         if axis is None:
-            return fn(known_shape(x).ravel(), axis=0, dtype=dtype)
+            return fn(reshaped(x, (-1,)), axis=0, dtype=dtype)
         return fn(x, axis=axis, dtype=dtype)
     return _named(cumulate, fn.__name__)
 
@@ -209,14 +209,21 @@ def _make_vector(node, options):
 @lowers(Reshape)
 def _reshape(node, options):
     def reshape(x, shape):
-        x, shape = known_shape(as_dask(x)), tuple(int(s) for s in concrete(shape))
-        try:
-            return x.reshape(shape)
-        except NotImplementedError:
-            # Dask reshapes chunk by chunk only when axes merge or split evenly; any
-            # reshape is a merge into one axis followed by a split of it.
-            return x.ravel().reshape(shape)
+        return reshaped(as_dask(x), tuple(int(s) for s in concrete(shape)))
     return reshape
+
+
+def reshaped(x, shape):
+    """x.reshape(shape) for any chunking."""
+    x = known_shape(x)
+    if x.size == 0:  # nothing to cut, and Dask's rule stumbles on empty axes
+        return as_dask(np.empty(x.shape, x.dtype).reshape(shape))
+    try:
+        return x.reshape(shape)
+    except NotImplementedError:
+        # Dask reshapes chunk by chunk only when axes merge or split evenly; any
+        # reshape is a merge into one axis followed by a split of it.
+        return x.reshape(-1).reshape(shape)
 
 
 @lowers(Join)
