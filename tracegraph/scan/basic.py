@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..compile.shared import SharedVariable
-from ..ir import Constant, FunctionGraph, Variable, graph_inputs
+from ..ir import Constant, FunctionGraph, Variable
 from ..tensor.basic import as_tensor_variable, constant
 from ..tensor.math import shape_padleft
 from ..tensor.type import TensorType
@@ -65,7 +65,7 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
     states = [o for o in (_output(item, k) for k, item in enumerate(outs_info)) if o is not None]
     non_seqs = [_non_sequence(v) for v in _as_list(non_sequences)]
     step = _trace(fn, seqs, states, non_seqs, outs_info, name)
-    free = _free_variables(step.inner_outputs, step.placeholders, non_seqs)
+    free = _outer_reads(step.inner_outputs, step.placeholders, step.made_outside)
     if strict:
         _check_strict(free, non_seqs)
     outer_non_seqs = _unique([v for v in non_seqs + free if v not in set(step.finals)])
@@ -94,6 +94,7 @@ class _Step:
     final_placeholders: list
     condition: Variable | None
     n_outputs: int
+    made_outside: object   # variable -> bool: built before fn ran
 
     @property
     def placeholders(self):
@@ -103,6 +104,7 @@ class _Step:
 def _trace(fn, seqs, states, non_seqs, outs_info, name):
     rows = [p for s in seqs for p in s.placeholders] + [p for o in states for p in o.placeholders]
     args = rows + non_seqs
+    made_outside = _made_before(Variable(None))
     outputs, updates, condition = _parse_result(fn(*args))
     if not outputs and not updates:
         raise ValueError(f'scan{_label(name)}: fn returned neither outputs nor updates')
@@ -112,13 +114,13 @@ def _trace(fn, seqs, states, non_seqs, outs_info, name):
     nit_positions = [k for k in range(len(outputs)) if k not in fed_back]
     nit_outs = [outputs[k] for k in nit_positions]
     roots = state_outs + nit_outs + list(updates.values()) + ([condition] if condition is not None else [])
-    updates = _with_default_updates(roots, updates)
+    updates = _with_default_updates(roots, updates, made_outside)
     inner_outputs = state_outs + nit_outs + [_update_value(s, e) for s, e in updates.items()]
     if condition is not None:
         inner_outputs.append(condition)
     finals = list(updates)
     return _Step(rows, args, inner_outputs, nit_positions, finals, [s.type() for s in finals],
-                 condition, len(outputs))
+                 condition, len(outputs), made_outside)
 
 
 def _inner_graph(step, outer_non_seqs):
@@ -279,14 +281,14 @@ def _update_value(target, expr):
     return _check_update(target, expr)
 
 
-def _with_default_updates(roots, updates):
+def _with_default_updates(roots, updates, made_outside):
     """Shared variables read inside fn with a `default_update` (random streams) get it,
     so the loop advances them and scan returns their final value as an update."""
     updates = dict(updates)
     frontier = list(roots)
     while frontier:
         found = []
-        for v in graph_inputs(frontier):
+        for v in _outer_reads(frontier, set(), made_outside):
             if isinstance(v, SharedVariable) and v.default_update is not None and v not in updates:
                 updates[v] = v.default_update
                 found.append(v.default_update)
@@ -294,14 +296,29 @@ def _with_default_updates(roots, updates):
     return updates
 
 
-def _free_variables(outputs, placeholders, blockers):
-    """Outer variables the step reads: listed non-sequences, shared variables, inputs."""
-    free = []
-    for v in graph_inputs(outputs, blockers=list(blockers) + list(placeholders)):
-        if v in placeholders or isinstance(v, Constant):
+def _outer_reads(roots, placeholders, made_outside):
+    """The outer variables the step reads, in the order first met.
+
+    A variable built before fn ran (say a random draw made outside the loop) is read
+    as it is, computed once outside, not rebuilt inside each step.
+    """
+    seen, found, stack = set(), [], list(reversed(roots))
+    while stack:
+        v = stack.pop()
+        if v in seen or v in placeholders or isinstance(v, Constant):
             continue
-        free.append(v)
-    return free
+        seen.add(v)
+        if v.owner is None or made_outside(v):
+            found.append(v)
+        else:
+            stack.extend(reversed(v.owner.inputs))
+    return found
+
+
+def _made_before(marker):
+    """A test for variables created before `marker` (variable ids only grow)."""
+    limit = int(marker.auto_name[1:])
+    return lambda v: int(v.auto_name[1:]) < limit
 
 
 def _unique(variables):

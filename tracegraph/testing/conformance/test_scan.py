@@ -374,3 +374,28 @@ def test_indexing_rows_inside_the_step_vectorizes(backend):
     assert _scans(f) == []
     m = np.arange(12.0).reshape(3, 4)
     np.testing.assert_allclose(f(m, 3), m[:, 0] * 2 + m[:, 1:3].sum(axis=1) + m[:, 3])
+
+
+def test_a_draw_made_outside_the_loop_is_one_value_for_every_step(backend):
+    from tracegraph.random import RandomStreams
+    srng = RandomStreams(seed=5)
+    noise = srng.uniform(size=(2,))
+    x = T.dvector('x')
+    out, updates = tg.scan(lambda xt: xt + noise, sequences=x)
+    assert updates == {}  # the loop does not draw: `noise` is drawn once, outside
+    f = tg.function([x], [out, noise], backend=backend)
+    rows, drawn = f(np.array([0.0, 10.0, 20.0]))
+    np.testing.assert_allclose(rows, np.array([0.0, 10.0, 20.0])[:, None] + drawn)
+
+
+def test_outer_expression_read_inside_is_computed_once(backend):
+    x = T.dvector('x')
+    w = T.dscalar('w')
+    scale = T.exp(w) * 2  # built outside fn
+    out, _ = tg.scan(lambda xt, acc: acc * scale + xt, sequences=x,
+                     outputs_info=T.constant(np.float64(0)))
+    (node,) = [out.owner]
+    assert not any('exp' in str(n.op) for n in node.op.inner.apply_nodes)
+    f = tg.function([x, w], out, backend=backend)
+    s = np.exp(0.5) * 2
+    np.testing.assert_allclose(f(np.array([1.0, 2.0]), 0.5), [1.0, s + 2.0])
