@@ -59,6 +59,12 @@ class Backend:
         from .compile.shared import to_host
         return to_host(value)
 
+    def native_input(self, ttype, value, allow_downcast, what):
+        """An input value of this backend's own array type (e.g. a Dask array), checked
+        against `ttype` and returned unconverted; None for any other value, which the
+        function then converts to NumPy.  `what` names the input in error messages."""
+        return None
+
 
 class BackendError(ValueError):
     pass
