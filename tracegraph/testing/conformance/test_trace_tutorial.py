@@ -205,6 +205,12 @@ def test_grad_of_options():
     np.testing.assert_array_equal(unused(np.ones(2), np.ones(3)), np.zeros(3))
     compiled = tg.compile(lambda a, n: (a ** n).sum(), static_argnums=1)
     np.testing.assert_allclose(tg.grad_of(compiled)(np.array([1.0, 2.0]), 3), [3.0, 12.0])
+    g, aux = tg.grad_of(lambda a: ((a ** 2).sum(), {'doubled': a * 2}), has_aux=True)(np.ones(2))
+    np.testing.assert_allclose(g, [2.0, 2.0])
+    np.testing.assert_allclose(aux['doubled'], [2.0, 2.0])
+    (value, aux), g = tg.value_and_grad(lambda a: ((a ** 3).sum(), a), has_aux=True)(np.full(2, 2.0))
+    assert float(value) == 16.0
+    np.testing.assert_allclose(g, [12.0, 12.0])
     with pytest.raises(TypeError, match='scalar'):
         tg.grad_of(lambda a: a * 2)(np.ones(2))
     with pytest.raises(TypeError, match='static or not an array'):
