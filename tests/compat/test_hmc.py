@@ -100,9 +100,9 @@ def program(theano):
         return 0.5 * (TT.dot((x - mu), cov_inv) * (x - mu)).sum(axis=1)
 
     position = shared(rng.randn(batchsize, dim).astype(theano.config.floatX))
-    sampler = HMC_sampler.new_from_shared_positions(position, gaussian_energy, initial_stepsize=1e-3,
+    sampler = HMC_sampler.new_from_shared_positions(position, gaussian_energy, initial_stepsize=0.1,
                                                     stepsize_max=0.5)
-    garbage = [sampler.draw() for r in range(50)]
+    garbage = [sampler.draw() for r in range(100)]
     samples = numpy.asarray([sampler.draw() for r in range(300)])
     return samples.reshape(-1, dim), mu, cov, sampler
 
