@@ -1,6 +1,7 @@
 """The Philox4x64-10 specification against Random123's known answers and NumPy's bits."""
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from tracegraph.random import philox
 
@@ -82,3 +83,12 @@ def test_any_split_of_a_draw_gives_the_same_values(name, dtype, params):
     for start, stop in [(0, 1), (1, 2), (2, 7), (7, 500), (500, 501), (501, 1001)]:
         fill(key, 3, start, stop, pieces[start:stop], *params)
     np.testing.assert_array_equal(pieces, whole)
+
+
+@settings(max_examples=60, deadline=None)
+@given(draw=st.integers(0, philox.MASK64), sub=st.integers(0, philox.MASK64),
+       start=st.integers(0, 2**62), length=st.integers(0, 9))
+def test_words_anywhere_in_the_counter_space(draw, sub, start, length):
+    key = philox.seed_key(draw % 1000, sub % 7)
+    np.testing.assert_array_equal(philox.words(key, draw, sub, start, start + length),
+                                  philox.reference_words(key, draw, sub, start, start + length))

@@ -174,7 +174,8 @@ def bit_generator(key, draw, sub, start):
     """A ``numpy.random.Philox`` positioned so that its next raw word is word
     `start` of (draw, sub) under `key` (section 3)."""
     counter = ((start // 4) + (int(draw) << 64) + (int(sub) << 128) - 1) % (1 << 256)
-    gen = np.random.Philox(counter=counter, key=(int(key[0]) & MASK64) | ((int(key[1]) & MASK64) << 64))
+    key128 = (int(key[0]) & MASK64) | ((int(key[1]) & MASK64) << 64)
+    gen = np.random.Philox(counter=counter, key=key128)
     skip = start % 4
     if skip:
         gen.random_raw(skip)
