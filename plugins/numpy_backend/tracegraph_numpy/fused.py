@@ -118,10 +118,25 @@ class FusedKernel:
         return slots
 
     # -- calling -----------------------------------------------------------------
+    def entry(self):
+        """The function generated code calls: small inputs go straight to the plain path."""
+        plain, big, ndarray = self.plain, self._large, np.ndarray
+        if self.inplace is not None:
+            return self.__call__
+
+        def fused(*inputs):
+            for a in inputs:
+                if a.__class__ is ndarray and a.size >= MIN_BLOCKED:
+                    return big(inputs)
+            return plain(*inputs)
+        return fused
+
     def __call__(self, *inputs):
-        size = max(getattr(a, 'size', 1) for a in inputs)
-        if size < MIN_BLOCKED:
+        if max(getattr(a, 'size', 1) for a in inputs) < MIN_BLOCKED:
             return self._plain(inputs)
+        return self._large(inputs)
+
+    def _large(self, inputs):
         shape = np.broadcast_shapes(*(np.shape(a) for a in inputs))
         flat = self._flatten(inputs, shape)
         if flat is None:

@@ -86,28 +86,27 @@ def _elemwise(node):
     last = composite.nin + len(composite.steps) - 1
     if composite.outputs != (last,):
         return plain  # several outputs, or an input passed through: no blocked form
-    return FusedKernel(composite, inplace=target, plain=plain)
+    return FusedKernel(composite, inplace=target, plain=plain).entry()
 
 
 def composite_kernel(composite):
-    """Evaluate a Composite step by step over whole arrays (the plain path)."""
-    kernels = []
+    """Evaluate a Composite step by step over whole arrays (the plain path), as one
+    generated straight-line Python function: a line per step, no interpreter loop."""
     dtypes = list(composite.in_dtypes)
-    for op, args, dtype in composite.steps:
-        kernels.append((cached_kernel(op, [dtypes[a] for a in args], dtype), args))
+    env, lines = {}, []
+    names = [f'i{k}' for k in range(composite.nin)]
+    for k, (op, args, dtype) in enumerate(composite.steps):
+        env[f'k{k}'] = cached_kernel(op, [dtypes[a] for a in args], dtype)
         dtypes.append(dtype)
-    outputs = composite.outputs
-    if len(kernels) == 1 and outputs == (composite.nin,):
-        return kernels[0][0]
-
-    def composite_eval(*inputs):
-        values = list(inputs)
-        for kernel, args in kernels:
-            values.append(kernel(*(values[a] for a in args)))
-        if len(outputs) == 1:
-            return values[outputs[0]]
-        return tuple(values[o] for o in outputs)
-    return composite_eval
+        lines.append(f'    t{k} = k{k}({", ".join(names[a] for a in args)})')
+        names.append(f't{k}')
+    if len(lines) == 1 and composite.outputs == (composite.nin,):
+        return env['k0']
+    results = ', '.join(names[o] for o in composite.outputs)
+    source = (f'def composite({", ".join(names[:composite.nin])}):\n' + '\n'.join(lines)
+              + f'\n    return {results}{"," if len(composite.outputs) > 1 else ""}\n')
+    exec(compile(source, f'<tracegraph-numpy composite {str(composite)[:150]}>', 'exec'), env)
+    return env['composite']
 
 
 @lowers(DimShuffle)
