@@ -136,3 +136,14 @@ def test_scan_keeps_its_state_on_the_device(host_backend):
         assert got.shape == want.shape
         np.testing.assert_allclose(got, want, rtol=1e-13)
     assert 'runtime.scan(' in dev.source
+
+
+def test_host_scalars_go_to_kernels_by_value(host_backend):
+    x, lr, k = T.fvector('x'), T.fscalar('lr'), T.lscalar('k')
+    ref, dev = both([x, lr, k], [x * lr, T.maximum(k, 3) * 2])
+    args = np.arange(4, dtype='float32'), np.float32(0.5), 7
+    for got, want in zip(dev(*args), ref(*args)):
+        np.testing.assert_array_equal(got, want)
+    assert 'to_device' not in dev.source.replace('to_device(x)', '')  # only x is uploaded
+    assert ".reshape(())[()]" in dev.source          # lr, made (1,) by dimshuffle, by value
+    assert "cupy.empty((), dtype='int64')" in dev.source  # only scalars in: 0-d output given

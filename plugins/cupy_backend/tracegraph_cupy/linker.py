@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import linecache
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ from . import runtime
 from .blocks import Branches, nest, number, walk
 from .device import cuda_device
 from .elemwise_kernel import ElementwiseSpec
-from .lowering import DEVICE, HOST, Call, Kernel, Template
+from .lowering import DEVICE, HOST, SAME, Call, Kernel, Template
 
 BACKEND = 'cupy'
 _ids = itertools.count()
@@ -122,11 +122,11 @@ class _Writer:
     def on_host(self, name):
         return name in self.program.constants or self.where[name] == HOST
 
-    def host_scalar(self, name):
-        """A 0-d host value as a NumPy scalar."""
+    def host_scalar(self, name, var):
+        """A host value of one element as a NumPy scalar."""
         if name in self.program.constants:
-            return self.bind(name + '_s', np.asarray(self.env[name])[()])
-        return f'{name}[()]'
+            return self.bind(name + '_s', np.asarray(self.env[name]).reshape(())[()])
+        return f'{name}[()]' if var.type.ndim == 0 else f'{name}.reshape(())[()]'
 
     def _constant(self, name, side):
         if side == HOST:
@@ -180,6 +180,9 @@ def _emit_block(w, items, lowerings):
 
 
 def _emit_step(w, step, lowering):
+    if lowering.output_on == SAME:  # a view of a host value stays on the host
+        side = HOST if w.on_host(step.inputs[0]) else DEVICE
+        lowering = replace(lowering, output_on=side, host_inputs=(0,) if side == HOST else ())
     if isinstance(lowering, Kernel):
         args = _kernel_args(w, step, lowering)
     else:
@@ -238,11 +241,16 @@ def _kernel_args(w, step, lowering):
     upload, and no stall of the device behind a synchronous copy."""
     args = []
     for pos, (name, var) in enumerate(zip(step.inputs, step.node.inputs)):
-        if var.type.ndim == 0 and pos != lowering.inplace and w.on_host(name):
-            args.append(w.host_scalar(name))
+        if _one_value(var) and pos != lowering.inplace and w.on_host(name):
+            args.append(w.host_scalar(name, var))
         else:
             args.append(w.placed(name, DEVICE))
     return args
+
+
+def _one_value(var):
+    """A value of static shape (1, ..., 1): it broadcasts like a scalar."""
+    return all(s == 1 for s in var.type.shape)
 
 
 def _kernel_expression(w, step, lowering, args):
@@ -250,9 +258,9 @@ def _kernel_expression(w, step, lowering, args):
     target = lowering.inplace
     if target is not None and step.inputs[target] not in w.program.constants:
         args = args + [args[target]]   # the output is written over that input
-    elif all(w.on_host(name) and var.type.ndim == 0 for name, var in zip(step.inputs, step.node.inputs)):
-        # Only scalars in: the kernel learns its (0-d) size from the outputs.
-        args = args + [f"cupy.empty((), dtype='{d}')" for d in lowering.spec.out_dtypes]
+    elif all(w.on_host(name) and _one_value(var) for name, var in zip(step.inputs, step.node.inputs)):
+        # Only scalars in: the kernel learns its size from the outputs.
+        args = args + [f"cupy.empty({out.type.shape}, dtype='{out.dtype}')" for out in step.node.outputs]
     return f'{kernel}({", ".join(args)})'
 
 
@@ -292,7 +300,7 @@ def _is_literal(value):
 
 
 def _template_expression(w, step, lowering, args):
-    return lowering.text.format(*args)
+    return lowering.text.format(*args, xp='numpy' if lowering.output_on == HOST else 'cupy')
 
 
 _EXPRESSIONS = {Kernel: _kernel_expression, Call: _call_expression, Template: _template_expression}

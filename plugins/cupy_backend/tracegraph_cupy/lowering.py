@@ -7,7 +7,8 @@ A lowering is one of these frozen records, so tests check it without CuPy:
   dotted name: `cupy.sum`, `cupy.dot` (cuBLAS), ..., or `runtime.alloc` for the few
   helpers in `runtime.py` (those receive the array module first);
 * `Template(text)`: a Python expression over `{0}`, `{1}`... (views: slicing,
-  transposes, reshapes), which may name `cupy.` and `numpy.` functions;
+  transposes, reshapes), which may name `cupy.` and `numpy.` functions, or `{xp}.`
+  for the module of the side it runs on (`output_on=SAME`: its first input's side);
 * `Lazy(n_outs)`: an ifelse, written as `if`/`else` blocks.
 
 Every record also says which inputs it reads on the *host* (`host_inputs`: shapes,
@@ -34,6 +35,7 @@ from .cxx_scalar import ScalarLoweringError
 from .elemwise_kernel import elementwise_spec
 
 DEVICE, HOST = 'device', 'host'
+SAME = 'same'   # output_on: where the first input lives (a view runs on either side)
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,8 @@ def _dimshuffle(node):
     if perm != tuple(range(len(perm))):
         text = f'{text}.transpose({perm})'
     if expand:
-        text = f'cupy.expand_dims({text}, {expand})'
-    return Template(text)
+        text = f'{{xp}}.expand_dims({text}, {expand})'
+    return Template(text, output_on=SAME)
 
 
 def _shape_without(drop, ndim):
