@@ -13,7 +13,6 @@ from __future__ import annotations
 import glob
 import hashlib
 import importlib.util
-import itertools
 import os
 import platform
 import sys
@@ -24,8 +23,20 @@ import numpy as np
 
 from tracegraph import config
 
-PLUGIN_VERSION = '0.1.0'
-_loads = itertools.count()
+
+
+def _plugin_fingerprint():
+    # Generated code calls this package's helpers: any change to it invalidates the cache.
+    here = os.path.dirname(os.path.abspath(__file__))
+    digest = hashlib.sha256()
+    for name in sorted(os.listdir(here)):
+        if name.endswith('.py'):
+            with open(os.path.join(here, name), 'rb') as fh:
+                digest.update(name.encode() + fh.read())
+    return digest.hexdigest()[:12]
+
+
+PLUGIN_VERSION = _plugin_fingerprint()
 
 
 def versions():
@@ -88,10 +99,14 @@ def forget_compiled(path):
 
 
 def load(path):
-    """Execute the module file as a fresh module (each compiled function gets its own)."""
-    name = f'tracegraph_numba_generated_{os.path.basename(path)[3:-3]}_{next(_loads)}'
+    """Execute the module file as a fresh module (each compiled function gets its own).
+
+    The module's name depends only on the file: Numba's cached code names the module
+    whose globals it uses, and a later process must find it under the same name.
+    """
+    name = f'tracegraph_numba_generated_{os.path.basename(path)[3:-3]}'
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module   # Numba's cache locates functions through their module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
