@@ -92,6 +92,12 @@ def _dimshuffle(node):
         return _lines(f'${{o0}} = np.full({shape}, ${{i0}})' if op.new_order else '${o0} = ${i0}')
     expr = '${i0}'
     kept = [a for a in range(op.input_ndim) if a not in op.drop]
+    if not kept:
+        # Every axis dropped: a scalar inside compiled code, re-boxed if axes are added.
+        first = f'${{i0}}[{", ".join(["0"] * op.input_ndim)}]'
+        if not op.new_order:
+            return _lines(f'${{o0}} = {first}')
+        return _lines(f'${{o0}} = np.full({_shape_tuple(["1"] * len(op.new_order))}, {first})')
     if op.drop:
         index = ', '.join('0' if a in op.drop else ':' for a in range(op.input_ndim))
         expr = f'{expr}[{index}]'
