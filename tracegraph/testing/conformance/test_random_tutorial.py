@@ -260,16 +260,27 @@ def test_other_distributions_follow_the_spec(on_backend):
 
 
 def test_scan_draws_advance_per_step(on_backend):
+    """A draw made inside the step function advances its stream once per step and
+    scan returns the update; one made outside is an input, drawn once per call."""
     from tracegraph.random import RandomStreams
     srng = RandomStreams(seed=17)
-    u = srng.uniform(())
-    out, updates = tg.scan(lambda prev: prev + u, outputs_info=T.constant(np.float64(0.0)),
-                           n_steps=4)
-    assert u.rng in updates
-    f = tg.function([], out, updates=updates)
-    steps = np.array([spec_uniform64(17, 1, d, 1)[0] for d in range(8)])
-    np.testing.assert_allclose(f(), np.cumsum(steps[:4]), rtol=1e-15)
-    np.testing.assert_allclose(f(), np.cumsum(steps[4:]), rtol=1e-15)
+    outer = srng.uniform(())
+    inner = []
+
+    def step(prev):
+        inner.append(srng.uniform(()))
+        return prev + inner[-1] + 0 * outer
+
+    out, updates = tg.scan(step, outputs_info=T.constant(np.float64(0.0)), n_steps=4)
+    assert inner[0].rng in updates
+    f = tg.function([], [out, outer], updates=updates)
+    steps = np.array([spec_uniform64(17, 2, d, 1)[0] for d in range(8)])
+    got, drawn = f()
+    np.testing.assert_allclose(got, np.cumsum(steps[:4]), rtol=1e-15)
+    assert drawn == spec_uniform64(17, 1, 0, 1)[0]
+    got, drawn = f()
+    np.testing.assert_allclose(got, np.cumsum(steps[4:]), rtol=1e-15)
+    assert drawn == spec_uniform64(17, 1, 1, 1)[0]
 
 
 def test_bad_arguments_are_clear_errors(on_backend):
