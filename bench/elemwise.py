@@ -99,8 +99,11 @@ def compile_chain():
     bench.try_add('tracegraph numpy', tracegraph_compile)
 
     def pytensor_compile():
+        import sys
+
         import pytensor
         import pytensor.tensor as pt
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))  # its graph walks recurse
         x = pt.dvector('x')
         y = x
         for _ in range(CHAIN):
