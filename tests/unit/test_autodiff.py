@@ -73,3 +73,37 @@ def test_jacobian_of_an_op_without_batching_rule_loops_with_scan():
     x = T.dvector('x')
     J = jacobian(Opaque()(x), x)
     assert any(isinstance(node.op, Scan) for node in toposort([J]))
+
+
+def test_wrt_tuple_gives_tuple_and_list_gives_list():
+    x, y = T.dscalars('x', 'y')
+    cost = x * y
+    assert isinstance(tg.grad(cost, (x, y)), tuple)
+    assert isinstance(tg.grad(cost, [x, y]), list)
+
+
+def test_theano_style_disconnected_and_undefined_grads():
+    from tracegraph.gradient import (DisconnectedInputError, DisconnectedType, NullTypeGradError,
+                                     grad_undefined)
+    from tracegraph.ir import Apply, Op
+
+    class Pick(Op):
+        __props__ = ('undefined',)
+
+        def __init__(self, undefined):
+            self.undefined = undefined
+
+        def make_node(self, x, y):
+            return Apply(self, [x, y], [x.type()])
+
+        def grad(self, inputs, output_grads):
+            other = grad_undefined(self, 1, inputs[1]) if self.undefined else DisconnectedType()()
+            return [output_grads[0], other]
+
+    x, y = T.dvectors('x', 'y')
+    gx, gy = tg.grad(T.sum(Pick(False)(x, y)), [x, y], disconnected_inputs='ignore')
+    assert gx is not None and gy.owner is not None  # gy: zeros
+    with pytest.raises(DisconnectedInputError):
+        tg.grad(T.sum(Pick(False)(x, y)), y)
+    with pytest.raises(NullTypeGradError, match='input 1'):
+        tg.grad(T.sum(Pick(True)(x, y)), y)

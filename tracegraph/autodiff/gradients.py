@@ -35,7 +35,9 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs='raise', add_nam
         elif add_names and g.name is None and w.name and cost is not None and cost.name:
             g.name = f'(d{cost.name}/d{w.name})'
         out.append(g)
-    return out[0] if single else out
+    if single:
+        return out[0]
+    return tuple(out) if isinstance(wrt, tuple) else out
 
 
 def _seeds(cost, known_grads):
