@@ -21,7 +21,17 @@ import scipy.special as sp
 
 from tracegraph.tensor.scalar import SCALAR_OPS, cast_op
 
-BLOCK = 1 << 13
+BLOCK = 1 << 15   # 256 KiB of float64 per temporary: fits in L2 with room to spare
+
+
+def _sigmoid(x, out):
+    # 1 / (1 + exp(-x)) is accurate everywhere (an overflowing exp gives the right 0)
+    # and runs on NumPy's SIMD exp, where scipy's expit is scalar code.
+    np.negative(x, out=out)
+    np.exp(out, out=out)
+    np.add(out, 1, out=out)
+    np.reciprocal(out, out=out)
+    return out
 
 
 def _softplus(x, out):
@@ -64,7 +74,7 @@ UFUNCS = {
     'cos': np.cos, 'tan': np.tan, 'arcsin': np.arcsin, 'arccos': np.arccos, 'arctan': np.arctan,
     'arctan2': np.arctan2, 'sinh': np.sinh, 'cosh': np.cosh, 'tanh': np.tanh,
     'arcsinh': np.arcsinh, 'arccosh': np.arccosh, 'arctanh': np.arctanh,
-    'erf': sp.erf, 'erfc': sp.erfc, 'erfinv': sp.erfinv, 'sigmoid': sp.expit,
+    'erf': sp.erf, 'erfc': sp.erfc, 'erfinv': sp.erfinv, 'sigmoid': _sigmoid,
     'softplus': _softplus, 'log1mexp': _log1mexp, 'floor': np.floor, 'ceil': np.ceil,
     'trunc': np.trunc, 'round_half_to_even': np.rint, 'round_half_away_from_zero': _round_away,
     'eq': np.equal, 'neq': np.not_equal, 'lt': np.less, 'le': np.less_equal,
@@ -94,11 +104,12 @@ def _program(spec):
     return tuple(program), tuple(outputs), len(in_dtypes)
 
 
-def evaluate(spec, results, *args):
-    """Fill `results` (C-contiguous, one per output) with the fused steps `spec` of `args`."""
+def evaluate(spec, shape, *args):
+    """The outputs (new C-contiguous arrays of `shape`) of the fused steps `spec` of `args`."""
     program, outputs, n_in = _program(spec)
     in_dtypes = spec[0]
-    shape = results[0].shape
+    out_dtypes = [program[o - n_in][3] if o >= n_in else np.dtype(in_dtypes[o]) for o in outputs]
+    results = [np.empty(shape, dtype=d) for d in out_dtypes]
     views = []
     flat = True
     for a, dtype in zip(args, in_dtypes):
@@ -125,9 +136,15 @@ def evaluate(spec, results, *args):
             _run_blocks(*item)
     else:
         list(_pool().map(lambda item: _run_blocks(*item), work))
+    return tuple(results)
 
 
 def _run_blocks(program, outputs, n_in, views, targets, starts, rows):
+    with np.errstate(all='ignore'):
+        _blocks(program, outputs, n_in, views, targets, starts, rows)
+
+
+def _blocks(program, outputs, n_in, views, targets, starts, rows):
     scratch = {}
     for start in starts:
         stop = min(start + rows, targets[0].shape[0])
@@ -145,11 +162,9 @@ def _run_blocks(program, outputs, n_in, views, targets, starts, rows):
             if common is not None:
                 ins = [x if x.dtype == common else x.astype(common) for x in ins]
             if isinstance(kernel, np.ufunc):
-                with np.errstate(all='ignore'):
-                    kernel(*ins, out=out, casting='unsafe')
+                kernel(*ins, out=out, casting='unsafe')
             else:
-                with np.errstate(all='ignore'):
-                    kernel(*ins, out=out)
+                kernel(*ins, out=out)
             values.append(out)
         for j, o in enumerate(outputs):
             if o < n_in:

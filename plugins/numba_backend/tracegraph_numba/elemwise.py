@@ -20,6 +20,7 @@ from tracegraph.tensor.scalar import Composite
 
 from tracegraph.ir import Constant
 
+from .callbacks import objmode_type
 from .lowered import Lowered, error_message, kernel
 from .scalar_source import TRANSCENDENTAL, literal, np_type, scalar_expr
 
@@ -123,9 +124,8 @@ def _kernel(node, steps, outputs, how, scalar_in):
     body = [f'b{j}_{axis} = 1 if a{j}.shape[{axis}] != 1 else 0' for (j, axis), kind in how.items() if kind == 'b']
     inplace = dict(node.op.inplace)
     shape = ', '.join(lengths) + (',' if ndim == 1 else '')
-    for j, out in enumerate(node.outputs):
-        body.append(f'o{j} = a{inplace[j]}' if j in inplace else
-                    f'o{j} = np.empty(({shape}), dtype={np_type(out.dtype)})')
+    allocate = [f'o{j} = a{inplace[j]}' if j in inplace else
+                f'o{j} = np.empty(({shape}), dtype={np_type(out.dtype)})' for j, out in enumerate(node.outputs)]
     values, inner = [], []
     for j, v in enumerate(node.inputs):
         if scalar_in[j] is not None or v.ndim == 0:
@@ -137,14 +137,15 @@ def _kernel(node, steps, outputs, how, scalar_in):
     index = ', '.join(f'i{k}' for k in range(ndim))
     inner += step_lines + [f'o{j}[{index}] = {r}' for j, r in enumerate(results)]
     loop = ['    ' * k + f'for i{k} in range(n{k}):' for k in range(ndim)]
-    loop += ['    ' * ndim + line for line in inner]
+    loop = allocate + loop + ['    ' * ndim + line for line in inner]
     outs = ', '.join(f'o{j}' for j in range(len(node.outputs)))
     preamble = ''
     if _blocked(node, steps):
-        # Large transcendental work goes to NumPy's SIMD ufuncs (see blocked.py).
+        # Large transcendental work goes to NumPy's SIMD ufuncs (see blocked.py); NumPy
+        # also allocates the outputs there (it asks the kernel for huge pages, NRT does not).
         preamble = _blocked_preamble(node, steps, outputs)
-        ins = ', '.join(f'a{j}' for j in range(len(node.inputs)))
-        body += [f'if {" * ".join(lengths)} >= {BLOCKED_MIN_SIZE}:', f'    blocked({outs}, {ins})', 'else:']
+        ins = ', '.join(lengths + [f'a{j}' for j in range(len(node.inputs))])
+        body += [f'if {" * ".join(lengths)} >= {BLOCKED_MIN_SIZE}:', f'    {outs}, = blocked({ins})', 'else:']
         loop = ['    ' + line for line in loop]
     return kernel(params, body + loop + [f'return {outs},'], preamble)
 
@@ -163,10 +164,14 @@ def _blocked_preamble(node, steps, outputs):
     spec = (tuple(v.dtype for v in node.inputs),
             tuple((op.name, getattr(op, 'dtype', None), tuple(args), dtype) for op, args, dtype in steps),
             tuple(outputs))
+    ndim = node.outputs[0].ndim
+    lengths = [f'n{k}' for k in range(ndim)]
     outs = [f'o{j}' for j in range(len(node.outputs))]
     ins = [f'a{j}' for j in range(len(node.inputs))]
+    types = ', '.join(f'o{j}="{objmode_type(o)}"' for j, o in enumerate(node.outputs))
     return (f'\nSPEC = {spec!r}\n\n\n'
             f'@njit(cache=True)\n'
-            f'def blocked({", ".join(outs + ins)}):\n'
-            f'    with objmode():\n'
-            f'        blocked_evaluate(SPEC, ({", ".join(outs)},), {", ".join(ins)})\n')
+            f'def blocked({", ".join(lengths + ins)}):\n'
+            f'    with objmode({types}):\n'
+            f'        {", ".join(outs)}, = blocked_evaluate(SPEC, ({", ".join(lengths)},), {", ".join(ins)})\n'
+            f'    return {", ".join(outs)},\n')
