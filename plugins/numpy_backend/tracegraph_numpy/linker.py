@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import itertools
 import linecache
+import os
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,10 +102,13 @@ def nest(fgraph, order):
 
 # -- writing the source ---------------------------------------------------------------
 class _Writer:
-    def __init__(self, lowerings, env, kernel_names, keep):
+    def __init__(self, lowerings, env, kernel_names, keep, profile=None):
         self.lowerings, self.env, self.kernel_names, self.keep = lowerings, env, kernel_names, keep
         self.lines, self.line_nodes = [], {}
         self.last_use = {}
+        self.profile = profile  # a ProfileStats: each step's seconds are added to it
+        if profile is not None:
+            env['clock'], env['profile_add'] = time.perf_counter, profile.add
 
     def number(self, items, counter=None):
         """Number the steps in execution order and note each name's last reader."""
@@ -128,7 +133,12 @@ class _Writer:
             if isinstance(item, Branches):
                 self.emit_branches(item, indent, local)
                 continue
+            if self.profile is not None:
+                self.profile.label(item.seq, _describe(item.node))
+                self.lines.append(f'{pad}started = clock()')
             self.add(f'{pad}{self.assignment(item)}', item.node)
+            if self.profile is not None:
+                self.lines.append(f'{pad}profile_add({item.seq}, clock() - started)')
             self.free(item, pad, local)
             local = local | set(item.outputs)
 
@@ -179,7 +189,12 @@ def _steps(items):
             yield item
 
 
-def generate(fgraph, lowerings, name='f'):
+def _describe(node):
+    where = f'  ({os.path.basename(node.source.filename)}:{node.source.lineno})' if node.source else ''
+    return f'{node.op}{where}'
+
+
+def generate(fgraph, lowerings, name='f', profile=None):
     """Python source for `run(*inputs)`, the globals it needs, and line -> node."""
     env = {'array': np.array}
     for lowering in lowerings.values():
@@ -192,7 +207,8 @@ def generate(fgraph, lowerings, name='f'):
     by_node = {s.node: s for s in program.steps}
     order = [by_node[n] for n in schedule([s.node for s in program.steps])]
     tree = nest(fgraph, order)
-    writer = _Writer(lowerings, env, kernel_names, set(program.outputs) | set(program.constants))
+    writer = _Writer(lowerings, env, kernel_names, set(program.outputs) | set(program.constants),
+                     profile)
     writer.number(tree)
     writer.emit(tree, 1)
     views = _input_views(fgraph)
@@ -229,7 +245,7 @@ def compile_source(source, env, label):
 
 def link(fgraph, options):
     lowerings = lower_graph(fgraph)
-    source, env, line_nodes = generate(fgraph, lowerings)
+    source, env, line_nodes = generate(fgraph, lowerings, profile=options.get('profile'))
     run, filename = compile_source(source, env, options.get('name') or 'f')
 
     def node_at(file, lineno):
