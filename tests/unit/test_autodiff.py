@@ -107,3 +107,11 @@ def test_theano_style_disconnected_and_undefined_grads():
         tg.grad(T.sum(Pick(False)(x, y)), y)
     with pytest.raises(NullTypeGradError, match='input 1'):
         tg.grad(T.sum(Pick(True)(x, y)), y)
+
+
+def test_verify_grad_accepts_theano_positional_order():
+    import numpy as np
+    from tracegraph.gradient import verify_grad
+    rng = np.random.RandomState(0)
+    verify_grad(lambda x: T.exp(x), [np.array([0.1, 0.2])], 1, rng, backend='numpy')
+    verify_grad(lambda x: T.exp(x), [np.array([0.1, 0.2])], rng, backend='numpy')

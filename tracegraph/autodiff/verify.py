@@ -23,13 +23,18 @@ _EPS = {'float64': 1e-6, 'float32': 1e-3, 'float16': 1e-1}
 _TOL = {'float64': 1e-5, 'float32': 1e-2, 'float16': 1e-1}
 
 
-def verify_grad(fun, pt, n_tests=2, rng=None, eps=None, out_type=None, abs_tol=None, rel_tol=None,
-                mode=None, cast_to_output_type=False, no_debug_ref=True, backend=None):
+def verify_grad(fun, pt, rng=None, eps=None, abs_tol=None, rel_tol=None, backend=None,
+                n_tests=2, mode=None, out_type=None, cast_to_output_type=False, no_debug_ref=True):
     """Raise GradientError if tg.grad of `fun` disagrees with finite differences at `pt`.
 
     `fun` takes one symbolic tensor per array of `pt` (a list of float arrays) and
-    returns one tensor.  `rng` (a numpy Generator or RandomState) draws the projections.
+    returns one tensor.  `rng` (a numpy Generator or RandomState) draws the `n_tests`
+    random projections.  Theano's positional order, `verify_grad(fun, pt, n_tests,
+    rng)`, works too: an int in `rng`'s place is taken as n_tests.
     """
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        n_tests, rng = int(rng), eps
+        eps = None
     pt = [np.array(p) for p in (pt if isinstance(pt, (list, tuple)) else [pt])]
     for k, p in enumerate(pt):
         if p.dtype.kind != 'f':

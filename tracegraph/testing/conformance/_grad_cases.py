@@ -10,6 +10,14 @@ import tracegraph.tensor as T
 from tracegraph.autodiff import GradientError, verify_grad
 
 
+CHUNK = 8  # cases per compiled function: JIT compile time grows faster than linearly
+
+
+def chunks(cases):
+    names = sorted(cases)
+    return [names[k:k + CHUNK] for k in range(0, len(names), CHUNK)]
+
+
 def verify_cases(cases, backend, seed=0):
     """verify_grad of every (fun, samplers) in `cases` ({name: case}) in one function."""
     names = sorted(cases)
