@@ -7,6 +7,7 @@ backend then runs the whole chain in one pass over memory.
 """
 from __future__ import annotations
 
+from ...ir.traversal import toposort
 from ...tensor.elemwise import Elemwise
 from ...tensor.scalar import Composite
 from ..patterns import single_reader
@@ -33,25 +34,8 @@ def _grow(fgraph, root, taken):
                 continue
             cluster.add(owner)
             stack.append(owner)
-    order = [n for n in _topo(root, cluster)]
-    return order
-
-
-def _topo(root, cluster):
-    order, done, stack = [], set(), [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if node in done:
-            continue
-        if expanded:
-            done.add(node)
-            order.append(node)
-            continue
-        stack.append((node, True))
-        for inp in node.inputs:
-            if inp.owner in cluster and inp.owner not in done:
-                stack.append((inp.owner, False))
-    return order
+    boundary = [i for node in cluster for i in node.inputs if i.owner not in cluster]
+    return toposort(root.outputs, blockers=boundary)
 
 
 def build_composite(nodes):
