@@ -17,7 +17,9 @@ def _elemwise_samples():
     from .tensor.elemwise import Elemwise
     from .tensor.scalar import SCALAR_OPS
     for name, op in sorted(SCALAR_OPS.items()):
-        inputs = [T.dvector() for _ in range(op.nin)]
+        # Bitwise ops are defined on integers and booleans only (NumPy refuses floats).
+        make = T.lvector if name in ('and_', 'or_', 'xor', 'invert') else T.dvector
+        inputs = [make() for _ in range(op.nin)]
         if name == 'switch':
             inputs[0] = T.bvector()
         yield 'scalar op', name, lambda op=op, inputs=inputs: Elemwise(op).make_node(*inputs)
