@@ -64,9 +64,12 @@ def test_a_python_perform_op_runs_through_objmode():
     np.testing.assert_array_equal(f(np.arange(3.0)), [1.0, 3.0, 5.0])
 
 
-def test_transposed_dot_goes_to_blas_without_a_copy():
+def test_transposed_dot_goes_to_blas_without_a_copy(tmp_path, monkeypatch):
     from numba.core.errors import NumbaPerformanceWarning
-    X, g = T.dmatrix('X'), T.dvector('g')
+    # A fresh cache and names of its own: LLVM IR exists only for a function compiled
+    # in this process, not for one loaded from the disk cache.
+    monkeypatch.setattr(tg.config, 'cache_dir', str(tmp_path))
+    X, g = T.dmatrix('X_blas_check'), T.dvector('g_blas_check')
     with warnings.catch_warnings():
         warnings.simplefilter('error', NumbaPerformanceWarning)
         f = tg.function([X, g], T.dot(X.T, g), backend='numba')
