@@ -7,8 +7,8 @@
     bench.skip('jax.jit', 'jax is not installed')
     bench.run(baseline='numpy eager')     # prints a table, appends to bench/results/*.json
 
-Each candidate is warmed up, then timed in `repeat` rounds of `number` calls; the
-median of the per-call times is reported (these machines are shared and noisy:
+Each candidate is warmed up, then timed in `repeat` rounds of `number` calls, the
+rounds taken in turn across the candidates; the median of the per-call times is reported (these machines are shared and noisy:
 medians and ratios, never single times).  `ratio` is candidate / baseline, so
 below 1 is faster than the baseline.
 """
@@ -75,25 +75,41 @@ class Bench:
         return self.add(name, fn)
 
     def run(self, baseline=None, save=True):
+        # Rounds go round-robin over the candidates, so a noisy spell on a shared
+        # machine lands on all of them rather than on whichever ran then.
+        live = {}
         for row in self.rows:
-            if row.skipped:
-                continue
-            try:
-                for _ in range(self.warmup):
-                    row.fn()
-                number = self.number or _auto_number(row.fn)
-                for _ in range(self.repeat):
-                    gc.collect()
-                    start = time.perf_counter()
-                    for _ in range(number):
-                        row.fn()
-                    row.times.append((time.perf_counter() - start) / number)
-            except Exception as exc:
-                row.skipped = f'failed: {type(exc).__name__}: {exc}'.splitlines()[0][:120]
+            if not row.skipped:
+                self._guarded(row, lambda row=row: live.setdefault(row.name, self._prepare(row)))
+        for _ in range(self.repeat):
+            for row in self.rows:
+                if row.name in live and not row.skipped:
+                    self._guarded(row, lambda row=row: self._round(row, live[row.name]))
         self.print_table(baseline)
         if save:
             self.save(baseline)
         return self
+
+    def _prepare(self, row):
+        for _ in range(self.warmup):
+            row.fn()
+        return self.number or _auto_number(row.fn)
+
+    @staticmethod
+    def _round(row, number):
+        gc.collect()
+        start = time.perf_counter()
+        for _ in range(number):
+            row.fn()
+        row.times.append((time.perf_counter() - start) / number)
+
+    @staticmethod
+    def _guarded(row, action):
+        try:
+            action()
+        except Exception as exc:
+            row.skipped = f'failed: {type(exc).__name__}: {exc}'.splitlines()[0][:120]
+            row.times.clear()
 
     def _base(self, baseline):
         timed = [r for r in self.rows if r.times]

@@ -1,7 +1,8 @@
 """Scalar helpers and shape helpers that generated Numba code imports (all `@njit`).
 
 The scalar ones keep NumPy's semantics where a one-line expression would not
-(NaN propagation of maximum, the stable branches of sigmoid and softplus, ...).
+(NaN propagation of maximum, the stable branches of softplus, ...); exp, tanh and
+sigmoid live in vector_math.py.
 """
 from __future__ import annotations
 
@@ -21,14 +22,6 @@ def nb_maximum(a, b):
 @njit(cache=True, error_model='numpy')
 def nb_minimum(a, b):
     return a if (a < b or a != a) else b
-
-
-@njit(cache=True, error_model='numpy')
-def nb_sigmoid(x):
-    if x < 0:
-        e = np.exp(x)
-        return e / (1 + e)
-    return 1 / (1 + np.exp(-x))
 
 
 @njit(cache=True, error_model='numpy')

@@ -40,7 +40,8 @@ TRANSCENDENTAL = frozenset({
     'arccos', 'arctan', 'arctan2', 'sinh', 'cosh', 'tanh', 'arcsinh', 'arccosh', 'arctanh',
     'erf', 'erfc', 'erfinv', 'sigmoid', 'softplus', 'log1mexp', 'pow'})
 
-HELPERS = ('nb_maximum', 'nb_minimum', 'nb_sigmoid', 'nb_softplus', 'nb_log1mexp', 'nb_round_away', 'nb_erfinv')  # defined in helpers.py
+# Real-valued versions LLVM can vectorize (vector_math.py); complex values keep NumPy's.
+VECTOR_MATH = {'exp': 'nb_exp({0})', 'tanh': 'nb_tanh({0})', 'sigmoid': 'nb_sigmoid({0})'}
 
 
 def np_type(dtype):
@@ -96,7 +97,10 @@ def scalar_expr(op, args, arg_dtypes, out_dtype):
     if op.name in ('and_', 'or_', 'xor') and np.dtype(result_dtype) == np.bool_:
         expr = EXPRESSIONS[op.name].format(*args)
         return f'bool{expr}'
-    expr = EXPRESSIONS[op.name].format(*args)
+    template = EXPRESSIONS[op.name]
+    if op.name in VECTOR_MATH and np.dtype(result_dtype).kind == 'f':
+        template = VECTOR_MATH[op.name]
+    expr = template.format(*args)
     if op.rule == 'bool':
         return expr
     # Numba widens small ints (and mixes float32 with Python floats); the cast puts
