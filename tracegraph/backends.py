@@ -124,6 +124,17 @@ def available():
     return {name: _availability(name) for name in sorted(_registry())}
 
 
+def availability(name):
+    """The Availability of one backend (falsy when it is not registered).
+
+    Checking a backend may import its library (Dask, CuPy): asking about one
+    backend spares a process the imports of all the others.
+    """
+    if name not in _registry():
+        return Availability(False, f'backend {name!r} is not registered')
+    return _availability(name)
+
+
 def get(name=None):
     """The backend called `name` (default: config.backend), or a clear error."""
     name = name or config.backend

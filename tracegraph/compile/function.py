@@ -242,7 +242,7 @@ def _copy_aliased_outputs(outputs, inputs):
 
 def _choose_backend(name):
     if name is None and str(config.device).startswith(('cuda', 'gpu')):
-        if backends.available().get('cupy'):
+        if backends.availability('cupy'):
             name = 'cupy'
     return backends.get(name)
 
