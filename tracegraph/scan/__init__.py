@@ -8,7 +8,7 @@ So the module object is made callable; it forwards to `scan.basic.scan`.
 import sys
 import types
 
-from . import rewrites  # noqa: F401  (registers the scan rewrites with the engine)
+from . import pushout, rewrites  # noqa: F401  (registers the scan rewrites with the engine)
 from .basic import Until, scan, until
 from .op import Scan
 

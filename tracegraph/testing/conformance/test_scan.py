@@ -366,6 +366,25 @@ def test_fn_returning_only_updates(backend):
     assert int(count.get_value()) == 40
 
 
+def test_work_on_sequences_alone_leaves_the_loop_as_whole_array_ops(backend):
+    x, W, U = T.dmatrix('x'), T.dmatrix('W'), T.dmatrix('U')
+    h0 = T.dvector('h0')
+    hs, _ = tg.scan(lambda xt, h, W, U: T.tanh(T.dot(xt * 2, W) + T.dot(h, U)),
+                    sequences=x, outputs_info=h0, non_sequences=[W, U])
+    f = tg.function([x, h0, W, U], hs, backend=backend)
+    (node,) = _scans(f)
+    inner_dots = [n for n in node.op.inner.apply_nodes if 'dot' in str(n.op)]
+    assert len(inner_dots) == 1  # dot(x_t * 2, W) for every t is one product before the loop
+    rng = np.random.default_rng(0)
+    xv, wv, uv, h = rng.standard_normal((5, 3)), rng.standard_normal((3, 4)), rng.standard_normal((4, 4)), np.ones(4)
+    expected = []
+    for row in xv:
+        h = np.tanh((row * 2) @ wv + h @ uv)
+        expected.append(h)
+    np.testing.assert_allclose(f(xv, np.ones(4), wv, uv), expected, rtol=1e-12)
+    assert f(xv[:0], np.ones(4), wv, uv).shape == (0, 4)
+
+
 def test_indexing_rows_inside_the_step_vectorizes(backend):
     M = T.dmatrix('M')
     k = T.lscalar('k')
