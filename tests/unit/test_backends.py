@@ -60,3 +60,19 @@ def test_constant_folding_imports_no_other_backend_library():
     ''')
     out = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == '[]'
+
+
+def test_loading_the_plugins_imports_no_backend_library_or_lowering():
+    # Every process that compiles a function loads every plugin: they must stay light.
+    script = textwrap.dedent('''
+        import sys
+        import tracegraph
+        from tracegraph import backends
+        before = set(sys.modules)
+        assert backends.registered()
+        heavy = ('scipy', 'numba', 'dask', 'cupy', 'tracegraph.scan', 'tracegraph.random')
+        print(sorted(m for m in set(sys.modules) - before
+                     if m.startswith(heavy) or m.split('.')[-1] in ('linker', 'lowering')))
+    ''')
+    out = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == '[]'

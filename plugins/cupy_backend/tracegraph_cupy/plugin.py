@@ -1,7 +1,9 @@
 """Hook implementations that register the CuPy backend with tracegraph.
 
 Importing this module never imports CuPy: the backend registers (and says why it
-cannot run) on machines without CuPy or without a GPU.
+cannot run) on machines without CuPy or without a GPU.  Every process that
+compiles a function loads it, so the lowerings are imported by the hooks that
+need them.
 """
 from __future__ import annotations
 
@@ -9,9 +11,6 @@ from tracegraph.backends import Backend
 from tracegraph.hookspecs import hookimpl
 
 from . import availability
-from .lowering import lower_node
-from .random import lower_random
-from .scan import lower_scan
 
 BACKEND = 'cupy'
 
@@ -41,6 +40,7 @@ def tracegraph_backends():
 def tracegraph_lower_op(backend, node):
     if backend != BACKEND:
         return None
+    from .lowering import lower_node
     return lower_node(node)
 
 
@@ -48,6 +48,7 @@ def tracegraph_lower_op(backend, node):
 def tracegraph_lower_random(backend, node):
     if backend != BACKEND:
         return None
+    from .random import lower_random
     return lower_random(node)
 
 
@@ -55,4 +56,5 @@ def tracegraph_lower_random(backend, node):
 def tracegraph_lower_scan(backend, node):
     if backend != BACKEND:
         return None
+    from .scan import lower_scan
     return lower_scan(node)

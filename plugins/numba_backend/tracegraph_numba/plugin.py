@@ -1,15 +1,18 @@
-"""Hook implementations that register the Numba backend with tracegraph."""
+"""Hook implementations that register the Numba backend with tracegraph.
+
+Every process that compiles a function loads this module, whatever backend it
+uses, so it imports neither Numba nor the lowerings: the hooks import them.
+"""
 from __future__ import annotations
 
 from tracegraph.backends import Backend
 from tracegraph.hookspecs import hookimpl
 
-from .random import tracegraph_lower_random  # noqa: F401  (the random-variable lowering)
-from .scan import tracegraph_lower_scan  # noqa: F401  (the Scan lowering hookimpl)
+BACKEND = 'numba'
 
 
 class NumbaBackend(Backend):
-    name = 'numba'
+    name = BACKEND
     description = 'the whole graph compiled by Numba into one machine-code function'
 
     @property
@@ -37,8 +40,24 @@ def tracegraph_backends():
 
 @hookimpl
 def tracegraph_lower_op(backend, node):
-    if backend != 'numba':
+    if backend != BACKEND:
         return None
     from . import indexing  # noqa: F401  (registers Subtensor and IncSubtensor)
     from .lowering import lower_node
     return lower_node(node)
+
+
+@hookimpl
+def tracegraph_lower_scan(backend, node):
+    if backend != BACKEND:
+        return None
+    from .scan import tracegraph_lower_scan as lower_scan
+    return lower_scan(backend, node)
+
+
+@hookimpl
+def tracegraph_lower_random(backend, node):
+    if backend != BACKEND:
+        return None
+    from .random import tracegraph_lower_random as lower_random
+    return lower_random(backend, node)

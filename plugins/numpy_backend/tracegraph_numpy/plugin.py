@@ -1,4 +1,10 @@
-"""Hook implementations that register the NumPy backend with tracegraph."""
+"""Hook implementations that register the NumPy backend with tracegraph.
+
+Every process that compiles a function loads this module (tracegraph loads all
+plugins to list the backends), so it imports nothing heavy: the linker, the
+lowerings (which import SciPy) and the Scan and random lowerings are imported by
+the hooks that need them.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -6,18 +12,16 @@ import numpy as np
 from tracegraph.backends import Backend
 from tracegraph.hookspecs import hookimpl
 
-from . import linker
-from .lowering import lower_node
-from .random import tracegraph_lower_random  # noqa: F401  (the random-variable lowering hookimpl)
-from .scan import tracegraph_lower_scan  # noqa: F401  (the Scan lowering hookimpl)
+BACKEND = 'numpy'
 
 
 class NumpyBackend(Backend):
-    name = 'numpy'
+    name = BACKEND
     version = np.__version__
     description = 'generated Python over NumPy ufuncs; the reference backend'
 
     def link(self, fgraph, options):
+        from . import linker
         return linker.link(fgraph, options)
 
 
@@ -28,6 +32,23 @@ def tracegraph_backends():
 
 @hookimpl
 def tracegraph_lower_op(backend, node):
-    if backend != 'numpy':
+    if backend != BACKEND:
         return None
+    from .lowering import lower_node
     return lower_node(node)
+
+
+@hookimpl
+def tracegraph_lower_scan(backend, node):
+    if backend != BACKEND:
+        return None
+    from .scan import tracegraph_lower_scan as lower_scan
+    return lower_scan(backend, node)
+
+
+@hookimpl
+def tracegraph_lower_random(backend, node):
+    if backend != BACKEND:
+        return None
+    from .random import lower_random
+    return lower_random(node)
