@@ -1,55 +1,103 @@
 """Generated modules on disk, one file per graph, so Numba's `cache=True` works.
 
 A module is stored as `<config.cache_dir>/numba/tg_<key>.py`, where the key hashes
-the generated source and the versions that shape the machine code (Python, NumPy,
-Numba, this plugin).  The file is written to a temporary name and renamed, so a
+the generated source, the package code it runs and the versions that shape the
+machine code (Python, NumPy, Numba, llvmlite).  The file is written to a temporary name and renamed, so a
 reader never sees half a file; a file whose text differs from what it should hold
 (corrupted, truncated by a crash or a full disk) is detected on load and rewritten.
 Numba keeps its compiled code beside it in `__pycache__`; `forget_compiled` removes
 that when Numba cannot load it.
+
+The key covers exactly the code the machine code is made of: the generated
+source, and the files of this package that the source imports (helpers,
+vector_math, blocked, ... and what they import from the package).  A change to
+the code generator (linker, lowering, elemwise, ...) changes the source of the
+kernels it affects and no other, so it does not throw away the whole cache.
+Rule that keeps this sound: whatever compiled code calls or relies on (an
+`@njit` helper, an `@intrinsic`, an `@overload`) lives in a module the generated
+source imports, directly or through the package's own imports.
 """
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import importlib.util
 import os
 import platform
+import re
 import sys
 import tempfile
 
+import llvmlite
 import numba
 import numpy as np
 
 from tracegraph import config
 
-
-
-def _plugin_fingerprint():
-    # Generated code calls this package's helpers: any change to it invalidates the cache.
-    here = os.path.dirname(os.path.abspath(__file__))
-    digest = hashlib.sha256()
-    for name in sorted(os.listdir(here)):
-        if name.endswith('.py'):
-            with open(os.path.join(here, name), 'rb') as fh:
-                digest.update(name.encode() + fh.read())
-    return digest.hexdigest()[:12]
-
-
-PLUGIN_VERSION = _plugin_fingerprint()
+PACKAGE = __package__
+HERE = os.path.dirname(os.path.abspath(__file__))
+# `from tracegraph_numba.x import ...`, `from .x import ...`, `from . import x, y`,
+# `import tracegraph_numba.x`: what a module imports from this package.
+_FROM = re.compile(r'^[ \t]*from[ \t]+(?:\.|' + PACKAGE + r'\b)(\.?\w*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)', re.M)
+_IMPORT = re.compile(r'^[ \t]*import[ \t]+' + PACKAGE + r'\.(\w+)', re.M)
 
 
 def versions():
-    return f'python {platform.python_version()} numpy {np.__version__} numba {numba.__version__} ' \
-           f'tracegraph-numba {PLUGIN_VERSION}'
+    return (f'python {platform.python_version()} numpy {np.__version__} numba {numba.__version__} '
+            f'llvmlite {llvmlite.__version__}')
+
+
+def package_imports(text):
+    """Names of this package's modules that `text` (Python source) imports."""
+    found = set(_IMPORT.findall(text))
+    for module, names in _FROM.findall(text):
+        if module.strip('.'):
+            found.add(module.strip('.'))
+        else:   # `from . import a, b`: the names that are modules
+            for name in names.strip('()').replace('\n', ',').split(','):
+                found.add(name.split('#')[0].split(' as ')[0].strip())
+    return {name for name in found if os.path.isfile(os.path.join(HERE, f'{name}.py'))}
+
+
+@functools.lru_cache(maxsize=None)
+def _module_text(name):
+    with open(os.path.join(HERE, f'{name}.py'), encoding='utf-8') as fh:
+        return fh.read()
+
+
+def runtime_modules(source):
+    """This package's modules that `source` runs: its imports and theirs, transitively."""
+    seen, todo = set(), list(package_imports(source))
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(package_imports(_module_text(name)))
+    return frozenset(seen)
+
+
+@functools.lru_cache(maxsize=None)
+def _fingerprint(modules):
+    digest = hashlib.sha256()
+    for name in sorted(modules):
+        digest.update(f'{name}\n{_module_text(name)}\n'.encode())
+    return digest.hexdigest()[:16]
+
+
+def runtime_fingerprint(source):
+    """A hash of the package code `source` runs (see the module docstring)."""
+    return _fingerprint(runtime_modules(source))
 
 
 def directory():
     return os.path.join(config.cache_dir, 'numba')
 
 
+@functools.lru_cache(maxsize=4096)
 def key_of(source):
-    return hashlib.sha256((versions() + '\n' + source).encode()).hexdigest()[:32]
+    text = f'{versions()}\n{runtime_fingerprint(source)}\n{source}'
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def path_of(key):
