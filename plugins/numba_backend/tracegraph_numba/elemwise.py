@@ -14,6 +14,9 @@ measurements behind this choice.
 """
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 import numpy as np
 
 from tracegraph.tensor.scalar import Composite
@@ -64,8 +67,38 @@ def lower_elemwise(node):
     lines, how = _shape_lines(node, scalar_in)
     lengths = [f'${{t}}_n{k}' for k in range(ndim)]
     targets = ', '.join(f'${{o{j}}}' for j in range(len(node.outputs)))
-    lines.append(f'{targets}, = ${{k0}}({", ".join(lengths + args)})')
-    return Lowered('\n'.join(lines), kernels=(_kernel(node, steps, outputs, how, scalar_in),))
+    call = lines + [f'{targets}, = ${{k0}}({", ".join(lengths + args)})']
+    lowered = Lowered('\n'.join(call), kernels=(_kernel(node, steps, outputs, how, scalar_in),))
+    if len(node.outputs) == 1 and not op.inplace:
+        lowered = replace(lowered, into=_into(node, steps, outputs, how, scalar_in, lines, args))
+    return lowered
+
+
+def _into(node, steps, outputs, how, scalar_in, shape_lines, args):
+    """The node writing into an array the caller owns (a scan state's row or spare).
+
+    `${d0}` is the array's name, `${wrong_shape}` the statement run when it does
+    not fit.  The loop is written in place, not called: inside a scan a step is often a
+    few dozen elements, and a call (its reference counting) would cost more than
+    the loop.  Work big enough for the blocked NumPy path still goes to the kernel.
+    """
+    ndim = node.outputs[0].ndim
+    lengths = [f'${{t}}_n{k}' for k in range(ndim)]
+    check = ' or '.join(f'{n} != ${{d0}}.shape[{k}]' for k, n in enumerate(lengths))
+    names = {**{f'a{j}': a for j, a in enumerate(args)}, **{f'n{k}': n for k, n in enumerate(lengths)},
+             'o0': '${d0}'}
+    # Every other name of the kernel body (x0, b0_1, t_v2...) gets the node's prefix.
+    rename = lambda m: names.get(m.group(0), '${t}_' + m.group(0))  # noqa: E731
+    loop = [re.sub(r'\b(?:[axon]\d+|b\d+_\d+|t_v\d+)\b', rename, line)
+            for line in _body(node, steps, outputs, how, scalar_in)]
+    lines = shape_lines + [f'if {check}:', '    ${wrong_shape}']
+    kernels = ()
+    if _blocked(node, steps):
+        lines += [f'if {" * ".join(lengths)} >= {BLOCKED_MIN_SIZE}:',
+                  f'    ${{k0}}({", ".join(lengths + args)}, ${{d0}})', 'else:']
+        loop = _indent(loop)
+        kernels = (_kernel(node, steps, outputs, how, scalar_in, into=True),)
+    return Lowered('\n'.join(lines + loop + ['${o0} = ${d0}']), kernels=kernels)
 
 
 def _scalar_constant(v):
@@ -117,16 +150,47 @@ def _index(node, j, how):
     return f'a{j}[{", ".join(parts)}]'
 
 
-def _kernel(node, steps, outputs, how, scalar_in):
-    """The kernel: `kernel(n0.., a0..)` returns the outputs, computed by one loop nest."""
+def _kernel(node, steps, outputs, how, scalar_in, into=False):
+    """The kernel: `kernel(n0.., a0..)` returns the outputs, computed by one loop nest;
+    with `into`, `kernel(n0.., a0.., o0)` writes the one output into o0 instead."""
     ndim = node.outputs[0].ndim
     lengths = [f'n{k}' for k in range(ndim)]
-    params = lengths + [f'a{j}' for j in range(len(node.inputs))]
-    body = [f'b{j}_{axis} = 1 if a{j}.shape[{axis}] != 1 else 0' for (j, axis), kind in how.items() if kind == 'b']
+    params = lengths + [f'a{j}' for j in range(len(node.inputs))] + (['o0'] if into else [])
     inplace = dict(node.op.inplace)
     shape = ', '.join(lengths) + (',' if ndim == 1 else '')
-    allocate = [f'o{j} = a{inplace[j]}' if j in inplace else
-                f'o{j} = np.empty(({shape}), dtype={np_type(out.dtype)})' for j, out in enumerate(node.outputs)]
+    allocate = [] if into else [f'o{j} = a{inplace[j]}' if j in inplace else
+                                f'o{j} = np.empty(({shape}), dtype={np_type(out.dtype)})'
+                                for j, out in enumerate(node.outputs)]
+    body, loop = [], allocate + _body(node, steps, outputs, how, scalar_in)
+    outs = ', '.join(f'o{j}' for j in range(len(node.outputs)))
+    preamble = ''
+    if _blocked(node, steps):
+        # Large transcendental work goes to NumPy's SIMD ufuncs (see blocked.py); NumPy
+        # also allocates the outputs there (it asks the kernel for huge pages, NRT does not).
+        preamble = _blocked_preamble(node, steps, outputs)
+        ins = ', '.join(lengths + [f'a{j}' for j in range(len(node.inputs))])
+        take = f'    o0[...] = blocked({ins})[0]' if into else f'    {outs}, = blocked({ins})'
+        body += [f'if {" * ".join(lengths)} >= {BLOCKED_MIN_SIZE}:', take, 'else:']
+        loop = _indent(loop)
+    return kernel(params, body + loop + ([] if into else [f'return {outs},']), preamble)
+
+
+def _body(node, steps, outputs, how, scalar_in):
+    """The loop nest over n0.., reading a0.., writing o0.. (already allocated)."""
+    flags = [f'b{j}_{axis} = 1 if a{j}.shape[{axis}] != 1 else 0' for (j, axis), kind in how.items() if kind == 'b']
+    loop = _loop_nest(node, steps, outputs, how, scalar_in)
+    dynamic = [key for key, kind in how.items() if kind == 'b']
+    if dynamic:
+        # Inputs of unknown length usually all have the output's: then a loop with plain
+        # indices, which LLVM vectorizes; the general one multiplies by 0 or 1.
+        plain = _loop_nest(node, steps, outputs, {k: 'i' if v == 'b' else v for k, v in how.items()}, scalar_in)
+        same = ' and '.join(f'b{j}_{axis} == 1' for j, axis in dynamic)
+        loop = [f'if {same}:'] + _indent(plain) + ['else:'] + _indent(loop)
+    return flags + loop
+
+
+def _loop_nest(node, steps, outputs, how, scalar_in):
+    ndim = node.outputs[0].ndim
     values, inner = [], []
     for j, v in enumerate(node.inputs):
         if scalar_in[j] is not None or v.ndim == 0:
@@ -138,17 +202,11 @@ def _kernel(node, steps, outputs, how, scalar_in):
     index = ', '.join(f'i{k}' for k in range(ndim))
     inner += step_lines + [f'o{j}[{index}] = {r}' for j, r in enumerate(results)]
     loop = ['    ' * k + f'for i{k} in range(n{k}):' for k in range(ndim)]
-    loop = allocate + loop + ['    ' * ndim + line for line in inner]
-    outs = ', '.join(f'o{j}' for j in range(len(node.outputs)))
-    preamble = ''
-    if _blocked(node, steps):
-        # Large transcendental work goes to NumPy's SIMD ufuncs (see blocked.py); NumPy
-        # also allocates the outputs there (it asks the kernel for huge pages, NRT does not).
-        preamble = _blocked_preamble(node, steps, outputs)
-        ins = ', '.join(lengths + [f'a{j}' for j in range(len(node.inputs))])
-        body += [f'if {" * ".join(lengths)} >= {BLOCKED_MIN_SIZE}:', f'    {outs}, = blocked({ins})', 'else:']
-        loop = ['    ' + line for line in loop]
-    return kernel(params, body + loop + [f'return {outs},'], preamble)
+    return loop + ['    ' * ndim + line for line in inner]
+
+
+def _indent(lines):
+    return ['    ' + line for line in lines]
 
 
 def _blocked(node, steps):

@@ -100,6 +100,9 @@ class Generator:
         root.names_used |= set(self.program.names.values())
         root.constants.update(self.program.constants)
         self.owner = branch_owners(fgraph, self.program.steps)
+        # node -> {'d0': array name, 'wrong_shape': statement, maybe 'o0'}: nodes that
+        # write their output into an array a Scan loop gives (scan.py), not a new one.
+        self.into = {}
 
     def nested(self, fgraph, lowerings):
         return Generator(fgraph, lowerings, parent=self)
@@ -185,12 +188,17 @@ class Generator:
         mapping = {'t': self.temp('t')}
         mapping.update({f'i{k}': name for k, name in enumerate(step.inputs)})
         mapping.update({f'o{k}': name for k, name in enumerate(step.outputs)})
+        if step.node in self.into:
+            lowered = lowered.into
+            mapping.update(self.into[step.node])
         for k, source in enumerate(lowered.kernels):
             name = f'k_{op_hint(step.node)}_{cache.key_of(source)[:10]}'
             self.root.kernels[name] = source
             mapping[f'k{k}'] = name
         for line in string.Template(lowered.template).substitute(mapping).splitlines():
-            self.emit(indent + line, step.node)
+            target, _, value = line.partition(' = ')
+            if target != value:     # `x = x`, left when an output is its destination
+                self.emit(indent + line, step.node)
 
     def _emit_ifelse(self, step, depth):
         n = step.node.op.n_outs

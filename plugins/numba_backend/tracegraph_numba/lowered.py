@@ -40,6 +40,8 @@ class Lowered:
     lazy: bool = False      # IfElse: the linker emits the branches itself
     # A node that writes its own lines (Scan): emit(generator, step, depth).
     emit: object = None
+    # The same node writing its one output into a given array (`${d0}`), or None.
+    into: 'Lowered | None' = None
 
 
 def kernel(params, body, preamble=''):

@@ -11,12 +11,21 @@ buffers allocated once, as in the NumPy backend's scan:
   in a local variable (A**k: no buffer at all);
 * a nit output's buffer is allocated at step 0, once its row shape is known;
 * finals (values carried to the end, e.g. shared counters) are local variables.
+
+A state computed by an elementwise node is written straight into its place
+(the buffer row, or for a carried state the spare of two arrays that swap at
+each step), so a step allocates nothing for it: A**k runs without touching the
+allocator.  Swapping is safe only when no carried value is a view of another,
+which `_fresh` checks.
 """
 from __future__ import annotations
 
 from tracegraph.hookspecs import hookimpl
 from tracegraph.ir import FunctionGraph
 from tracegraph.scan import Scan
+from tracegraph.tensor.elemwise import DimShuffle, Elemwise
+from tracegraph.tensor.shape_ops import Reshape
+from tracegraph.tensor.subtensor import Subtensor
 
 from .lowered import Lowered
 from .scalar_source import np_type
@@ -73,6 +82,7 @@ class LoopWriter:
                 self.line(f'if {seq}.shape[0] < {self.steps}:')
                 self.line(f'    raise ValueError("{self.label}: sequence {j} has " + str({seq}.shape[0]) + '
                           f'" rows but the loop runs " + str({self.steps}) + " steps")')
+        self.into = self._written_in_place()
         reads = self._states_before(inits, i_taps)
         nits = self._nits_before()
         self.line(f'{self.run} = {self.steps}')
@@ -81,6 +91,7 @@ class LoopWriter:
             self.line(f'{self.names[v]} = {seq}[{self.tv}]', 1)
         for text in reads:
             self.line(text, 1)
+        self._give_destinations()
         self.child.emit_block(None, self.depth + 1)
         outs = self.child.program.outputs
         self._states_after(outs)
@@ -96,6 +107,42 @@ class LoopWriter:
         self._results(inits, nits, [self.names[v] for v in i_finals])
 
     # -- states ----------------------------------------------------------------------
+    def _written_in_place(self):
+        """{state index: 'row' | 'swap'} for states an elementwise node can write in place."""
+        op, outputs = self.op, self.inner.outputs
+        carried = [k for k in range(op.n_states) if self.mode(k) == 'carry']
+        carried += range(op.n_states + op.n_nit, op.n_states + op.n_nit + op.n_finals)
+        can_swap = all(_fresh(outputs[k], self.inner) for k in carried)
+        into = {}
+        for i in range(op.n_states):
+            out = outputs[i]
+            node = out.owner
+            lowered = self.child.lowerings.get(node) if node is not None else None
+            if (lowered is None or lowered.into is None or not isinstance(node.op, Elemwise)
+                    or outputs.count(out) != 1 or node in self.child.owner):
+                continue
+            mode = self.mode(i)
+            if mode == 'full' or (mode == 'ring' and self._ring(i) > -op.state_taps[i][0]):
+                into[i] = 'row'     # the row written is never one this step reads
+            elif mode == 'carry' and can_swap:
+                into[i] = 'swap'
+        return into
+
+    def _give_destinations(self):
+        for i, how in self.into.items():
+            taps = self.op.state_taps[i]
+            if how == 'swap':
+                target = self.spare[i]
+            else:
+                target = self.t('row')
+                self.line(f'{target} = {self.buffers[i]}[{self._row(i, -taps[0])}]', 1)
+            out = self.inner.outputs[i]
+            given = {'d0': target,
+                     'wrong_shape': f'raise ValueError("{self.label}: a step returned the wrong shape for state {i}")'}
+            if all(client == 'output' for client, _ in self.inner.clients.get(out, ())):
+                given['o0'] = target    # nothing else reads it under its own name
+            self.child.into[out.owner] = given
+
     def mode(self, i):
         keep = self.op.keep[i]
         if keep is None:
@@ -112,7 +159,7 @@ class LoopWriter:
         return names
 
     def _states_before(self, inits, i_taps):
-        self.buffers, reads = [], []
+        self.buffers, reads, self.spare = [], [], {}
         self.tap_names = self._first_tap_names(i_taps)
         for i, taps in enumerate(self.op.state_taps):
             window, init = -taps[0], inits[i]
@@ -120,7 +167,14 @@ class LoopWriter:
             self.line(f'    raise ValueError("{self.label}: the initial value of state {i} has " + '
                       f'str({init}.shape[0]) + " rows; its taps {list(taps)} need {window}")')
             if self.mode(i) == 'carry':
-                self.line(f'{self.tap_names[i][0]} = {init}[0]')
+                if self.into.get(i) == 'swap':
+                    # Both arrays are the loop's own: the caller's initial value is never written.
+                    self.spare[i] = self.t('spare')
+                    dtype = np_type(self.inner.outputs[i].type.dtype)
+                    self.line(f'{self.tap_names[i][0]} = {init}[0].copy()')
+                    self.line(f'{self.spare[i]} = np.empty({init}.shape[1:], dtype={dtype})')
+                else:
+                    self.line(f'{self.tap_names[i][0]} = {init}[0]')
                 self.buffers.append(None)
                 continue
             buf = self.t('buf')
@@ -144,6 +198,12 @@ class LoopWriter:
         carried = []
         for i, taps in enumerate(self.op.state_taps):
             out = self.inner.outputs[i]
+            if self.into.get(i) == 'swap':
+                name = self.tap_names[i][0]
+                carried += [(name, self.spare[i]), (self.spare[i], name)]
+                continue
+            if self.into.get(i) == 'row':
+                continue    # already in its row, shape checked by the node
             if out.ndim:
                 first = self.inner.inputs[self.op.n_seqs + sum(len(t) for t in self.op.state_taps[:i])]
                 if first.type.shape != out.type.shape or None in out.type.shape:
@@ -211,3 +271,14 @@ class LoopWriter:
         start = op.n_states + op.n_nit
         for name, res in zip(final_names, results[start:]):
             self.line(f'{res} = {name}')
+
+
+VIEWS = (DimShuffle, Reshape)
+
+
+def _fresh(var, fgraph):
+    """True when `var` is a new array each step: not an input, not a view of anything."""
+    if var in fgraph.inputs or var.owner is None:
+        return getattr(var.type, 'ndim', 0) == 0 or var.owner is not None
+    op = var.owner.op
+    return not (isinstance(op, VIEWS) or (isinstance(op, Subtensor) and op.is_basic))
