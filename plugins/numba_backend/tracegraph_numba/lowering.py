@@ -49,13 +49,13 @@ def _lines(*lines):
     return Lowered('\n'.join(lines))
 
 
-def _kernel(node, *lines):
+def _kernel(node, *lines, preamble=''):
     """Lines (over ${i0}.., ${o0}..) moved into a shared kernel; the graph calls it."""
     n_in, n_out = len(node.inputs), len(node.outputs)
     mapping = {'t': 't', **{f'i{k}': f'a{k}' for k in range(n_in)}, **{f'o{k}': f'o{k}' for k in range(n_out)}}
     body = string.Template('\n'.join(lines)).substitute(mapping).splitlines()
     outs = ', '.join(f'o{k}' for k in range(n_out))
-    source = kernel([f'a{k}' for k in range(n_in)], body + [f'return {outs},'])
+    source = kernel([f'a{k}' for k in range(n_in)], body + [f'return {outs},'], preamble)
     targets = ', '.join(f'${{o{k}}}' for k in range(n_out))
     args = ', '.join(f'${{i{k}}}' for k in range(n_in))
     return Lowered(f'{targets}, = ${{k0}}({args})', kernels=(source,))
@@ -134,6 +134,8 @@ def _careduce(node):
     value = cast(f'${{i0}}[{", ".join(f"i{k}" for k in range(x.ndim))}]', x.dtype, dtype)
     if x.ndim == 0:
         return _lines(f'${{o0}} = {cast("${i0}", x.dtype, dtype)}')
+    if _pairwise_applies(op, x):
+        return _pairwise_careduce(node)
     lines = []
     if op.reducer in _IDENTITY:
         init = literal(_IDENTITY[op.reducer], dtype)
@@ -161,6 +163,50 @@ def _careduce(node):
     target = f'${{o0}}[{out_index}]'
     lines += _loops('${i0}.shape', x.ndim, [f'{target} = {_combine(op.reducer, target, value, dtype)}'])
     return _kernel(node, *lines)
+
+
+def _pairwise_applies(op, x):
+    """Float sums and products over the last axis (and maybe others), accumulated in the
+    input's own dtype: these run pairwise on SIMD (pairwise.py), as NumPy's do.
+
+    Integer sums already vectorize as a plain loop (integer addition is associative,
+    so LLVM may split the accumulator); with the last axis kept, the loop nest runs
+    along it and vectorizes over the outputs."""
+    return (op.reducer in ('add', 'mul') and x.ndim and x.ndim - 1 in op.axes
+            and np.dtype(x.dtype) == np.dtype(op.dtype) and np.dtype(op.dtype).name in ('float32', 'float64'))
+
+
+def _pairwise_careduce(node):
+    """Each block of trailing reduced axes, seen as one contiguous row, reduced pairwise.
+
+    The input is made C-contiguous first (Numba returns it as is when it already is),
+    so every row is one flat run of memory.  Rows reduced over leading axes too are
+    combined one after another into the output, as NumPy combines them."""
+    op = node.op
+    x = node.inputs[0]
+    dtype = op.dtype
+    trailing = x.ndim
+    while trailing - 1 in op.axes:
+        trailing -= 1
+    leading = range(trailing)                     # the axes looped over, reduced or not
+    out_axes = [a for a in leading if a not in op.axes]
+    function, combine = ('pairwise_sum', '+') if op.reducer == 'add' else ('pairwise_prod', '*')
+    init = literal(_IDENTITY[op.reducer], dtype)
+    row = '${t}_x[' + ', '.join(f'i{a}' for a in leading) + ']' if trailing else '${t}_x'
+    if x.ndim - trailing > 1:
+        row += '.reshape(-1)'
+    reduced = f'{function}({row}, {init})'
+    lines = ['${t}_x = np.ascontiguousarray(${i0})']
+    if not out_axes:
+        lines.append(f'${{t}}_acc = {init}')
+        lines += _loops('${t}_x.shape', trailing, [f'${{t}}_acc = ${{t}}_acc {combine} {reduced}'])
+        lines.append('${o0} = ${t}_acc')
+    else:
+        shape = _shape_tuple([f'${{i0}}.shape[{a}]' for a in out_axes])
+        target = '${o0}[' + ', '.join(f'i{a}' for a in out_axes) + ']'
+        lines.append(f'${{o0}} = np.full({shape}, {init})')
+        lines += _loops('${t}_x.shape', trailing, [f'{target} = {target} {combine} {reduced}'])
+    return _kernel(node, *lines, preamble='from tracegraph_numba.pairwise import pairwise_prod, pairwise_sum\n')
 
 
 @lowers(ArgReduce)
