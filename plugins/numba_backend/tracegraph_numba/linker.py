@@ -28,12 +28,12 @@ from tracegraph.tensor.shape_ops import Reshape
 from tracegraph.tensor.subtensor import Subtensor
 
 from . import cache, random
-from . import helpers, vector_math
+from . import helpers, small_dot, vector_math
 from .lowered import JIT, KERNEL_HEADER, Lowered
 from .scalar_source import literal
 
 BACKEND = 'numba'
-HELPER_NAMES = tuple(name for module in (helpers, vector_math) for name in vars(module) if not name.startswith('_'))
+HELPER_NAMES = tuple(name for module in (helpers, small_dot, vector_math) for name in vars(module) if not name.startswith('_'))
 # Names the templates use for themselves: never given to a graph value.
 RESERVED = {'np', 'math', 'njit', 'objmode', 'blocked_evaluate', 'call_numpy_indexing',
             'call_perform', 'call_random', 'run', 'i', 'j', 'k', *HELPER_NAMES, *(f'i{k}' for k in range(64))}

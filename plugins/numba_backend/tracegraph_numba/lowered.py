@@ -28,6 +28,7 @@ from tracegraph_numba.blocked import evaluate as blocked_evaluate
 from tracegraph_numba.callbacks import call_numpy_indexing, call_perform
 from tracegraph_numba.random import call_random
 from tracegraph_numba.helpers import *  # noqa: F401,F403
+from tracegraph_numba.small_dot import nb_dot  # noqa: F401
 from tracegraph_numba.vector_math import nb_exp, nb_sigmoid, nb_tanh  # noqa: F401
 '''
 JIT = "@njit(cache=True, error_model='numpy')"

@@ -252,9 +252,10 @@ def _dot(node):
     if np.dtype(out.dtype).kind in 'fc':
         # BLAS (Numba's np.dot) for float operands of one dtype; `.T` views stay typed
         # Fortran-ordered, so a transposed operand goes to gemm/gemv with a flag, not a copy.
+        # Small matrix-vector products are loops instead (small_dot.py).
         args = [n if v.dtype == out.dtype else f'{n}.astype({np_type(out.dtype)})'
                 for n, v in zip(('${i0}', '${i1}'), (a, b))]
-        lines.append(f'${{o0}} = np.dot({args[0]}, {args[1]})')
+        lines.append(f'${{o0}} = nb_dot({args[0]}, {args[1]})')
         return _lines(*lines)
     product = _kernel(node, *_integer_dot(a.ndim, b.ndim, out.dtype))
     return Lowered('\n'.join(lines + [product.template]), kernels=product.kernels)

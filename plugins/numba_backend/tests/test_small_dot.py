@@ -1,0 +1,38 @@
+"""nb_dot (small_dot.py): the loops for small matrix-vector products agree with NumPy,
+and every other case still reaches np.dot."""
+import numpy as np
+import pytest
+
+pytest.importorskip('numba')
+from numba import njit  # noqa: E402
+
+from tracegraph_numba.small_dot import SMALL, nb_dot  # noqa: E402
+
+RNG = np.random.default_rng(0)
+
+
+@njit
+def _dot(a, b):
+    return nb_dot(a, b)
+
+
+@pytest.mark.parametrize('dtype, rtol', [('float64', 1e-13), ('float32', 1e-5)])
+@pytest.mark.parametrize('m, n', [(64, 64), (3, 5), (1, 7), (0, 4), (4, 0), (129, 127)])
+def test_vector_matrix_and_matrix_vector(m, n, dtype, rtol):
+    A = RNG.standard_normal((m, n)).astype(dtype)
+    v, w = RNG.standard_normal(m).astype(dtype), RNG.standard_normal(n).astype(dtype)
+    for got, want in ((_dot(v, A), v @ A), (_dot(A, w), A @ w)):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * np.sqrt(max(m, n, 1)))
+
+
+def test_transposed_strided_and_large_operands_take_np_dot():
+    A = RNG.standard_normal((40, 30))
+    v = RNG.standard_normal(40)
+    np.testing.assert_allclose(_dot(v, A.T.T), v @ A, rtol=1e-13)
+    np.testing.assert_allclose(_dot(A.T, v), A.T @ v, rtol=1e-13)           # Fortran-ordered
+    np.testing.assert_allclose(_dot(v[::-1], A[::-1]), v @ A, rtol=1e-13)   # strided views
+    big = RNG.standard_normal((SMALL // 64 + 1, 64))
+    u = RNG.standard_normal(big.shape[0])
+    np.testing.assert_allclose(_dot(u, big), u @ big, rtol=1e-12)
+    np.testing.assert_allclose(_dot(big, np.ones(64)), big.sum(axis=1), rtol=1e-12)
