@@ -57,11 +57,21 @@ def apply_replacements(fgraph, replacements, name):
         if not fgraph.clients.get(old):
             continue  # no longer read by anything
         new = _keep_outputs_fresh(fgraph, old, new)
+        _inherit_source(fgraph, old, new)
         fgraph.replace(old, new)
         applied.append(new)
     if applied:
         fgraph.rewrites_applied.append(name)
     return applied
+
+
+def _inherit_source(fgraph, old, new):
+    """New nodes stand for the user's expression they replace: errors must name its line
+    (not the line that called function(), nor a backend's rewrite of a scan's body)."""
+    source = old.owner.source if old.owner is not None else None
+    if source is not None:
+        for node in _new_nodes(fgraph, [new]):
+            node.source = source
 
 
 def _keep_outputs_fresh(fgraph, old, new):

@@ -204,6 +204,15 @@ def test_runtime_shape_error_names_the_op_and_the_user_line(backend):
     assert 'test_function.py' in message and 'c = a * b' in message
 
 
+def test_a_fused_expression_still_names_the_users_line(backend):
+    a, b = T.dvectors('a', 'b')
+    c = (T.exp(a) + b) * 2  # fused into one node by the rewrites; the error must name this line
+    f = function([a, b], c, backend=backend)
+    with pytest.raises(ValueError) as info:
+        f(np.ones(3), np.ones(4))
+    assert 'c = (T.exp(a) + b) * 2' in str(info.value)
+
+
 def test_bool_of_a_variable_raises():
     x = T.dscalar('x')
     with pytest.raises(TypeError, match='symbolic.*T.switch'):
