@@ -24,6 +24,7 @@ import numpy as np
 
 from tracegraph.backends import LoweringError
 from tracegraph.ifelse import IfElse
+from tracegraph.ir import OpTable
 from tracegraph.tensor.dot import Dot
 from tracegraph.tensor.elemwise import DimShuffle, Elemwise
 from tracegraph.tensor.reduce import ArgReduce, CAReduce
@@ -78,23 +79,15 @@ class Lazy:
     output_on: str = DEVICE
 
 
-LOWERINGS = {}
-
-
-def lowers(*op_classes):
-    def register(fn):
-        for cls in op_classes:
-            LOWERINGS[cls] = fn
-        return fn
-    return register
+LOWERINGS = OpTable()
+lowers = LOWERINGS.register
 
 
 def lower_node(node):
     """The lowering of `node`, or None when no rule covers its op class."""
-    for cls in type(node.op).__mro__:
-        rule = LOWERINGS.get(cls)
-        if rule is not None:
-            return rule(node)
+    rule = LOWERINGS.find(node.op)
+    if rule is not None:
+        return rule(node)
     if getattr(node.op, 'perform', None) is not None:
         # A Theano-style op with its own `perform`: it runs on the host.
         every = tuple(range(len(node.inputs)))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracegraph.ifelse import IfElse
+from tracegraph.ir import OpTable
 from tracegraph.tensor.dot import Dot
 from tracegraph.tensor.elemwise import DimShuffle, Elemwise
 from tracegraph.tensor.reduce import ArgReduce, CAReduce
@@ -19,7 +20,8 @@ from tracegraph.tensor.subtensor import IN, IncSubtensor, Subtensor, format_inde
 from .fused import FusedKernel, cached_kernel
 from .scalar_kernels import scalar_kernel
 
-LOWERINGS = {}
+LOWERINGS = OpTable()
+lowers = LOWERINGS.register
 
 
 @dataclass(frozen=True)
@@ -30,20 +32,11 @@ class Inline:
     globals: tuple = ()  # (name, object) pairs the expression refers to
 
 
-def lowers(*op_classes):
-    def register(fn):
-        for cls in op_classes:
-            LOWERINGS[cls] = fn
-        return fn
-    return register
-
-
 def lower_node(node):
     """The lowering for `node`, or None when no rule covers its op class."""
-    for cls in type(node.op).__mro__:
-        rule = LOWERINGS.get(cls)
-        if rule is not None:
-            return rule(node)
+    rule = LOWERINGS.find(node.op)
+    if rule is not None:
+        return rule(node)
     perform = getattr(node.op, 'perform', None)
     if perform is not None:
         return _perform_kernel(node)
