@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracegraph.hookspecs import hookimpl
+from tracegraph.random import reference_draw
 from tracegraph.random.op import RandomVariable
 from tracegraph.random.state import RandomState, RandomStateType
 
@@ -42,39 +43,6 @@ def tracegraph_lower_random(backend, node):
 
 def call_random(key, words, *inputs):
     node = callbacks.node_of(key)
-    op = node.op
-    dist = op.distribution
-    state = from_words(words)
     values = callbacks.as_declared(node.inputs[1:], inputs)
-    size, params = (values[0], values[1:]) if op.has_size else (None, values)
-    dtype = np.dtype(op.dtype)
-    if size is not None:
-        size = tuple(int(s) for s in size)
-        if any(s < 0 for s in size):
-            raise ValueError(f'{dist.name}: size {size} has a negative entry')
-    if dist.elementwise:
-        shape = size if size is not None else np.broadcast_shapes(*(np.shape(p) for p in params))
-        flat = [_flat(p, shape, dist, name) for p, name in zip(params, dist.params)]
-        out = np.empty(shape, dtype)
-        dist.fill(state.key, state.draw, 0, out.size, out.reshape(-1), *flat)
-    else:
-        if dist.shape_rule == 'pvals':
-            shape = np.shape(params[-1])
-        elif dist.shape_rule == 'size+n':
-            shape = size + (int(params[0]),)
-        else:
-            shape = size
-        out = np.asarray(dist.draw(state.key, state.draw, shape, *params)).astype(dtype, copy=False)
-    return to_words(state.advanced()), callbacks.as_returned(node.outputs[1], out)
-
-
-def _flat(param, shape, dist, name):
-    """A scalar stays a scalar; an array is broadcast to the draw and flattened."""
-    param = np.asarray(param)
-    if param.size == 1 and param.ndim <= len(shape):
-        return param.reshape(())
-    try:
-        return np.ascontiguousarray(np.broadcast_to(param, shape)).reshape(-1)
-    except ValueError:
-        raise ValueError(f'{dist.name}: parameter {name} of shape {param.shape} does not '
-                         f'broadcast to the size {shape}') from None
+    state, out = reference_draw.draw(node.op, from_words(words), values)
+    return to_words(state), callbacks.as_returned(node.outputs[1], out)
