@@ -72,3 +72,15 @@ def test_every_module_that_registers_numba_extensions_is_under_the_key():
             if re.search(r'^\s*from numba[\w.]* import .*' + registers.pattern,
                          cache._module_text(name[:-3]), re.M):
                 assert name[:-3] in runs, name
+
+
+def test_a_file_edited_after_the_import_keeps_the_key_of_the_code_loaded(fresh_keys, monkeypatch):
+    # This process runs the helpers it imported: a later edit on disk must not
+    # file that old machine code under the new text's key.
+    source = kernel(['a0'], ['return as_scalar(a0),'])
+    before = cache.key_of(source)
+    cache.key_of.cache_clear()
+    cache._fingerprint.cache_clear()
+    cache._module_text.cache_clear()
+    monkeypatch.setattr(cache, '_read_module', lambda name: '# edited on disk\n')
+    assert cache.key_of(source) == before

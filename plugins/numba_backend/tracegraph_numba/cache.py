@@ -60,10 +60,20 @@ def package_imports(text):
     return {name for name in found if os.path.isfile(os.path.join(HERE, f'{name}.py'))}
 
 
-@functools.lru_cache(maxsize=None)
-def _module_text(name):
+def _read_module(name):
     with open(os.path.join(HERE, f'{name}.py'), encoding='utf-8') as fh:
         return fh.read()
+
+
+# The package's files as they were when the linker first imported this module,
+# before it imports the runtime modules: a file edited later (while a long test
+# session runs) must not give its new text's key to the old code this process runs.
+_TEXTS = {name[:-3]: _read_module(name[:-3]) for name in os.listdir(HERE) if name.endswith('.py')}
+
+
+@functools.lru_cache(maxsize=None)
+def _module_text(name):
+    return _TEXTS[name] if name in _TEXTS else _read_module(name)
 
 
 def runtime_modules(source):
