@@ -98,29 +98,29 @@ def _pool():
 
 @functools.lru_cache(maxsize=256)
 def _program(spec):
-    """Each step as (kernel, args, common dtype or None, dtype)."""
+    """Each step as (kernel, args, common dtype or None, dtype); the input and output dtypes."""
     in_dtypes, steps, outputs = spec
-    dtypes = list(in_dtypes)
+    dtypes = [np.dtype(d) for d in in_dtypes]
     program = []
     for name, cast_dtype, args, dtype in steps:
         op = cast_op(cast_dtype) if name == 'cast' else SCALAR_OPS[name]
         common = None if name == 'cast' else op.input_dtype([dtypes[a] for a in args])
         kernel = _identity if name == 'cast' else UFUNCS[name]
         program.append((kernel, tuple(args), common, np.dtype(dtype)))
-        dtypes.append(dtype)
-    return tuple(program), tuple(outputs), len(in_dtypes)
+        dtypes.append(np.dtype(dtype))
+    n_in = len(in_dtypes)
+    return tuple(program), tuple(outputs), n_in, dtypes[:n_in], [dtypes[o] for o in outputs]
 
 
 def evaluate(spec, shape, *args):
     """The outputs (new C-contiguous arrays of `shape`) of the fused steps `spec` of `args`."""
-    program, outputs, n_in = _program(spec)
-    in_dtypes = spec[0]
-    out_dtypes = [program[o - n_in][3] if o >= n_in else np.dtype(in_dtypes[o]) for o in outputs]
+    program, outputs, n_in, in_dtypes, out_dtypes = _program(spec)
     results = [np.empty(shape, dtype=d) for d in out_dtypes]
     views = []
     flat = True
     for a, dtype in zip(args, in_dtypes):
-        a = np.asarray(a, dtype=dtype)
+        if not isinstance(a, np.ndarray) or a.dtype != dtype:
+            a = np.asarray(a, dtype=dtype)
         if a.size == 1:
             # A broadcast scalar as 0-d: the others may still take the flat path,
             # without a broadcast view per operand (each costs several µs).
@@ -136,17 +136,16 @@ def evaluate(spec, shape, *args):
         targets = results
     n_rows = targets[0].shape[0]
     row_size = max(1, math.prod(targets[0].shape[1:]))
-    rows = max(1, BLOCK // row_size)
+    rows = max(1, min(BLOCK // row_size, n_rows))   # scratch no larger than the work
     starts = list(range(0, n_rows, rows))
+    if len(starts) <= 1:
+        _run_blocks(program, outputs, n_in, views, targets, starts, rows)
+        return tuple(results)
     workers = min(len(starts), _pool()._max_workers)
-    share = -(-len(starts) // max(workers, 1))
+    share = -(-len(starts) // workers)
     chunks = [starts[k:k + share] for k in range(0, len(starts), share)]
     work = [(program, outputs, n_in, views, targets, chunk, rows) for chunk in chunks]
-    if len(work) <= 1:
-        for item in work:
-            _run_blocks(*item)
-    else:
-        list(_pool().map(lambda item: _run_blocks(*item), work))
+    list(_pool().map(lambda item: _run_blocks(*item), work))
     return tuple(results)
 
 
@@ -189,17 +188,15 @@ def _contiguous(ins, out, scratch, step):
 
     Only when some operand is already a full contiguous block: if every operand
     is broadcast, so is the result, and copying would not pay."""
-    def full(x):
-        return x.shape == out.shape and x.flags.c_contiguous
-    if not any(full(x) for x in ins) or all(full(x) for x in ins):
+    full = [x.shape == out.shape and x.flags.c_contiguous for x in ins]
+    if all(full) or not any(full):
         return ins
-    dense = []
+    dense = list(ins)
     for j, x in enumerate(ins):
-        if not full(x):
+        if not full[j]:
             buf = scratch.get((step, j))
-            if buf is None or buf.shape[0] < out.shape[0]:
+            if buf is None:
                 buf = scratch[step, j] = np.empty(out.shape, dtype=x.dtype)
-            x = buf[:out.shape[0]]
-            np.copyto(x, ins[j])
-        dense.append(x)
+            dense[j] = buf[:out.shape[0]]     # the last block may be shorter
+            np.copyto(dense[j], x)
     return dense
