@@ -28,23 +28,51 @@ def destroyed_input(node):
     return node.inputs[inplace[0][1]]
 
 
+def is_view(node):
+    """True when `node`'s output may be (a view of) one of its inputs' memory."""
+    op = node.op
+    return isinstance(op, _VIEW_OPS) or (isinstance(op, Subtensor) and op.is_basic)
+
+
 def may_alias(v, buffer, depth=64):
     """True when v may share memory with the variable `buffer`."""
     while depth:
         if v is buffer:
             return True
         node = v.owner
-        if node is None:
+        if node is None or not is_view(node):
             return False
-        op = node.op
-        is_view = isinstance(op, _VIEW_OPS) or (isinstance(op, Subtensor) and op.is_basic)
-        if not is_view:
-            return False
-        if isinstance(op, IfElse):
+        if isinstance(node.op, IfElse):
             return any(may_alias(i, buffer, depth - 1) for i in node.inputs[1:])
         v = node.inputs[0]
         depth -= 1
     return True
+
+
+def memory_sources(v, depth=64):
+    """The variables whose memory `v` may be: itself, or what its views (and ifelse
+    branches) lead back to."""
+    node = v.owner
+    if node is None or not is_view(node) or not depth:
+        return {v}
+    branches = node.inputs[1:] if isinstance(node.op, IfElse) else node.inputs[:1]
+    return set().union(*(memory_sources(b, depth - 1) for b in branches))
+
+
+def outputs_to_copy(fgraph):
+    """Outputs that may share memory with an input, a shared value or a constant.
+
+    A backend copies them on return, so the caller can change neither its arguments
+    nor the compiled function's constants through a result.
+    """
+    inputs = set(fgraph.inputs)
+    found = set()
+    for out in fgraph.outputs:
+        if out in inputs or out.owner is None:
+            continue    # returned as is on purpose (the rewrites copy those already)
+        if any(s in inputs or s.owner is None for s in memory_sources(out)):
+            found.add(out)
+    return found
 
 
 def order_inplace(nodes):

@@ -55,3 +55,19 @@ def test_a_step_of_the_wrong_shape_is_refused_with_the_scan_message():
     f = tg.function([h0, x], hs[-1], backend='numba')
     with pytest.raises(ValueError, match='a step returned the wrong shape for state 0'):
         f(np.ones(1), np.ones((3, 4)))  # h broadcasts to 4 values, its initial value has 1
+
+
+def test_a_state_carried_unchanged_does_not_stop_the_swap_but_a_view_of_it_does():
+    h0, c0 = T.dvector('h0'), T.dvector('c0')
+    (h, c), _ = tg.scan(lambda h, c: (h * c, c), outputs_info=[h0, c0], n_steps=4)
+    ref, f = _both([h0, c0], [h[-1], c[-1]])
+    assert '_spare' in _body(f)
+    args = (np.array([1.0, 2.0]), np.array([3.0, 0.5]))
+    for got, want in zip(f(*args), ref(*args)):
+        np.testing.assert_array_equal(got, want)
+
+    (h, g), _ = tg.scan(lambda h, g: (h * 2, (h * 2)[::-1]), outputs_info=[h0, c0], n_steps=4)
+    ref, f = _both([h0, c0], [h[-1], g[-1]])
+    assert '_spare' not in _body(f)  # g would be a view of the array h swaps into
+    for got, want in zip(f(*args), ref(*args)):
+        np.testing.assert_array_equal(got, want)

@@ -22,10 +22,7 @@ from tracegraph import backends
 from tracegraph.backends import Executable
 from tracegraph.compile.program import Namer, op_hint, plan
 from tracegraph.ifelse import IfElse
-from tracegraph.rewrite.destroy import schedule
-from tracegraph.tensor.elemwise import DimShuffle
-from tracegraph.tensor.shape_ops import Reshape
-from tracegraph.tensor.subtensor import Subtensor
+from tracegraph.rewrite.destroy import outputs_to_copy, schedule
 
 from . import cache, random
 from . import helpers, small_dot, vector_math
@@ -150,7 +147,7 @@ class Generator:
 
     def _returns(self):
         program, fgraph = self.program, self.fgraph
-        copies = _aliases(fgraph)
+        copies = {v for v in outputs_to_copy(fgraph) if _ndim(v) > 0}
         n_updates = len(getattr(fgraph, 'update_targets', ()) or ())
         first_update = len(fgraph.outputs) - n_updates
         lines, returned = [], []
@@ -221,24 +218,6 @@ def _ndim(var):
 
 def _is_scalar(var):
     return hasattr(var.type, 'dtype') and var.type.ndim == 0
-
-
-def _aliases(fgraph):
-    """Outputs that may share memory with an input or a constant (copied on return)."""
-    inputs = set(fgraph.inputs)
-    found = set()
-    for out in fgraph.outputs:
-        v = out
-        while v.owner is not None and _is_view(v.owner):
-            v = v.owner.inputs[0]
-        if (v in inputs or v.owner is None) and v is not out and _ndim(out) > 0:
-            found.add(out)
-    return found
-
-
-def _is_view(node):
-    op = node.op
-    return isinstance(op, (DimShuffle, Reshape)) or (isinstance(op, Subtensor) and op.is_basic)
 
 
 def _signature(fgraph, constants):

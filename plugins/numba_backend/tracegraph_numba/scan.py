@@ -16,16 +16,15 @@ A state computed by an elementwise node is written straight into its place
 (the buffer row, or for a carried state the spare of two arrays that swap at
 each step), so a step allocates nothing for it: A**k runs without touching the
 allocator.  Swapping is safe only when no carried value is a view of another,
-which `_fresh` checks.
+which `_swap_is_safe` checks.
 """
 from __future__ import annotations
 
 from tracegraph.hookspecs import hookimpl
 from tracegraph.ir import FunctionGraph
 from tracegraph.scan import Scan
-from tracegraph.tensor.elemwise import DimShuffle, Elemwise
-from tracegraph.tensor.shape_ops import Reshape
-from tracegraph.tensor.subtensor import Subtensor
+from tracegraph.rewrite.destroy import memory_sources
+from tracegraph.tensor.elemwise import Elemwise
 
 from .lowered import Lowered
 from .scalar_source import np_type
@@ -110,9 +109,6 @@ class LoopWriter:
     def _written_in_place(self):
         """{state index: 'row' | 'swap'} for states an elementwise node can write in place."""
         op, outputs = self.op, self.inner.outputs
-        carried = [k for k in range(op.n_states) if self.mode(k) == 'carry']
-        carried += range(op.n_states + op.n_nit, op.n_states + op.n_nit + op.n_finals)
-        can_swap = all(_fresh(outputs[k], self.inner) for k in carried)
         into = {}
         for i in range(op.n_states):
             out = outputs[i]
@@ -124,9 +120,24 @@ class LoopWriter:
             mode = self.mode(i)
             if mode == 'full' or (mode == 'ring' and self._ring(i) > -op.state_taps[i][0]):
                 into[i] = 'row'     # the row written is never one this step reads
-            elif mode == 'carry' and can_swap:
+            elif mode == 'carry':
                 into[i] = 'swap'
+        swapped = [i for i, how in into.items() if how == 'swap']
+        if swapped and not self._swap_is_safe(swapped):
+            into = {i: how for i, how in into.items() if how != 'swap'}
         return into
+
+    def _swap_is_safe(self, swapped):
+        """No value carried to the next step may be (a view of) an array that swaps: it
+        would change under it when the spare is written two steps on."""
+        op, outputs = self.op, self.inner.outputs
+        tap_inputs = self.inner.inputs[op.inner_slices()[1]]
+        firsts = [tap_inputs[sum(len(t) for t in op.state_taps[:i])] for i in range(op.n_states)]
+        swapping = {firsts[i] for i in swapped} | {outputs[i] for i in swapped}
+        carried = [k for k in range(op.n_states) if self.mode(k) == 'carry']
+        carried += range(op.n_states + op.n_nit, op.n_states + op.n_nit + op.n_finals)
+        own = {k: {outputs[k]} if k in swapped else set() for k in carried}
+        return not any(memory_sources(outputs[k]) & (swapping - own[k]) for k in carried)
 
     def _give_destinations(self):
         for i, how in self.into.items():
@@ -273,12 +284,3 @@ class LoopWriter:
             self.line(f'{res} = {name}')
 
 
-VIEWS = (DimShuffle, Reshape)
-
-
-def _fresh(var, fgraph):
-    """True when `var` is a new array each step: not an input, not a view of anything."""
-    if var in fgraph.inputs or var.owner is None:
-        return getattr(var.type, 'ndim', 0) == 0 or var.owner is not None
-    op = var.owner.op
-    return not (isinstance(op, VIEWS) or (isinstance(op, Subtensor) and op.is_basic))

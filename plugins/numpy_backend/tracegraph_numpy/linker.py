@@ -24,10 +24,7 @@ from tracegraph import backends
 from tracegraph.backends import Executable
 from tracegraph.compile.program import Namer, plan
 from tracegraph.ifelse import IfElse
-from tracegraph.rewrite.destroy import schedule
-from tracegraph.tensor.elemwise import DimShuffle
-from tracegraph.tensor.shape_ops import Reshape
-from tracegraph.tensor.subtensor import Subtensor
+from tracegraph.rewrite.destroy import outputs_to_copy, schedule
 
 from .lowering import Inline
 
@@ -211,29 +208,11 @@ def generate(fgraph, lowerings, name='f', profile=None):
                      profile)
     writer.number(tree)
     writer.emit(tree, 1)
-    views = _input_views(fgraph)
+    views = outputs_to_copy(fgraph)
     returned = [f'array({n})' if v in views else n for n, v in zip(program.outputs, fgraph.outputs)]
     lines = [f'def run({", ".join(program.inputs)}):'] + writer.lines
     lines.append(f'    return ({", ".join(returned)}{"," if returned else ""})')
     return '\n'.join(lines) + '\n', env, writer.line_nodes
-
-
-def _input_views(fgraph):
-    """Outputs that may be views of an input's memory (they are copied on return)."""
-    inputs = set(fgraph.inputs)
-    views = set()
-    for out in fgraph.outputs:
-        v = out
-        while v.owner is not None and _is_view(v.owner):
-            v = v.owner.inputs[0]
-        if v in inputs and v is not out:
-            views.add(out)
-    return views
-
-
-def _is_view(node):
-    op = node.op
-    return isinstance(op, (DimShuffle, Reshape)) or (isinstance(op, Subtensor) and op.is_basic)
 
 
 def compile_source(source, env, label):

@@ -52,6 +52,17 @@ def test_output_never_aliases_an_input(backend):
     assert v[0] == 1.0
 
 
+@pytest.mark.parametrize('make', [lambda x, c: x[1:], lambda x, c: x.T,
+                                  lambda x, c: tg.ifelse.ifelse(c, x, x * 2)],
+                         ids=['slice', 'transpose', 'ifelse branch'])
+def test_an_output_that_could_view_an_input_is_a_copy(backend, make):
+    x, c = T.dvector('x'), T.bscalar('c')
+    f = function([x, c], make(x, c), backend=backend, on_unused_input='ignore')
+    v = np.array([1.0, 2.0, 3.0])
+    f(v, 1)[...] = 99.0
+    np.testing.assert_array_equal(v, [1.0, 2.0, 3.0])
+
+
 def test_accumulator_returns_old_state(backend):
     state = shared(0)
     inc = T.iscalar('inc')
