@@ -12,13 +12,15 @@ Numba keeps its compiled code beside it in `__pycache__`; `forget_compiled` remo
 that when Numba cannot load it.
 
 The key covers exactly the code the machine code is made of: the generated
-source, and the files of this package that the source imports (helpers,
-vector_math, blocked, ... and what they import from the package).  A change to
+source, and the files of this package whose names the source uses (helpers,
+vector_math, blocked, ...) with all they import from the package.  A change to
 the code generator (linker, lowering, elemwise, ...) changes the source of the
-kernels it affects and no other, so it does not throw away the whole cache.
-Rule that keeps this sound: whatever compiled code calls or relies on (an
-`@njit` helper, an `@intrinsic`, an `@overload`) lives in a module the generated
-source imports, directly or through the package's own imports.
+kernels it affects and no other, and a change to a runtime module recompiles the
+kernels that use it, so neither throws away the whole cache.  A graph module
+names its kernels by their keys, so it follows them.  Rule that keeps this
+sound: compiled code reaches the package's code only through names it imports
+(an `@njit` helper, an `@intrinsic`, an `@overload` of the package's own
+function); tests/test_cache.py checks the package keeps to it.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ import platform
 import re
 import sys
 import tempfile
+import types
 
 import llvmlite
 import numba
@@ -44,6 +47,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # `import tracegraph_numba.x`: what a module imports from this package.
 _FROM = re.compile(r'^[ \t]*from[ \t]+(?:\.|' + PACKAGE + r'\b)(\.?\w*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)', re.M)
 _IMPORT = re.compile(r'^[ \t]*import[ \t]+' + PACKAGE + r'\.(\w+)', re.M)
+# The form generated code imports in (lowered.KERNEL_HEADER): `from tracegraph_numba.x import a, b`.
+_GENERATED_FROM = re.compile(r'^[ \t]*from[ \t]+' + PACKAGE + r'\.(\w+)[ \t]+import[ \t]+([^\n]*)', re.M)
+# What a module defines at its top level: `def f`, `class C`, `X = ...`, `X: int = ...`.
+_DEFINED = re.compile(r'^(?:def|class)[ \t]+(\w+)|^(\w+)[ \t]*[:=]', re.M)
 
 
 def versions():
@@ -79,9 +86,54 @@ def _module_text(name):
     return _TEXTS[name] if name in _TEXTS else _read_module(name)
 
 
+def _bound_names(imported):
+    """The names an import binds, from the text after its `import`."""
+    names = set()
+    for part in re.sub(r'#[^\n]*', '', imported).strip('() \t\n').replace('\n', ',').split(','):
+        words = part.split()
+        if words:
+            names.add(words[-1])    # `a` or `a as b`
+    return names
+
+
+@functools.lru_cache(maxsize=None)
+def _star_names(module):
+    """The names `from module import *` binds that come from this package's code:
+    what its text defines or imports from the package, and what the loaded module
+    holds (a name bound at run time too), less what comes from other libraries."""
+    text = _module_text(module)
+    names = {a or b for a, b in _DEFINED.findall(text)}
+    for _, imported in _FROM.findall(text):
+        names |= _bound_names(imported)
+    for name, value in vars(importlib.import_module(f'{PACKAGE}.{module}')).items():
+        origin = getattr(value, '__module__', None)
+        if not isinstance(value, types.ModuleType) and (not isinstance(origin, str) or
+                                                        origin.startswith(PACKAGE)):
+            names.add(name)
+    return {name for name in names if not name.startswith('_')}
+
+
+def generated_imports(source):
+    """This package's modules whose names the generated `source` uses.
+
+    Every generated module imports the whole kernel header; a module whose names
+    it never uses adds nothing to its machine code, so editing vector_math
+    recompiles the kernels that call nb_exp and leaves the others alone.  An import
+    this does not read name by name (another form, a multi-line one) counts whole.
+    """
+    words = set(re.findall(r'\w+', _GENERATED_FROM.sub('', source)))
+    found = package_imports(_GENERATED_FROM.sub('', source))
+    for module, imported in _GENERATED_FROM.findall(source):
+        names = _star_names(module) if '*' in imported else _bound_names(imported)
+        if '(' in imported or names & words:
+            found.add(module)
+    return found
+
+
 def runtime_modules(source):
-    """This package's modules that `source` runs: its imports and theirs, transitively."""
-    seen, todo = set(), list(package_imports(source))
+    """This package's modules that the generated `source` runs: the ones it uses
+    (generated_imports) and all they import from the package, transitively."""
+    seen, todo = set(), list(generated_imports(source))
     while todo:
         name = todo.pop()
         if name not in seen:
