@@ -132,3 +132,13 @@ def test_the_reduction_kernel_calls_the_simd_pairwise_sum():
     fresh = njit(pairwise.pairwise_sum.py_func)
     assert fresh(np.ones(300), 0.0) == 300.0
     assert 'fadd <8 x double>' in fresh.inspect_llvm(fresh.signatures[0])
+
+
+def test_float32_rows_accumulate_in_float32_and_a_wider_dtype_in_float64():
+    a = _wide(6 * 1000, 'float32').reshape(6, 1000)
+    x = T.TensorType('float32', (None, None))('x')
+    rows, wide = tg.function([x], [x.sum(axis=-1), T.sum(x, axis=-1, dtype='float64')], backend='numba')(a)
+    assert rows.dtype == np.float32 and wide.dtype == np.float64
+    np.testing.assert_array_equal(rows, np.sum(a, axis=-1))
+    exact = [math.fsum(r) for r in a.astype(np.float64)]
+    np.testing.assert_allclose(wide, exact, rtol=1e-12, atol=1e-13 * np.abs(a).astype(np.float64).sum())
