@@ -5,7 +5,7 @@ import pytest
 
 import tracegraph as tg
 import tracegraph.tensor as T
-from tracegraph.gradient import verify_grad
+from tracegraph.gradient import Rop, hessian, jacobian, verify_grad
 
 
 def _rnn(x, h0, W_in, W_rec, b, **kw):
@@ -188,3 +188,142 @@ def test_second_derivative_through_scan(backend):
     h = T.grad(g, x)
     f = tg.function([x], [y, g, h], backend=backend)
     np.testing.assert_allclose(f(1.5), [1.5 ** 4, 4 * 1.5 ** 3, 12 * 1.5 ** 2])
+
+
+# -- second derivatives: the backward Scan is itself differentiated ----------------------
+# hessian(cost, w) is the jacobian of T.grad(cost, w), a graph holding the backward Scan.
+# Scan has no batching rule, so jacobian runs that pullback once per row of an identity
+# matrix in a scan of its own: each test below differentiates a backward loop and runs
+# it nested in another loop, on every backend.
+
+def _numeric_jacobian(f, value, eps=1e-6):
+    """d f(value) / d value by central differences: shape f(value).shape + value.shape."""
+    out = np.asarray(f(value))
+    jac = np.zeros(out.shape + value.shape)
+    for idx in np.ndindex(*value.shape):
+        plus, minus = value.copy(), value.copy()
+        plus[idx] += eps
+        minus[idx] -= eps
+        jac[(Ellipsis,) + idx] = (np.asarray(f(plus)) - np.asarray(f(minus))) / (2 * eps)
+    return jac
+
+
+def test_hessian_of_cumulative_products_matches_closed_form(backend):
+    # y_t = y_{t-1} * x_t * w (elementwise, y_{-1} = 1), so y_t = P_t w ** (t + 1) with
+    # P_t = x_0 ... x_t, and d2 sum(y) / dw_i2 = sum_t P_t (t + 1) t w_i ** (t - 1).
+    x, w = T.dvector('x'), T.dvector('w')
+    ys, _ = tg.scan(lambda xt, prev, w: prev * xt * w, sequences=x, outputs_info=T.ones_like(w),
+                    non_sequences=w)
+    cost = ys.sum()
+    f = tg.function([x, w], [T.grad(cost, w), hessian(cost, w)], backend=backend)
+    xv, wv = np.array([0.5, 1.2, -0.7, 0.9]), np.array([0.9, 1.1, -0.6])
+    g, H = f(xv, wv)
+    P, t = np.cumprod(xv)[:, None], np.arange(len(xv))[:, None]
+    np.testing.assert_allclose(g, (P * (t + 1) * wv ** t).sum(0), rtol=1e-12)
+    np.testing.assert_allclose(H, np.diag((P * (t + 1) * t * wv ** np.maximum(t - 1, 0)).sum(0)),
+                               rtol=1e-12, atol=1e-14)
+
+
+def test_hessian_of_a_polynomial_evaluated_by_scan(backend):
+    # Horner's rule with the coefficients as the sequence and x as a non-sequence:
+    # acc = acc * x + c_t.  sum(p(x)) has the Hessian diag(p''(x)).
+    c, x = T.dvector('c'), T.dvector('x')
+    acc, _ = tg.scan(lambda ct, acc, x: acc * x + ct, sequences=c, outputs_info=T.zeros_like(x),
+                     non_sequences=x)
+    cost = acc[-1].sum()
+    f = tg.function([c, x], [acc[-1], T.grad(cost, x), hessian(cost, x)], backend=backend)
+    cv, xv = np.array([0.5, -2.0, 3.0, 1.0, -4.0]), np.array([0.7, -1.3, 2.0])
+    p, g, H = f(cv, xv)
+    np.testing.assert_allclose(p, np.polyval(cv, xv), rtol=1e-12)
+    np.testing.assert_allclose(g, np.polyval(np.polyder(cv), xv), rtol=1e-12)
+    np.testing.assert_allclose(H, np.diag(np.polyval(np.polyder(cv, 2), xv)), rtol=1e-12)
+
+
+def test_hessian_of_an_rnn_cost_matches_finite_differences_of_its_gradient(backend):
+    # cost = sum_t sum(h_t), h_t = tanh(h_{t-1} W + x_t): the Hessian with respect to the
+    # weight, a non-sequence read at every step (and so an accumulator of the backward loop).
+    x, W, h0 = T.dmatrix('x'), T.dmatrix('W'), T.dvector('h0')
+    hs, _ = tg.scan(lambda xt, h, W: T.tanh(T.dot(h, W) + xt), sequences=x, outputs_info=h0,
+                    non_sequences=W)
+    cost = hs.sum()
+    H = tg.function([x, W, h0], hessian(cost, W), backend=backend)
+    grad_W = tg.function([x, W, h0], T.grad(cost, W), backend='numpy')
+    rng = np.random.default_rng(11)
+    xv, wv, hv = rng.normal(size=(4, 3)) * 0.5, rng.normal(size=(3, 3)) * 0.6, rng.normal(size=3)
+    got = H(xv, wv, hv)
+    np.testing.assert_allclose(got, _numeric_jacobian(lambda v: grad_W(xv, v, hv), wv),
+                               rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(got.reshape(9, 9), got.reshape(9, 9).T, atol=1e-12)
+
+
+def test_grad_of_grad_through_taps_a_shared_weight_and_symbolic_n_steps(backend):
+    # y_t = a * y_{t-2} + sin(s * y_{t-1}) * x_t, with `s` a shared variable the step reads
+    # without listing it, and n_steps = len(x) - 1 given symbolically: verify_grad checks the
+    # gradient of d cost / d(init, a) against finite differences of that first gradient.
+    s = tg.shared(np.float64(0.8), name='s')
+
+    def first_gradient(init, a, x):
+        ys, _ = tg.scan(lambda xt, older, old, a: a * older + T.sin(s * old) * xt, sequences=x,
+                        outputs_info=dict(initial=init, taps=[-2, -1]), non_sequences=a,
+                        n_steps=x.shape[0] - 1)
+        g_init, g_a = T.grad((ys ** 2).sum(), [init, a])
+        return T.concatenate([g_init, g_a.dimshuffle('x')])
+    rng = np.random.default_rng(12)
+    verify_grad(first_gradient, [rng.normal(size=2), np.array(0.7), rng.normal(size=5) * 0.5],
+                rng=rng, backend=backend)
+
+
+def test_second_derivative_with_truncated_gradient_counts_only_the_last_k_steps(backend):
+    # y = w ** n by n steps of y_t = y_{t-1} * w.  Every gradient through the loop, the
+    # second one too, sees only its last k steps (as in Theano): dy/dw = k w ** (n-1) and
+    # d2y/dw2 = k (k - 1) w ** (n-2), the derivatives of "w ** k times a constant".
+    w = T.dscalar('w')
+    outs = []
+    for k in (3, -1):
+        ys, _ = tg.scan(lambda prev, w: prev * w, outputs_info=T.ones_like(w), non_sequences=w,
+                        n_steps=5, truncate_gradient=k)
+        outs += [T.grad(ys[-1], w), hessian(ys[-1], w)]
+    g3, h3, g_all, h_all = tg.function([w], outs, backend=backend)(1.3)
+    np.testing.assert_allclose([g3, h3], [3 * 1.3 ** 4, 6 * 1.3 ** 3], rtol=1e-12)
+    np.testing.assert_allclose([g_all, h_all], [5 * 1.3 ** 4, 20 * 1.3 ** 3], rtol=1e-12)
+
+
+def test_hessian_with_until_and_of_an_accumulator_updated_inside(backend):
+    # The `until` loop stops after 5 steps: sum_k x ** k has d2/dx2 = sum_k k (k-1) x ** (k-2).
+    # total += sin(w * x_t) (a shared variable's update, a float final): d2/dw2 =
+    # -sum(x ** 2 sin(w x)).
+    x, w, seq = T.dscalar('x'), T.dscalar('w'), T.dvector('seq')
+    values, _ = tg.scan(lambda prev: (prev * x, tg.until(prev * x > 100)),
+                        outputs_info=T.constant(np.float64(1)), n_steps=50)
+    total = tg.shared(np.float64(0.0), name='total')
+    _, updates = tg.scan(lambda st, w: {total: total + T.sin(w * st)}, sequences=seq,
+                         non_sequences=w)
+    f = tg.function([x, w, seq], [hessian(values.sum(), x), hessian(updates[total], w)],
+                    backend=backend)
+    sv = np.array([0.5, -1.0, 2.0])
+    h_until, h_total = f(3.0, 0.3, sv)
+    np.testing.assert_allclose(h_until, sum(k * (k - 1) * 3.0 ** (k - 2) for k in range(1, 6)))
+    np.testing.assert_allclose(h_total, -(sv ** 2 * np.sin(0.3 * sv)).sum(), rtol=1e-12)
+
+
+def test_rop_through_scan_and_hessian_vector_product(backend):
+    # Rop(hs, [W, h0], [V, v0]) is the directional derivative of the whole state sequence;
+    # Rop of the gradient is a Hessian-vector product (Newton / Gauss-Newton steps).
+    x, W, h0 = T.dmatrix('x'), T.dmatrix('W'), T.dvector('h0')
+    V, v0 = T.dmatrix('V'), T.dvector('v0')
+    hs, _ = tg.scan(lambda xt, h, W: T.tanh(T.dot(h, W) + xt), sequences=x, outputs_info=h0,
+                    non_sequences=W)
+    g_W = T.grad((hs ** 2).sum(), W)
+    f = tg.function([x, W, h0, V, v0], [Rop(hs, [W, h0], [V, v0]), Rop(g_W, W, V)],
+                    backend=backend)
+    rng = np.random.default_rng(13)
+    xv, wv, hv = rng.normal(size=(4, 2)), rng.normal(size=(2, 2)), rng.normal(size=2)
+    Vv, v0v = rng.normal(size=(2, 2)), rng.normal(size=2)
+    jv, hvp = f(xv, wv, hv, Vv, v0v)
+    states = tg.function([x, W, h0], hs, backend='numpy')
+    grad_W = tg.function([x, W, h0], g_W, backend='numpy')
+    along = np.zeros(1)
+    want_jv = _numeric_jacobian(lambda e: states(xv, wv + e[0] * Vv, hv + e[0] * v0v), along)
+    want_hvp = _numeric_jacobian(lambda e: grad_W(xv, wv + e[0] * Vv, hv), along)
+    np.testing.assert_allclose(jv, want_jv[..., 0], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(hvp, want_hvp[..., 0], rtol=1e-6, atol=1e-8)
