@@ -28,13 +28,14 @@ import numpy as np
 
 from tracegraph import backends
 from tracegraph.backends import Executable
+from tracegraph.compile.branches import Branches, nest, walk
 from tracegraph.compile.program import Namer, plan
 from tracegraph.compile.shared import SharedVariable
 from tracegraph.rewrite.destroy import schedule
 from tracegraph.tensor.type import TensorType
 
 from . import runtime
-from .blocks import Branches, nest, number, walk
+from .blocks import number
 from .device import cuda_device
 from .elemwise_kernel import ElementwiseSpec
 from .lowering import DEVICE, HOST, SAME, Call, Kernel, Template

@@ -20,8 +20,8 @@ import numpy as np
 
 from tracegraph import backends
 from tracegraph.backends import Executable
-from tracegraph.compile.program import Namer, op_hint, plan
-from tracegraph.ifelse import IfElse
+from tracegraph.compile.branches import Branches, homes, nest
+from tracegraph.compile.program import op_hint, plan
 from tracegraph.rewrite.destroy import outputs_to_copy, schedule
 
 from . import cache, random
@@ -44,33 +44,6 @@ def lower_graph(fgraph, backend=BACKEND):
         hook = getattr(node.op, 'lowering_hook', 'tracegraph_lower_op')
         lowerings[node] = backends.lower(backend, node, hook)
     return lowerings
-
-
-def branch_owners(fgraph, steps):
-    """Map each node that only one branch of an IfElse needs to (ifelse node, branch)."""
-    owner = {}
-    for pos in range(len(steps) - 1, -1, -1):
-        node = steps[pos].node
-        if not isinstance(node.op, IfElse):
-            continue
-        n = node.op.n_outs
-        local = {}
-        for earlier in range(pos - 1, -1, -1):
-            candidate = steps[earlier].node
-            branches = set()
-            for out in candidate.outputs:
-                for client, index in fgraph.clients.get(out, []):
-                    if client is node:
-                        branches.add('cond' if index == 0 else 'then' if index <= n else 'else')
-                    elif client != 'output' and client in local:
-                        branches.add(local[client])
-                    else:
-                        branches.add('outside')
-            if len(branches) == 1 and branches <= {'then', 'else'}:
-                local[candidate] = branches.pop()
-        for candidate, branch in local.items():
-            owner[candidate] = (node, branch)
-    return owner
 
 
 class Generator:
@@ -96,7 +69,8 @@ class Generator:
         self.program.steps[:] = [by_node[n] for n in schedule(list(by_node))]
         root.names_used |= set(self.program.names.values())
         root.constants.update(self.program.constants)
-        self.owner = branch_owners(fgraph, self.program.steps)
+        self.tree = nest(fgraph, self.program.steps)
+        self.in_branches = {n for n, home in homes(fgraph, self.program.steps).items() if home}
         # node -> {'d0': array name, 'wrong_shape': statement, maybe 'o0'}: nodes that
         # write their output into an array a Scan loop gives (scan.py), not a new one.
         self.into = {}
@@ -119,7 +93,7 @@ class Generator:
 
     def source(self):
         program = self.program
-        self.emit_block(None, 1)
+        self.emit_block(self.tree, 1)
         used = set(re.findall(r'[A-Za-z_][A-Za-z0-9_]*', '\n'.join(self.lines)))
         args = [f'_arg_{name}' for name in program.inputs]
         head = []
@@ -163,14 +137,13 @@ class Generator:
             returned.append(name)
         return lines + [f'    return ({", ".join(returned)}{"," if returned else ""})']
 
-    def emit_block(self, block, depth):
-        for step in self.program.steps:
-            if self.owner.get(step.node) != block:
-                continue
-            if isinstance(step.node.op, IfElse):
-                self._emit_ifelse(step, depth)
+    def emit_block(self, items, depth):
+        """Write a tree of steps (`branches.nest`): an `if` for each ifelse."""
+        for item in items:
+            if isinstance(item, Branches):
+                self._emit_ifelse(item, depth)
             else:
-                self._emit_step(step, depth)
+                self._emit_step(item, depth)
 
     def _emit_step(self, step, depth):
         lowered = self.lowerings[step.node]
@@ -197,17 +170,18 @@ class Generator:
             if target != value:     # `x = x`, left when an output is its destination
                 self.emit(indent + line, step.node)
 
-    def _emit_ifelse(self, step, depth):
+    def _emit_ifelse(self, branches, depth):
+        step = branches.step
         n = step.node.op.n_outs
         indent = '    ' * depth
         cond, values = step.inputs[0], step.inputs[1:]
         self.emit(f'{indent}# {step.node.op}' + (f'  ({step.node.source})' if step.node.source else ''))
         self.emit(f'{indent}if {cond}:')
-        self.emit_block((step.node, 'then'), depth + 1)
+        self.emit_block(branches.then, depth + 1)
         for o, v in zip(step.outputs, values[:n]):
             self.emit(f'{indent}    {o} = {v}')
         self.emit(f'{indent}else:')
-        self.emit_block((step.node, 'else'), depth + 1)
+        self.emit_block(branches.orelse, depth + 1)
         for o, v in zip(step.outputs, values[n:]):
             self.emit(f'{indent}    {o} = {v}')
 

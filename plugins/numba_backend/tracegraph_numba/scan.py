@@ -91,7 +91,7 @@ class LoopWriter:
         for text in reads:
             self.line(text, 1)
         self._give_destinations()
-        self.child.emit_block(None, self.depth + 1)
+        self.child.emit_block(self.child.tree, self.depth + 1)
         outs = self.child.program.outputs
         self._states_after(outs)
         self._nits_after(outs, nits)
@@ -115,7 +115,7 @@ class LoopWriter:
             node = out.owner
             lowered = self.child.lowerings.get(node) if node is not None else None
             if (lowered is None or lowered.into is None or not isinstance(node.op, Elemwise)
-                    or outputs.count(out) != 1 or node in self.child.owner):
+                    or outputs.count(out) != 1 or node in self.child.in_branches):
                 continue
             mode = self.mode(i)
             if mode == 'full' or (mode == 'ring' and self._ring(i) > -op.state_taps[i][0]):

@@ -16,14 +16,13 @@ import itertools
 import linecache
 import os
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from tracegraph import backends
 from tracegraph.backends import Executable
+from tracegraph.compile.branches import Branches, nest
 from tracegraph.compile.program import Namer, plan
-from tracegraph.ifelse import IfElse
 from tracegraph.rewrite.destroy import outputs_to_copy, schedule
 
 from .lowering import Inline
@@ -39,62 +38,6 @@ def lower_graph(fgraph, backend=BACKEND):
         hook = getattr(node.op, 'lowering_hook', 'tracegraph_lower_op')
         lowerings[node] = backends.lower(backend, node, hook)
     return lowerings
-
-
-# -- where each node runs: at the top level or inside a branch of an ifelse -----------
-@dataclass
-class Branches:
-    """An IfElse step with the steps that only its 'then' or 'else' values need."""
-
-    step: object
-    then: list = field(default_factory=list)
-    orelse: list = field(default_factory=list)
-
-
-def _homes(fgraph, order):
-    """Map each node to its block: () for the top level, else a path of (ifelse, branch)."""
-    home = {}
-    for step in reversed(order):
-        node = step.node
-        paths = []
-        for out in node.outputs:
-            for client, i in fgraph.clients.get(out, ()):
-                if client == 'output':
-                    paths.append(())
-                    continue
-                base = home.get(client, ())
-                if isinstance(client.op, IfElse) and i >= 1:
-                    paths.append(base + ((client, 'then' if i <= client.op.n_outs else 'else'),))
-                else:
-                    paths.append(base)
-        home[node] = _common_prefix(paths)
-    return home
-
-
-def _common_prefix(paths):
-    if not paths:
-        return ()
-    prefix = paths[0]
-    for p in paths[1:]:
-        k = 0
-        while k < min(len(prefix), len(p)) and prefix[k] == p[k]:
-            k += 1
-        prefix = prefix[:k]
-    return prefix
-
-
-def nest(fgraph, order):
-    """The steps as a tree: a list of steps and Branches, each branch holding its own."""
-    home = _homes(fgraph, order)
-    blocks = {(): []}
-    for step in order:
-        node = step.node
-        item = Branches(step) if isinstance(node.op, IfElse) else step
-        if isinstance(item, Branches):  # its branches' steps came earlier in `order`
-            item.then = blocks.setdefault(home[node] + ((node, 'then'),), [])
-            item.orelse = blocks.setdefault(home[node] + ((node, 'else'),), [])
-        blocks.setdefault(home[node], []).append(item)
-    return blocks[()]
 
 
 # -- writing the source ---------------------------------------------------------------
