@@ -12,6 +12,7 @@ import string
 import numpy as np
 
 from tracegraph.ifelse import IfElse
+from tracegraph.ir import OpTable
 from tracegraph.tensor.dot import Dot
 from tracegraph.tensor.elemwise import DimShuffle, Elemwise
 from tracegraph.tensor.reduce import ArgReduce, CAReduce
@@ -23,23 +24,15 @@ from .elemwise import lower_elemwise
 from .lowered import Lowered, error_message, kernel
 from .scalar_source import cast, literal, np_type
 
-LOWERINGS = {}
-
-
-def lowers(*op_classes):
-    def register(fn):
-        for cls in op_classes:
-            LOWERINGS[cls] = fn
-        return fn
-    return register
+LOWERINGS = OpTable()
+lowers = LOWERINGS.register
 
 
 def lower_node(node):
     """The lowering for `node`, or None when no rule covers its op class."""
-    for cls in type(node.op).__mro__:
-        rule = LOWERINGS.get(cls)
-        if rule is not None:
-            return rule(node)
+    rule = LOWERINGS.find(node.op)
+    if rule is not None:
+        return rule(node)
     if callable(getattr(node.op, 'perform', None)):
         return callbacks.lower_perform(node)
     return None
