@@ -19,6 +19,7 @@ from ..ir import Constant, FunctionGraph, Variable, ancestors, graph_inputs
 from ..ir.traversal import clone_graph
 from ..tensor.basic import as_tensor_variable
 from ..tensor.math import identity
+from .collector import fewer_collections
 from .errors import explain
 from .io import In, Out
 from .profile import ProfileStats
@@ -60,12 +61,13 @@ def function(inputs, outputs=None, updates=None, givens=None, no_default_updates
     fgraph = FunctionGraph(clone_in + shared_vars, clone_out, clone=False)
     fgraph.update_targets = [s for s, _ in update_pairs]
 
-    chosen = _choose_backend(backend)
-    from ..rewrite import rewrite_graph
-    rewrite_graph(fgraph, chosen.name, rewrite_set, n_outputs=len(out_vars))
     stats = ProfileStats(name or 'function') if profile else None
-    executable = chosen.link(fgraph, {'name': name, 'profile': stats, 'borrow': borrows,
-                                      'backend_options': backend_options or {}})
+    with fewer_collections():
+        chosen = _choose_backend(backend)
+        from ..rewrite import rewrite_graph
+        rewrite_graph(fgraph, chosen.name, rewrite_set, n_outputs=len(out_vars))
+        executable = chosen.link(fgraph, {'name': name, 'profile': stats, 'borrow': borrows,
+                                          'backend_options': backend_options or {}})
     if stats is not None and executable.profile is None:
         executable.profile = stats
     return Function(ins, fgraph, executable, chosen.name, shared_vars, update_pairs,
