@@ -1,4 +1,4 @@
-"""Sums and products on the Numba backend: NumPy's pairwise order, dtypes, NaN and empty input.
+"""Sums and products on the Numba backend: NumPy's orders, dtypes, NaN and empty input.
 
 Float sums over the last axis run pairwise on SIMD (pairwise.py); these tests pin
 that they give NumPy's bits where NumPy sums a contiguous row pairwise, stay within
@@ -120,6 +120,10 @@ def test_a_float_product_overflows_to_inf_as_in_numpy():
     f = _compile(1, 'float64', lambda x: x.prod())
     assert f(np.full(400, 10.0)) == np.inf == np.prod(np.full(400, 10.0))
     assert f(np.full(399, -10.0)) == -np.inf == np.prod(np.full(399, -10.0))  # odd count of negatives
+    # NumPy multiplies in order: (1e300 * 1e300) is inf before the small factors come.
+    # NumPy's pairwise lanes (elements j, j+8, ...) would meet 1e300 with 1e-300: 1.0.
+    order = np.array([1e300, 1e300] + [1.0] * 6 + [1e-300, 1e-300] + [1.0] * 6)
+    assert f(order) == np.prod(order) == np.inf
 
 
 def test_the_reduction_kernel_calls_the_simd_pairwise_sum():

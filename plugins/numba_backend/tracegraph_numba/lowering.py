@@ -159,13 +159,13 @@ def _careduce(node):
 
 
 def _pairwise_applies(op, x):
-    """Float sums and products over the last axis (and maybe others), accumulated in the
-    input's own dtype: these run pairwise on SIMD (pairwise.py), as NumPy's do.
+    """Float sums over the last axis (and maybe others), accumulated in the input's own
+    dtype: these run pairwise on SIMD (pairwise.py), as NumPy's do.
 
     Integer sums already vectorize as a plain loop (integer addition is associative,
     so LLVM may split the accumulator); with the last axis kept, the loop nest runs
     along it and vectorizes over the outputs."""
-    return (op.reducer in ('add', 'mul') and x.ndim and x.ndim - 1 in op.axes
+    return (op.reducer == 'add' and x.ndim and x.ndim - 1 in op.axes
             and np.dtype(x.dtype) == np.dtype(op.dtype) and np.dtype(op.dtype).name in ('float32', 'float64'))
 
 
@@ -183,23 +183,22 @@ def _pairwise_careduce(node):
         trailing -= 1
     leading = range(trailing)                     # the axes looped over, reduced or not
     out_axes = [a for a in leading if a not in op.axes]
-    function, combine = ('pairwise_sum', '+') if op.reducer == 'add' else ('pairwise_prod', '*')
     init = literal(_IDENTITY[op.reducer], dtype)
     row = '${t}_x[' + ', '.join(f'i{a}' for a in leading) + ']' if trailing else '${t}_x'
     if x.ndim - trailing > 1:
         row += '.reshape(-1)'
-    reduced = f'{function}({row}, {init})'
+    reduced = f'pairwise_sum({row}, {init})'
     lines = ['${t}_x = np.ascontiguousarray(${i0})']
     if not out_axes:
         lines.append(f'${{t}}_acc = {init}')
-        lines += _loops('${t}_x.shape', trailing, [f'${{t}}_acc = ${{t}}_acc {combine} {reduced}'])
+        lines += _loops('${t}_x.shape', trailing, [f'${{t}}_acc = ${{t}}_acc + {reduced}'])
         lines.append('${o0} = ${t}_acc')
     else:
         shape = _shape_tuple([f'${{i0}}.shape[{a}]' for a in out_axes])
         target = '${o0}[' + ', '.join(f'i{a}' for a in out_axes) + ']'
         lines.append(f'${{o0}} = np.full({shape}, {init})')
-        lines += _loops('${t}_x.shape', trailing, [f'{target} = {target} {combine} {reduced}'])
-    return _kernel(node, *lines, preamble='from tracegraph_numba.pairwise import pairwise_prod, pairwise_sum\n')
+        lines += _loops('${t}_x.shape', trailing, [f'{target} = {target} + {reduced}'])
+    return _kernel(node, *lines, preamble='from tracegraph_numba.pairwise import pairwise_sum\n')
 
 
 @lowers(ArgReduce)

@@ -1,4 +1,4 @@
-"""Sums and products of float rows in NumPy's pairwise order, on SIMD without fastmath.
+"""Sums of float rows in NumPy's pairwise order, on SIMD without fastmath.
 
 A loop with one accumulator (`acc = acc + x[i]`) waits for each add to finish
 (about 4 cycles an element), and LLVM may not split it into several without
@@ -11,11 +11,11 @@ accurate (error growing with log n instead of n) and vectorizable.
 Numba does not run LLVM's SLP vectorizer (NUMBA_SLP_VECTORIZE is off), so eight
 scalar accumulators stay scalar; `_lanes` below writes the 8-wide vector loop in
 LLVM IR directly.  The order of operations is NumPy's, so a sum of a contiguous
-row is bit-identical to `numpy.sum`.  Products use the same order (NumPy multiplies
-serially, so those agree with NumPy to rounding, not bit for bit).
+row is bit-identical to `numpy.sum`.  Products stay serial loops, as NumPy's are:
+another order could overflow to inf where NumPy's does not (or give NaN for inf * 0).
 
-Every function takes a 1-D C-contiguous float32/float64 array and a typed zero
-(or one), so float32 rows accumulate in float32, as NumPy does.
+`pairwise_sum` takes a 1-D C-contiguous float32/float64 array and a typed zero, so
+float32 rows accumulate in float32, as NumPy does.
 """
 from __future__ import annotations
 
@@ -64,7 +64,6 @@ def _lane_intrinsic(instruction):
 
 
 _sum_lanes = _lane_intrinsic('fadd')
-_prod_lanes = _lane_intrinsic('fmul')
 
 
 @njit(cache=True, error_model='numpy')
@@ -86,22 +85,3 @@ def pairwise_sum(a, zero):
     half -= half % LANES
     return pairwise_sum(a[:half], zero) + pairwise_sum(a[half:], zero)
 
-
-@njit(cache=True, error_model='numpy')
-def pairwise_prod(a, one):
-    """prod(a) for a 1-D C-contiguous float array, in the order of `pairwise_sum`."""
-    n = a.shape[0]
-    if n < LANES:
-        total = one
-        for i in range(n):
-            total = total * a[i]
-        return total
-    if n <= BLOCK:
-        whole = n - n % LANES
-        total = _prod_lanes(a, whole)
-        for i in range(whole, n):
-            total = total * a[i]
-        return total
-    half = n // 2
-    half -= half % LANES
-    return pairwise_prod(a[:half], one) * pairwise_prod(a[half:], one)
