@@ -45,7 +45,8 @@ PACKAGE = __package__
 HERE = os.path.dirname(os.path.abspath(__file__))
 # `from tracegraph_numba.x import ...`, `from .x import ...`, `from . import x, y`,
 # `import tracegraph_numba.x`: what a module imports from this package.
-_FROM = re.compile(r'^[ \t]*from[ \t]+(?:\.|' + PACKAGE + r'\b)(\.?\w*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)', re.M)
+_FROM = re.compile(r'^[ \t]*from[ \t]+(?:\.|' + PACKAGE + r'\b)(\.?\w*)[ \t]+import[ \t]+'
+                   r'(\([^)]*\)|[^\n]*)', re.M)
 _IMPORT = re.compile(r'^[ \t]*import[ \t]+' + PACKAGE + r'\.(\w+)', re.M)
 # The form generated code imports in (lowered.KERNEL_HEADER): `from tracegraph_numba.x import a, b`.
 _GENERATED_FROM = re.compile(r'^[ \t]*from[ \t]+' + PACKAGE + r'\.(\w+)[ \t]+import[ \t]+([^\n]*)', re.M)
