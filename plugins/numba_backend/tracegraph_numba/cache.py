@@ -122,8 +122,9 @@ def generated_imports(source):
     recompiles the kernels that call nb_exp and leaves the others alone.  An import
     this does not read name by name (another form, a multi-line one) counts whole.
     """
-    words = set(re.findall(r'\w+', _GENERATED_FROM.sub('', source)))
-    found = package_imports(_GENERATED_FROM.sub('', source))
+    rest = _GENERATED_FROM.sub('', source)
+    words = set(re.findall(r'\w+', rest))
+    found = package_imports(rest)
     for module, imported in _GENERATED_FROM.findall(source):
         names = _star_names(module) if '*' in imported else _bound_names(imported)
         if '(' in imported or names & words:
