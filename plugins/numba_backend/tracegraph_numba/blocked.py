@@ -18,7 +18,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import scipy.special as sp
 
 from tracegraph.tensor.scalar import SCALAR_OPS, cast_op
 
@@ -72,6 +71,12 @@ def _identity(a, out):
     return out
 
 
+def special(name):
+    """erf, erfc, erfinv from SciPy, imported on first use (about 0.15 s)."""
+    import scipy.special
+    return getattr(scipy.special, name)
+
+
 UFUNCS = {
     'add': np.add, 'sub': np.subtract, 'mul': np.multiply, 'true_div': np.true_divide,
     'int_div': np.floor_divide, 'mod': np.mod, 'pow': np.power, 'neg': np.negative,
@@ -81,7 +86,7 @@ UFUNCS = {
     'cos': np.cos, 'tan': np.tan, 'arcsin': np.arcsin, 'arccos': np.arccos, 'arctan': np.arctan,
     'arctan2': np.arctan2, 'sinh': np.sinh, 'cosh': np.cosh, 'tanh': np.tanh,
     'arcsinh': np.arcsinh, 'arccosh': np.arccosh, 'arctanh': np.arctanh,
-    'erf': sp.erf, 'erfc': sp.erfc, 'erfinv': sp.erfinv, 'sigmoid': _sigmoid,
+    'sigmoid': _sigmoid,
     'softplus': _softplus, 'log1mexp': _log1mexp, 'floor': np.floor, 'ceil': np.ceil,
     'trunc': np.trunc, 'round_half_to_even': np.rint, 'round_half_away_from_zero': _round_away,
     'eq': np.equal, 'neq': np.not_equal, 'lt': np.less, 'le': np.less_equal,
@@ -105,7 +110,7 @@ def _program(spec):
     for name, cast_dtype, args, dtype in steps:
         op = cast_op(cast_dtype) if name == 'cast' else SCALAR_OPS[name]
         common = None if name == 'cast' else op.input_dtype([dtypes[a] for a in args])
-        kernel = _identity if name == 'cast' else UFUNCS[name]
+        kernel = _identity if name == 'cast' else UFUNCS.get(name) or special(name)
         program.append((kernel, tuple(args), common, np.dtype(dtype)))
         dtypes.append(np.dtype(dtype))
     n_in = len(in_dtypes)

@@ -1,8 +1,9 @@
 """Each scalar op as a NumPy function over arrays (a ufunc wherever NumPy has one)."""
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
-import scipy.special as sp
 
 
 def _second(a, b):
@@ -35,7 +36,6 @@ KERNELS = {
     'tan': np.tan, 'arcsin': np.arcsin, 'arccos': np.arccos, 'arctan': np.arctan,
     'arctan2': np.arctan2, 'sinh': np.sinh, 'cosh': np.cosh, 'tanh': np.tanh,
     'arcsinh': np.arcsinh, 'arccosh': np.arccosh, 'arctanh': np.arctanh,
-    'erf': sp.erf, 'erfc': sp.erfc, 'erfinv': sp.erfinv, 'sigmoid': sp.expit,
     'softplus': lambda x: np.logaddexp(0, x), 'log1mexp': _log1mexp,
     'floor': np.floor, 'ceil': np.ceil, 'trunc': np.trunc, 'round_half_to_even': np.rint,
     'round_half_away_from_zero': _round_half_away,
@@ -44,6 +44,17 @@ KERNELS = {
     'xor': np.bitwise_xor, 'invert': np.invert, 'isnan': np.isnan, 'isinf': np.isinf,
     'switch': np.where, 'second': _second, 'identity': _copy,
 }
+
+
+# SciPy's ufuncs, imported when a graph first uses one: importing scipy.special costs
+# about 0.15 s, which a process that never calls erf should not pay.
+SPECIAL = {'erf': 'erf', 'erfc': 'erfc', 'erfinv': 'erfinv', 'sigmoid': 'expit'}
+
+
+def kernel_named(name):
+    if name in SPECIAL:
+        return getattr(importlib.import_module('scipy.special'), SPECIAL[name])
+    return KERNELS[name]
 
 
 def scalar_kernel(scalar_op, in_dtypes, out_dtype):
@@ -55,7 +66,7 @@ def scalar_kernel(scalar_op, in_dtypes, out_dtype):
             return np.asarray(x).astype(dtype)
         cast.__name__ = f'as_{dtype.name}'
         return cast
-    base = KERNELS[scalar_op.name]
+    base = kernel_named(scalar_op.name)
     common = scalar_op.input_dtype(list(in_dtypes))
     if _result_dtype(base, in_dtypes) == out_dtype:
         return base
