@@ -3,10 +3,11 @@
 The Jacobian's row i is the pullback of the unit vector e_i.  Rather than one
 gradient graph per row (a graph growing with the output's size), the pullback is
 built once for a symbolic seed u and then batched over the rows of an identity
-matrix (vectorize.py): one graph whatever the number of elements.  When the pullback
-holds an op without a batching rule (a Scan, a user's op), a scan over the rows of
-the identity runs the same pullback once per row instead: one graph still, a loop
-at run time.
+matrix (vectorize.py): one graph whatever the number of elements.  A Scan in the
+pullback (a scan's backward loop) is batched too, as one loop over batched values
+(batch_scan.py).  When the pullback holds an op without a batching rule (a user's
+op, a loop that stops on a batched condition), a scan over the rows of the identity
+runs the same pullback once per row instead: one graph still, a loop at run time.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ..tensor import math as m
 from ..tensor.basic import as_tensor_variable
 from .gradients import Lop, grad
 from .reverse import as_wrt_list
+from . import batch_scan  # noqa: F401  (registers the batching rule of Scan)
 from .vectorize import NoBatchRule, vectorize
 
 

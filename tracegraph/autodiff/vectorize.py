@@ -104,6 +104,12 @@ def _dot(node, args, flags, size):
     a, b = args
     if flags[0] and flags[1]:  # a pullback is linear in its seed: no product of two seeds
         raise TypeError('jacobian cannot batch a dot of two batched values')
+    # A batch of vectors times a matrix or vector is one plain dot: (B, k) @ (k[, n]) and
+    # x @ (B, k).T; tensordot would reshape, which costs JIT backends compile time.
+    if flags[0] and a.ndim == 2:
+        return m.dot(a, b)
+    if flags[1] and b.ndim == 2:
+        return m.dot(b, a.T if a.ndim == 2 else a)
     if flags[0]:
         return m.tensordot(a, b, [[a.ndim - 1], [0]])
     # (B, k[, n]) with a ([m,] k): contract, then put m before n.

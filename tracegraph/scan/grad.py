@@ -35,8 +35,9 @@ def scan_grad(op, inputs, outputs, output_grads):
     if promoted:
         return _grad_with_finals_as_states(op, inputs, output_grads, promoted)
     if any(k is not None for k in op.keep):
-        raise ScanGradientError(f'{op}: the gradient needs every step of the outputs, but this '
-                                'loop keeps only the last ones (take the gradient before rewriting)')
+        raise ScanGradientError(f'{_where(op, outputs)}: the gradient needs every step of the '
+                                'outputs, but this loop keeps only the last ones (take the '
+                                'gradient before rewriting)')
     seqs, inits, finals, non_seqs = (inputs[s] for s in op.outer_slices())
     _check_finals(op, outputs, output_grads)
     n = _steps_run(op, inputs, outputs)
@@ -115,15 +116,22 @@ def _check_finals(op, outputs, output_grads):
         g, out = output_grads[start + k], outputs[start + k]
         if g is not None and g is not ZERO and not _is_zero_fill(g, out):
             raise ScanGradientError(
-                f'{op}: cannot differentiate the final value of a shared variable updated inside '
-                'the loop (its per-step values are not kept)')
+                f'{_where(op, outputs)}: cannot differentiate the final value of a shared '
+                'variable updated inside the loop (its per-step values are not kept)')
     finals_in = set(op.inner.inputs[op.inner_slices()[2]])
     diff_outs = [o for o in op.inner.outputs[:start] if is_differentiable(o)]
     if finals_in & set(ancestors(diff_outs)):
         raise ScanGradientError(
-            f'{op}: cannot differentiate a loop whose outputs read a shared variable that the '
-            'loop itself updates (e.g. a random draw inside fn): its per-step values are not kept. '
+            f'{_where(op, outputs)}: cannot differentiate a loop whose outputs read a shared '
+            'variable that the loop itself updates (e.g. a random draw inside fn): its per-step values are not kept. '
             'Draw the random numbers outside scan and pass them as a sequence.')
+
+
+def _where(op, outputs):
+    """The op, and the user's line that built the loop (the scan call), for error messages."""
+    node = outputs[0].owner if outputs else None
+    source = getattr(node, 'source', None)
+    return f'{op} (the scan built at {source})' if source else str(op)
 
 
 def _is_zero_fill(g, out):

@@ -128,8 +128,9 @@ def test_gradient_through_a_random_draw_inside_is_a_clear_error():
     srng = RandomStreams(seed=1)
     h0 = T.dvector('h0')
     hs, _ = tg.scan(lambda h: h * srng.uniform(size=(2,)), outputs_info=h0, n_steps=3)
-    with pytest.raises(TypeError, match='random draw'):
+    with pytest.raises(TypeError, match='random draw') as info:
         T.grad(hs.sum(), h0)
+    assert 'test_scan_grad.py' in str(info.value)  # names the user's scan line
 
 
 def _numeric_grad(f, value, eps=1e-6):
@@ -254,6 +255,22 @@ def test_hessian_of_an_rnn_cost_matches_finite_differences_of_its_gradient(backe
     np.testing.assert_allclose(got, _numeric_jacobian(lambda v: grad_W(xv, v, hv), wv),
                                rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(got.reshape(9, 9), got.reshape(9, 9).T, atol=1e-12)
+
+
+def test_hessian_batches_the_backward_loops_instead_of_looping_over_rows():
+    # jacobian batches the pullback over the identity's rows; the backward loops in it are
+    # batched as well, so the Hessian's graph holds no loop nested inside another loop.
+    from tracegraph.ir import ancestors
+    from tracegraph.scan import Scan
+    x, W, h0 = T.dmatrix('x'), T.dmatrix('W'), T.dvector('h0')
+    hs, _ = tg.scan(lambda xt, h, W: T.tanh(T.dot(h, W) + xt), sequences=x, outputs_info=h0,
+                    non_sequences=W)
+    H = hessian(hs.sum(), W)
+    loops = [v.owner.op for v in ancestors([H])
+             if v.owner is not None and isinstance(v.owner.op, Scan)]
+    assert any((op.name or '').startswith('grad_of_grad_of') for op in loops)
+    for op in loops:
+        assert not any(isinstance(n.op, Scan) for n in op.inner.apply_nodes), op
 
 
 def test_grad_of_grad_through_taps_a_shared_weight_and_symbolic_n_steps(backend):
