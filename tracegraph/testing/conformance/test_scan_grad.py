@@ -193,9 +193,9 @@ def test_second_derivative_through_scan(backend):
 
 # -- second derivatives: the backward Scan is itself differentiated ----------------------
 # hessian(cost, w) is the jacobian of T.grad(cost, w), a graph holding the backward Scan.
-# Scan has no batching rule, so jacobian runs that pullback once per row of an identity
-# matrix in a scan of its own: each test below differentiates a backward loop and runs
-# it nested in another loop, on every backend.
+# jacobian batches that pullback over the rows of an identity matrix, backward loops
+# included (or, for a step it cannot batch, runs it once per row in a scan of its own):
+# each test below differentiates a backward loop, on every backend.
 
 def _numeric_jacobian(f, value, eps=1e-6):
     """d f(value) / d value by central differences: shape f(value).shape + value.shape."""
@@ -273,6 +273,35 @@ def test_hessian_batches_the_backward_loops_instead_of_looping_over_rows():
         assert not any(isinstance(n.op, Scan) for n in op.inner.apply_nodes), op
 
 
+def test_hessian_falls_back_to_a_loop_over_rows_for_a_step_it_cannot_batch():
+    # A user's op with a gradient but no batching rule, inside the step: the backward loop
+    # cannot be batched, so jacobian runs the pullback once per identity row instead.
+    from tracegraph.ir import Apply, Op
+
+    class Double(Op):
+        __props__ = ()
+
+        def make_node(self, v):
+            v = T.as_tensor_variable(v)
+            return Apply(self, [v], [v.type()])
+
+        def perform(self, node, inputs, outputs):
+            outputs[0][0] = inputs[0] * 2
+
+        def grad(self, inputs, output_grads):
+            return [Double()(output_grads[0])]
+
+    x, w = T.dvector('x'), T.dvector('w')
+    hs, _ = tg.scan(lambda xt, h, w: T.sin(Double()(h) * w + xt), sequences=x,
+                    outputs_info=T.zeros_like(w), non_sequences=w)
+    cost = hs.sum()
+    H = tg.function([x, w], hessian(cost, w), backend='numpy')
+    grad_w = tg.function([x, w], T.grad(cost, w), backend='numpy')
+    xv, wv = np.array([0.3, -0.8, 0.5]), np.array([0.7, -0.4])
+    np.testing.assert_allclose(H(xv, wv), _numeric_jacobian(lambda v: grad_w(xv, v), wv),
+                               rtol=1e-6, atol=1e-8)
+
+
 def test_grad_of_grad_through_taps_a_shared_weight_and_symbolic_n_steps(backend):
     # y_t = a * y_{t-2} + sin(s * y_{t-1}) * x_t, with `s` a shared variable the step reads
     # without listing it, and n_steps = len(x) - 1 given symbolically: verify_grad checks the
@@ -323,24 +352,26 @@ def test_hessian_with_until_and_of_an_accumulator_updated_inside(backend):
     np.testing.assert_allclose(h_total, -(sv ** 2 * np.sin(0.3 * sv)).sum(), rtol=1e-12)
 
 
-def test_rop_through_scan_and_hessian_vector_product(backend):
-    # Rop(hs, [W, h0], [V, v0]) is the directional derivative of the whole state sequence;
-    # Rop of the gradient is a Hessian-vector product (Newton / Gauss-Newton steps).
+def test_rop_through_scan_and_a_hessian_vector_product(backend):
+    # Rop(hs, [W, h0], [V, v0]) is the directional derivative of the whole state sequence.
+    # The Hessian-vector product of a Newton step, H V = d(sum(g_W * V))/dW, is a gradient
+    # of the gradient (Rop(g_W, W, V) gives it too, but differentiates three times:
+    # a minute of Numba compilation, too slow for this suite).
     x, W, h0 = T.dmatrix('x'), T.dmatrix('W'), T.dvector('h0')
     V, v0 = T.dmatrix('V'), T.dvector('v0')
     hs, _ = tg.scan(lambda xt, h, W: T.tanh(T.dot(h, W) + xt), sequences=x, outputs_info=h0,
                     non_sequences=W)
     g_W = T.grad((hs ** 2).sum(), W)
-    f = tg.function([x, W, h0, V, v0], [Rop(hs, [W, h0], [V, v0]), Rop(g_W, W, V)],
-                    backend=backend)
+    hvp = T.grad((g_W * V).sum(), W)
+    f = tg.function([x, W, h0, V, v0], [Rop(hs, [W, h0], [V, v0]), hvp], backend=backend)
     rng = np.random.default_rng(13)
     xv, wv, hv = rng.normal(size=(4, 2)), rng.normal(size=(2, 2)), rng.normal(size=2)
     Vv, v0v = rng.normal(size=(2, 2)), rng.normal(size=2)
-    jv, hvp = f(xv, wv, hv, Vv, v0v)
+    got_jv, got_hvp = f(xv, wv, hv, Vv, v0v)
     states = tg.function([x, W, h0], hs, backend='numpy')
     grad_W = tg.function([x, W, h0], g_W, backend='numpy')
     along = np.zeros(1)
     want_jv = _numeric_jacobian(lambda e: states(xv, wv + e[0] * Vv, hv + e[0] * v0v), along)
     want_hvp = _numeric_jacobian(lambda e: grad_W(xv, wv + e[0] * Vv, hv), along)
-    np.testing.assert_allclose(jv, want_jv[..., 0], rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(hvp, want_hvp[..., 0], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(got_jv, want_jv[..., 0], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(got_hvp, want_hvp[..., 0], rtol=1e-6, atol=1e-8)
