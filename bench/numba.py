@@ -51,8 +51,9 @@ def _add_references(bench, call, pytensor_build=None, jax_build=None):
             import jax
             jax.config.update('jax_enable_x64', True)
             fn = jax_build(jax)
-            fn().block_until_ready() if hasattr(fn(), 'block_until_ready') else None
-            return fn
+            # JAX returns before its work is done: wait for it, or the time it takes
+            # lands on whichever candidate runs next.
+            return lambda: jax.block_until_ready(fn())
         bench.try_add('jax.jit', make_jax)
 
 

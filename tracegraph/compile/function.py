@@ -323,7 +323,7 @@ class Function:
 
 def _generate_call(fn):
     """Source for the per-call path: cheap type checks, the run, then all updates at once."""
-    env = {'ndarray': np.ndarray, 'run': fn.executable.run, 'explain': fn._explain}
+    env = {'ndarray': np.ndarray, 'NUMBERS': NUMBERS, 'run': fn.executable.run, 'explain': fn._explain}
     args, lines = [], []
     # A backend may take its own arrays as inputs unconverted (e.g. Dask arrays).
     native = getattr(backends.registered().get(fn.backend), 'native_input', None)
@@ -337,7 +337,12 @@ def _generate_call(fn):
             cond = [f'{arg}.__class__ is not ndarray', f'{arg}.dtype is not dtype{pos}',
                     f'{arg}.ndim != {ttype.ndim}']
             cond += [f'{arg}.shape[{ax}] != {n}' for ax, n in enumerate(ttype.shape) if n is not None]
-            lines.append(f'    if {" or ".join(cond)}: {arg} = filter{pos}({arg})')
+            if ttype.ndim == 0 and not spec.strict:
+                env[f'number{pos}'] = _number_filter(env[f'dtype{pos}'], env[f'filter{pos}'])
+                lines.append(f'    if {arg}.__class__ in NUMBERS: {arg} = number{pos}({arg})')
+                lines.append(f'    elif {" or ".join(cond)}: {arg} = filter{pos}({arg})')
+            else:
+                lines.append(f'    if {" or ".join(cond)}: {arg} = filter{pos}({arg})')
         else:
             lines.append(f'    {arg} = filter{pos}({arg})')
     shared_args = []
@@ -368,6 +373,26 @@ def _generate_call(fn):
     code = compile(source, f'<tracegraph-call {fn.name}>', 'exec')
     exec(code, env)
     return env['call']
+
+
+NUMBERS = frozenset({int, float, bool})
+
+
+def _number_filter(dtype, full_filter):
+    """A Python number for a 0-d input: made an array directly when that is exact.
+
+    `TensorType.filter` answers every case (precision, floatX, errors) with several
+    NumPy calls, a few µs that dominate a scalar function's call.  A number that
+    survives the trip to `dtype` unchanged is accepted there too, so only the
+    others need it.
+    """
+    def convert(value):
+        try:
+            data = np.array(value, dtype=dtype)
+        except (OverflowError, ValueError):
+            return full_filter(value)
+        return data if data.item() == value else full_filter(value)
+    return convert
 
 
 def _filter_for(spec, pos, native=None):

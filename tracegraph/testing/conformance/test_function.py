@@ -150,6 +150,19 @@ def test_float64_value_into_float32_input_is_refused(backend):
     np.testing.assert_array_equal(g(np.ones(3)), np.full(3, 2, dtype='float32'))
 
 
+def test_python_numbers_for_scalar_inputs_follow_the_precision_rules(backend):
+    k, y, b = T.iscalar('k'), T.fscalar('y'), T.bscalar('b')
+    f = function([k, y, b], k + y + b, backend=backend)
+    assert f(3, 0.25, True) == 4.25     # each exact in int32, float32 and int8
+    assert f(3, 2.0 ** 24, -1) == 2.0 ** 24 + 2
+    for bad, name in (((2 ** 40, 0.5, 1), 'k'), ((1.5, 0.5, 1), 'k'), ((3, 0.1, 1), 'y'),
+                      ((3, 2 ** 24 + 1, 1), 'y'), ((3, 0.5, 200), 'b')):
+        with pytest.raises(TypeError, match=f"input '{name}'.*lose precision"):
+            f(*bad)
+    g = function([k, y, b], k + y + b, backend=backend, allow_input_downcast=True)
+    assert g(3, 0.1, 1) == np.int32(3) + np.float32(0.1) + np.int8(1)
+
+
 def test_missing_input_and_unknown_keyword(backend):
     x, y = T.dscalars('x', 'y')
     f = function([x, y], x + y, backend=backend)
