@@ -41,3 +41,15 @@ def verify_cases(cases, backend, seed=0):
         verify_grad(fun, points, rng=rng, backend=backend)
     except GradientError as err:
         raise GradientError(f'case {owner[err.arg]!r}: {err}', err.arg, err.abs_err, err.rel_err) from err
+
+
+def numeric_jacobian(fn, x, eps=1e-6):
+    """d fn(x) / d x by central differences, shape fn(x).shape + x.shape."""
+    out = np.asarray(fn(x))
+    jac = np.zeros(out.shape + x.shape)
+    for idx in np.ndindex(*x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[idx] += eps
+        minus[idx] -= eps
+        jac[(Ellipsis,) + idx] = (np.asarray(fn(plus)) - np.asarray(fn(minus))) / (2 * eps)
+    return jac

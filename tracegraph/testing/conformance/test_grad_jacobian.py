@@ -6,17 +6,7 @@ import tracegraph.tensor as T
 from tracegraph import function
 from tracegraph.gradient import Lop, Rop, hessian, jacobian
 
-
-def numeric_jacobian(fn, x, eps=1e-6):
-    """d fn(x) / d x by central differences, shape fn(x).shape + x.shape."""
-    out = np.asarray(fn(x))
-    jac = np.zeros(out.shape + x.shape)
-    for idx in np.ndindex(*x.shape):
-        plus, minus = x.copy(), x.copy()
-        plus[idx] += eps
-        minus[idx] -= eps
-        jac[(Ellipsis,) + idx] = (np.asarray(fn(plus)) - np.asarray(fn(minus))) / (2 * eps)
-    return jac
+from ._grad_cases import numeric_jacobian
 
 
 def test_tutorial_jacobian(backend):
@@ -138,7 +128,7 @@ def test_rop_eval_point_must_match_rank():
 
 
 def test_jacobian_through_scan(backend):
-    # Scan has no batching rule: jacobian loops over the identity's rows with scan instead.
+    # jacobian batches the pullback through the Scan (autodiff/batch_scan.py).
     import tracegraph as tg
     x = T.dvector('x')
     powers, _ = tg.scan(lambda prev, x: prev * x, outputs_info=T.ones_like(x), non_sequences=x, n_steps=3)

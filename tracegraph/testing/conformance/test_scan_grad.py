@@ -7,6 +7,8 @@ import tracegraph as tg
 import tracegraph.tensor as T
 from tracegraph.gradient import Rop, hessian, jacobian, verify_grad
 
+from ._grad_cases import numeric_jacobian
+
 
 def _rnn(x, h0, W_in, W_rec, b, **kw):
     hs, _ = tg.scan(lambda xt, h, W_in, W_rec, b: T.tanh(T.dot(xt, W_in) + T.dot(h, W_rec) + b),
@@ -197,18 +199,6 @@ def test_second_derivative_through_scan(backend):
 # included (or, for a step it cannot batch, runs it once per row in a scan of its own):
 # each test below differentiates a backward loop, on every backend.
 
-def _numeric_jacobian(f, value, eps=1e-6):
-    """d f(value) / d value by central differences: shape f(value).shape + value.shape."""
-    out = np.asarray(f(value))
-    jac = np.zeros(out.shape + value.shape)
-    for idx in np.ndindex(*value.shape):
-        plus, minus = value.copy(), value.copy()
-        plus[idx] += eps
-        minus[idx] -= eps
-        jac[(Ellipsis,) + idx] = (np.asarray(f(plus)) - np.asarray(f(minus))) / (2 * eps)
-    return jac
-
-
 def test_hessian_of_cumulative_products_matches_closed_form(backend):
     # y_t = y_{t-1} * x_t * w (elementwise, y_{-1} = 1), so y_t = P_t w ** (t + 1) with
     # P_t = x_0 ... x_t, and d2 sum(y) / dw_i2 = sum_t P_t (t + 1) t w_i ** (t - 1).
@@ -252,7 +242,7 @@ def test_hessian_of_an_rnn_cost_matches_finite_differences_of_its_gradient(backe
     rng = np.random.default_rng(11)
     xv, wv, hv = rng.normal(size=(4, 3)) * 0.5, rng.normal(size=(3, 3)) * 0.6, rng.normal(size=3)
     got = H(xv, wv, hv)
-    np.testing.assert_allclose(got, _numeric_jacobian(lambda v: grad_W(xv, v, hv), wv),
+    np.testing.assert_allclose(got, numeric_jacobian(lambda v: grad_W(xv, v, hv), wv),
                                rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(got.reshape(9, 9), got.reshape(9, 9).T, atol=1e-12)
 
@@ -298,7 +288,7 @@ def test_hessian_falls_back_to_a_loop_over_rows_for_a_step_it_cannot_batch():
     H = tg.function([x, w], hessian(cost, w), backend='numpy')
     grad_w = tg.function([x, w], T.grad(cost, w), backend='numpy')
     xv, wv = np.array([0.3, -0.8, 0.5]), np.array([0.7, -0.4])
-    np.testing.assert_allclose(H(xv, wv), _numeric_jacobian(lambda v: grad_w(xv, v), wv),
+    np.testing.assert_allclose(H(xv, wv), numeric_jacobian(lambda v: grad_w(xv, v), wv),
                                rtol=1e-6, atol=1e-8)
 
 
@@ -371,7 +361,7 @@ def test_rop_through_scan_and_a_hessian_vector_product(backend):
     states = tg.function([x, W, h0], hs, backend='numpy')
     grad_W = tg.function([x, W, h0], g_W, backend='numpy')
     along = np.zeros(1)
-    want_jv = _numeric_jacobian(lambda e: states(xv, wv + e[0] * Vv, hv + e[0] * v0v), along)
-    want_hvp = _numeric_jacobian(lambda e: grad_W(xv, wv + e[0] * Vv, hv), along)
+    want_jv = numeric_jacobian(lambda e: states(xv, wv + e[0] * Vv, hv + e[0] * v0v), along)
+    want_hvp = numeric_jacobian(lambda e: grad_W(xv, wv + e[0] * Vv, hv), along)
     np.testing.assert_allclose(got_jv, want_jv[..., 0], rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(got_hvp, want_hvp[..., 0], rtol=1e-6, atol=1e-8)
