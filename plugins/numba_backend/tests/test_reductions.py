@@ -116,6 +116,7 @@ def test_integer_sums_and_products_keep_the_accumulator_dtype(dtype):
         np.testing.assert_array_equal(g, ref)
 
 
+@pytest.mark.filterwarnings('ignore:overflow encountered:RuntimeWarning')  # NumPy's own reference
 def test_a_float_product_overflows_to_inf_as_in_numpy():
     f = _compile(1, 'float64', lambda x: x.prod())
     assert f(np.full(400, 10.0)) == np.inf == np.prod(np.full(400, 10.0))
