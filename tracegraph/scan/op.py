@@ -99,6 +99,21 @@ class Scan(Op):
     def n_outer_outputs(self):
         return self.n_states + self.n_nit + self.n_finals
 
+    def state_storage(self, i):
+        """How a loop keeps state i's rows: 'full' (every step), 'carry' (read at tap -1
+        only and just its last value kept: one value, no buffer) or 'ring' (the last
+        `ring_size(i)` rows, reused in turn)."""
+        keep = self.keep[i]
+        if keep is None:
+            return 'full'
+        if self.state_taps[i] == (-1,) and keep == 1:
+            return 'carry'
+        return 'ring'
+
+    def ring_size(self, i):
+        """Rows of state i's ring: enough for its taps and for the rows kept."""
+        return max(self.windows[i], self.keep[i])
+
     def inner_slices(self):
         """(sequences, state taps, finals, non-sequences) as slices of inner.inputs."""
         a = self.n_seqs

@@ -117,8 +117,8 @@ class LoopWriter:
             if (lowered is None or lowered.into is None or not isinstance(node.op, Elemwise)
                     or outputs.count(out) != 1 or node in self.child.in_branches):
                 continue
-            mode = self.mode(i)
-            if mode == 'full' or (mode == 'ring' and self._ring(i) > -op.state_taps[i][0]):
+            mode = self.op.state_storage(i)
+            if mode == 'full' or (mode == 'ring' and self.op.ring_size(i) > -op.state_taps[i][0]):
                 into[i] = 'row'     # the row written is never one this step reads
             elif mode == 'carry':
                 into[i] = 'swap'
@@ -134,7 +134,7 @@ class LoopWriter:
         tap_inputs = self.inner.inputs[op.inner_slices()[1]]
         firsts = [tap_inputs[sum(len(t) for t in op.state_taps[:i])] for i in range(op.n_states)]
         swapping = {firsts[i] for i in swapped} | {outputs[i] for i in swapped}
-        carried = [k for k in range(op.n_states) if self.mode(k) == 'carry']
+        carried = [k for k in range(op.n_states) if self.op.state_storage(k) == 'carry']
         carried += range(op.n_states + op.n_nit, op.n_states + op.n_nit + op.n_finals)
         own = {k: {outputs[k]} if k in swapped else set() for k in carried}
         return not any(memory_sources(outputs[k]) & (swapping - own[k]) for k in carried)
@@ -154,14 +154,6 @@ class LoopWriter:
                 given['o0'] = target    # nothing else reads it under its own name
             self.child.into[out.owner] = given
 
-    def mode(self, i):
-        keep = self.op.keep[i]
-        if keep is None:
-            return 'full'
-        if self.op.state_taps[i] == (-1,) and keep == 1:
-            return 'carry'
-        return 'ring'
-
     def _first_tap_names(self, i_taps):
         pos, names = 0, []
         for taps in self.op.state_taps:
@@ -177,7 +169,7 @@ class LoopWriter:
             self.line(f'if {init}.shape[0] < {window}:')
             self.line(f'    raise ValueError("{self.label}: the initial value of state {i} has " + '
                       f'str({init}.shape[0]) + " rows; its taps {list(taps)} need {window}")')
-            if self.mode(i) == 'carry':
+            if self.op.state_storage(i) == 'carry':
                 if self.into.get(i) == 'swap':
                     # Both arrays are the loop's own: the caller's initial value is never written.
                     self.spare[i] = self.t('spare')
@@ -190,7 +182,7 @@ class LoopWriter:
                 continue
             buf = self.t('buf')
             dtype = np_type(self.inner.outputs[i].type.dtype)
-            size = f'{window} + {self.steps}' if self.mode(i) == 'full' else str(self._ring(i))
+            size = f'{window} + {self.steps}' if self.op.state_storage(i) == 'full' else str(self.op.ring_size(i))
             self.line(f'{buf} = np.empty(({size},) + {init}.shape[1:], dtype={dtype})')
             self.line(f'{buf}[:{window}] = {init}[:{window}]')
             self.buffers.append(buf)
@@ -198,12 +190,9 @@ class LoopWriter:
                 reads.append(f'{name} = {buf}[{self._row(i, window + tap)}]')
         return reads
 
-    def _ring(self, i):
-        return max(-self.op.state_taps[i][0], self.op.keep[i])
-
     def _row(self, i, offset):
         index = self.tv if offset == 0 else f'{self.tv} + {offset}'
-        return f'({index}) % {self._ring(i)}' if self.mode(i) == 'ring' else index
+        return f'({index}) % {self.op.ring_size(i)}' if self.op.state_storage(i) == 'ring' else index
 
     def _states_after(self, outs):
         carried = []
@@ -222,7 +211,7 @@ class LoopWriter:
                     self.line(f'if {outs[i]}.shape != {row}:', 1)
                     self.line(f'    raise ValueError("{self.label}: a step returned the wrong shape '
                               f'for state {i}")', 1)
-            if self.mode(i) == 'carry':
+            if self.op.state_storage(i) == 'carry':
                 carried.append((self.tap_names[i][0], outs[i]))
             else:
                 self.line(f'{self.buffers[i]}[{self._row(i, -taps[0])}] = {outs[i]}', 1)
@@ -260,7 +249,7 @@ class LoopWriter:
         results = self.step.outputs
         op = self.op
         for i, taps in enumerate(op.state_taps):
-            window, mode, res = -taps[0], self.mode(i), results[i]
+            window, mode, res = -taps[0], self.op.state_storage(i), results[i]
             if mode == 'full':
                 self.line(f'{res} = {self.buffers[i]}[{window}:{window} + {self.run}]')
             elif mode == 'carry':
@@ -270,7 +259,7 @@ class LoopWriter:
                 self.line(f'    {res}[0] = {self.tap_names[i][0]}')
             else:
                 keep = op.keep[i]
-                index = f'(np.arange(max(0, {self.run} - {keep}), {self.run}) + {window}) % {self._ring(i)}'
+                index = f'(np.arange(max(0, {self.run} - {keep}), {self.run}) + {window}) % {self.op.ring_size(i)}'
                 self.line(f'{res} = {self.buffers[i]}[{index}]')
         for j, buf in enumerate(nits):
             k = op.n_states + j

@@ -171,19 +171,11 @@ class _LoopWriter:
         return f' {self.op.name!r}' if self.op.name else ''
 
     # -- states: carried, full history, or ring -----------------------------------------
-    def _state_mode(self, i):
-        keep = self.op.keep[i]
-        if keep is None:
-            return 'full'
-        if self.op.state_taps[i] == (-1,) and keep == 1:
-            return 'carry'
-        return 'ring'
-
     def _emit_states(self, i_taps):
         pos = 0
         for i, taps in enumerate(self.op.state_taps):
             window = -taps[0]
-            mode = self._state_mode(i)
+            mode = self.op.state_storage(i)
             self.pre.append(f'if _init{i}.shape[0] < {window}: raise ValueError(f"scan{self._label()}: '
                             f'the initial value of state {i} has {{_init{i}.shape[0]}} rows; its taps '
                             f'{list(taps)} need {window}")')
@@ -194,7 +186,7 @@ class _LoopWriter:
                 self.pre.append(f'{names[0]} = _init{i}[0]')
                 continue
             dtype = self._dtype(self.inner.outputs[i])
-            size = f'{window} + _steps' if mode == 'full' else f'{max(window, self.op.keep[i])}'
+            size = f'{window} + _steps' if mode == 'full' else f'{self.op.ring_size(i)}'
             self.pre.append(f'_buf{i} = _empty(({size},) + _row{i}, dtype={dtype})')
             self.pre.append(f'_buf{i}[:{window}] = _init{i}[:{window}]')
             for tap, name in zip(taps, names):
@@ -203,7 +195,7 @@ class _LoopWriter:
     def _row(self, i, offset, mode):
         index = '_t' if offset == 0 else f'_t + {offset}'
         if mode == 'ring':
-            size = max(-self.op.state_taps[i][0], self.op.keep[i])
+            size = self.op.ring_size(i)
             return f'({index}) % {size}'
         return index
 
@@ -240,7 +232,7 @@ class _LoopWriter:
     def _emit_state_writes(self):
         carried = []
         for i, taps in enumerate(self.op.state_taps):
-            mode = self._state_mode(i)
+            mode = self.op.state_storage(i)
             self._shape_check(i, f'_row{i}', f'state {i}')
             if mode == 'carry':
                 carried.append((self._name(self._first_tap(i)), self.outs[i]))
@@ -278,7 +270,7 @@ class _LoopWriter:
     def _emit_results(self, final_names):
         returned = []
         for i, taps in enumerate(self.op.state_taps):
-            window, mode = -taps[0], self._state_mode(i)
+            window, mode = -taps[0], self.op.state_storage(i)
             if mode == 'full':
                 returned.append(f'_buf{i}[{window}:{window} + _steps_run]')
             elif mode == 'carry':
@@ -286,7 +278,7 @@ class _LoopWriter:
                 self.post.append(f'_res{i} = _array({first})[None] if _steps_run else _init{i}[:0]')
                 returned.append(f'_res{i}')
             else:
-                size, keep = max(window, self.op.keep[i]), self.op.keep[i]
+                size, keep = self.op.ring_size(i), self.op.keep[i]
                 self.post.append(f'_idx{i} = (_arange(max(0, _steps_run - {keep}), _steps_run) + {window}) % {size}')
                 returned.append(f'_take(_buf{i}, _idx{i}, axis=0)')
         for j in range(self.op.n_nit):
