@@ -159,6 +159,13 @@ def lower(backend, node, hook='tracegraph_lower_op'):
     return result
 
 
+def lower_graph(backend, fgraph):
+    """Every node's lowering for `backend`, asked of the hooks one node at a time (so a
+    plugin may override any one), keyed by node in execution order."""
+    return {node: lower(backend, node, getattr(node.op, 'lowering_hook', 'tracegraph_lower_op'))
+            for node in fgraph.toposort()}
+
+
 def extra_rewrites(backend):
     rewrites = []
     for found in plugin_manager().hook.tracegraph_rewrites(backend=backend):

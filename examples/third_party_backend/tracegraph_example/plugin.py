@@ -20,7 +20,7 @@ class ExampleBackend(Backend):
 
     def link(self, fgraph, options):
         from tracegraph_numpy import linker
-        lowerings = linker.lower_graph(fgraph, backend=NAME)
+        lowerings = backends.lower_graph(NAME, fgraph)
         source, env, line_nodes = linker.generate(fgraph, lowerings)
         run, filename = linker.compile_source(source, env, options.get('name') or 'f')
 

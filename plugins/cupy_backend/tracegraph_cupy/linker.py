@@ -45,15 +45,6 @@ _ids = itertools.count()
 _LITERALS = (int, float, str, bool, type(None))
 
 
-def lower_graph(fgraph, backend=BACKEND):
-    """Ask the plugins for every node's lowering (so a plugin may override any one)."""
-    lowerings = {}
-    for node in fgraph.toposort():
-        hook = getattr(node.op, 'lowering_hook', 'tracegraph_lower_op')
-        lowerings[node] = backends.lower(backend, node, hook)
-    return lowerings
-
-
 @dataclass(frozen=True)
 class _Scheduled:
     """A graph whose order runs in-place nodes last, after every reader of the buffers
@@ -333,7 +324,7 @@ def compile_source(source, env, label):
 
 def link(fgraph, options, device=None):
     device = device or cuda_device()
-    lowerings = lower_graph(fgraph)
+    lowerings = backends.lower_graph(BACKEND, fgraph)
     source, env, line_nodes = generate(fgraph, lowerings, device)
     run, filename = compile_source(source, env, options.get('name') or 'f')
 

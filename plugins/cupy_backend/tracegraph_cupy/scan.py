@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tracegraph import backends
 from tracegraph.ir import FunctionGraph
 from tracegraph.tensor.type import TensorType
 
@@ -42,7 +43,7 @@ class ScanLoop:
     def link(self, device):
         from . import linker
         inner = self.inner_graph()
-        source, env, _ = linker.generate(inner, linker.lower_graph(inner), device, inner=True)
+        source, env, _ = linker.generate(inner, backends.lower_graph(linker.BACKEND, inner), device, inner=True)
         body, _ = linker.compile_source(source, env, f'scan {self.op.name or "fn"}')
         loop = Loop(self.op, inner, body, device.xp)
         loop.source = source

@@ -37,15 +37,6 @@ RESERVED = {'np', 'math', 'njit', 'objmode', 'blocked_evaluate', 'call_numpy_ind
 _KERNELS = {}   # kernel source -> its compiled dispatcher, shared by every graph here
 
 
-def lower_graph(fgraph, backend=BACKEND):
-    """Ask the plugins for every node's lowering (a missing one is a clear error)."""
-    lowerings = {}
-    for node in fgraph.toposort():
-        hook = getattr(node.op, 'lowering_hook', 'tracegraph_lower_op')
-        lowerings[node] = backends.lower(backend, node, hook)
-    return lowerings
-
-
 class Generator:
     """Writes the module source for one graph (and collects the kernels it calls).
 
@@ -249,7 +240,7 @@ def compile_module(source, kernels, signature):
 
 
 def link(fgraph, options):
-    lowerings = lower_graph(fgraph)
+    lowerings = backends.lower_graph(BACKEND, fgraph)
     generator = Generator(fgraph, lowerings)
     source = generator.source()
     constants = [np.array(c.data) for c in generator.array_constants]

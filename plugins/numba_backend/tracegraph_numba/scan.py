@@ -20,6 +20,7 @@ which `_swap_is_safe` checks.
 """
 from __future__ import annotations
 
+from tracegraph import backends
 from tracegraph.hookspecs import hookimpl
 from tracegraph.ir import FunctionGraph
 from tracegraph.scan import Scan
@@ -38,10 +39,9 @@ def tracegraph_lower_scan(backend, node):
         return None
     from tracegraph.rewrite import rewrite_graph
 
-    from .linker import lower_graph
     inner = FunctionGraph(node.op.inner.inputs, node.op.inner.outputs, clone=True)
     rewrite_graph(inner, BACKEND, 'default')
-    lowerings = lower_graph(inner)
+    lowerings = backends.lower_graph(BACKEND, inner)
     return Lowered('', emit=lambda generator, step, depth: LoopWriter(node.op, inner, lowerings,
                                                                        generator, step, depth).write())
 

@@ -31,15 +31,6 @@ BACKEND = 'numpy'
 _ids = itertools.count()
 
 
-def lower_graph(fgraph, backend=BACKEND):
-    """Ask the plugins for every node's lowering (so a plugin may override any one)."""
-    lowerings = {}
-    for node in fgraph.toposort():
-        hook = getattr(node.op, 'lowering_hook', 'tracegraph_lower_op')
-        lowerings[node] = backends.lower(backend, node, hook)
-    return lowerings
-
-
 # -- writing the source ---------------------------------------------------------------
 class _Writer:
     def __init__(self, lowerings, env, kernel_names, keep, profile=None):
@@ -166,7 +157,7 @@ def compile_source(source, env, label):
 
 
 def link(fgraph, options):
-    lowerings = lower_graph(fgraph)
+    lowerings = backends.lower_graph(BACKEND, fgraph)
     source, env, line_nodes = generate(fgraph, lowerings, profile=options.get('profile'))
     run, filename = compile_source(source, env, options.get('name') or 'f')
 

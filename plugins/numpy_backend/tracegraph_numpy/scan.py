@@ -1,7 +1,7 @@
 """The NumPy backend's Scan lowering: one generated Python loop per Scan node.
 
 The inner graph is rewritten and lowered with this backend's own rules
-(`linker.lower_graph`), and the linker's own code for it (`linker.generate`) is
+(`tracegraph.backends.lower_graph`), and the linker's own code for it (`linker.generate`) is
 written *inside* the loop body, so a step costs only its NumPy calls: no inner
 function call, no tuple packing.  Outputs go into buffers allocated once before the loop:
 
@@ -22,6 +22,7 @@ import linecache
 
 import numpy as np
 
+from tracegraph import backends
 from tracegraph.hookspecs import hookimpl
 from tracegraph.ir import FunctionGraph
 from tracegraph.scan import Scan
@@ -41,7 +42,7 @@ def tracegraph_lower_scan(backend, node):
 def scan_kernel(op):
     """A Python function (n_steps, *outer inputs) -> the Scan node's outputs."""
     inner = prepared_inner(op)
-    writer = _LoopWriter(op, inner, linker.lower_graph(inner))
+    writer = _LoopWriter(op, inner, backends.lower_graph(linker.BACKEND, inner))
     source = writer.source()
     filename = f'<tracegraph-numpy scan {op.name or "fn"} #{next(_ids)}>'
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -82,7 +83,6 @@ def prepared_inner(op):
     a row it interprets its composite op by op, slower than one ufunc call per
     line (measured: an RNN step of 64 values, 2x slower fused).
     """
-    from tracegraph import backends
     from tracegraph.rewrite import rewrite_graph, select
     chosen = [r.name for r in select('default', backends.extra_rewrites(linker.BACKEND))
               if r.phase != 'fuse']
