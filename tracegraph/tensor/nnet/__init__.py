@@ -6,9 +6,9 @@ sigmoid).
 """
 from __future__ import annotations
 
-from .basic import as_tensor_variable
-from . import math as m
-from .math import sigmoid, softplus  # noqa: F401  (re-exported: T.nnet.sigmoid)
+from ..basic import as_tensor_variable
+from .. import math as m
+from ..math import sigmoid, softplus  # noqa: F401  (re-exported: T.nnet.sigmoid)
 
 
 def softmax(x, axis=-1):
