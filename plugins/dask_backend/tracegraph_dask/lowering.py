@@ -296,3 +296,6 @@ def _whole_array_perform(node, options):
     def perform(*values):
         return kernel(*computed(values))
     return _named(perform, f'perform_{type(node.op).__name__}')
+
+
+from . import pool as _pool_lowerings  # noqa: E402,F401  (registers the pooling ops)
