@@ -18,6 +18,7 @@ from ..tensor.basic import as_tensor_variable, constant
 from ..tensor.math import shape_padleft
 from ..tensor.type import TensorType
 from .op import Scan
+from .outer_draws import read_as_is
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class _Step:
 def _trace(fn, seqs, states, non_seqs, outs_info, name):
     rows = [p for s in seqs for p in s.placeholders] + [p for o in states for p in o.placeholders]
     args = rows + non_seqs
-    made_outside = _made_before(Variable(None))
+    made_outside = read_as_is(_made_before(Variable(None)), non_seqs)
     outputs, updates, condition = _parse_result(fn(*args))
     if not outputs and not updates:
         raise ValueError(f'scan{_label(name)}: fn returned neither outputs nor updates')
@@ -299,8 +300,9 @@ def _with_default_updates(roots, updates, made_outside):
 def _outer_reads(roots, placeholders, made_outside):
     """The outer variables the step reads, in the order first met.
 
-    A variable built before fn ran (say a random draw made outside the loop) is read
-    as it is, computed once outside, not rebuilt inside each step.
+    A variable built before fn ran is read as it is, computed once outside, not
+    rebuilt inside each step, except a random draw, which is redrawn at every step
+    unless it is listed in non_sequences (see outer_draws.py).
     """
     seen, found, stack = set(), [], list(reversed(roots))
     while stack:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Constant, Variable
+from .truthiness import refuses_bool, truth_error
 
 
 class NoValueError(TypeError):
@@ -44,11 +45,13 @@ class TensorVariable(Variable):
 
     # -- values are not here ----------------------------------------------
     def __bool__(self):
-        raise NoValueError(
-            f'{self} is a symbolic variable: it has no value while the graph is built, so '
-            'Python cannot decide `if`/`while`/`and`/`or` on it. Use T.switch(cond, a, b) '
-            'for elementwise choice, tg.ifelse.ifelse(cond, a, b) to choose a branch, or '
-            'tg.scan for loops.')
+        # Theano 1.0: a variable is an object that exists, so it is truthy (old code tests
+        # `if not input:` to mean "no input given").  A comparison's result is refused: the
+        # user meant its value (`if x > 0:`), which does not exist while the graph is built.
+        # While @tg.compile traces, every value is refused (the tracer explains why).
+        if refuses_bool(self):
+            raise truth_error(self)
+        return True
 
     def __len__(self):
         raise NoValueError(f'{self} is symbolic: use {self.name or "x"}.shape[0] for its length')

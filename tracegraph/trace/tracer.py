@@ -14,6 +14,7 @@ from ..compile.io import In
 from ..compile.shared import SharedVariable
 from ..ir import Constant, Variable, graph_inputs, user_location
 from ..tensor.basic import as_tensor_variable
+from ..tensor.truthiness import refuse_all
 from ..tensor.variable import NoValueError
 from .errors import explain_no_value, explain_numpy_call, leaked_variable
 from .pytree import flatten, unflatten
@@ -103,7 +104,8 @@ def trace(fn, name, signature, rebuild_call):
     args, kwargs = rebuild_call(inputs)
     _state.stack.append({})
     try:
-        result = fn(*args, **kwargs)
+        with refuse_all():  # `if x:` on a placeholder means its value: refuse it
+            result = fn(*args, **kwargs)
     except NoValueError as exc:
         raise explain_no_value(exc, fn, inputs).with_traceback(exc.__traceback__) from None
     except TypeError as exc:

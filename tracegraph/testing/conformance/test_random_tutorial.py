@@ -261,17 +261,19 @@ def test_other_distributions_follow_the_spec(on_backend):
 
 def test_scan_draws_advance_per_step(on_backend):
     """A draw made inside the step function advances its stream once per step and
-    scan returns the update; one made outside is an input, drawn once per call."""
+    scan returns the update; one made outside and passed as a non-sequence is an
+    input, drawn once per call."""
     from tracegraph.random import RandomStreams
     srng = RandomStreams(seed=17)
     outer = srng.uniform(())
     inner = []
 
-    def step(prev):
+    def step(prev, once):
         inner.append(srng.uniform(()))
-        return prev + inner[-1] + 0 * outer
+        return prev + inner[-1] + 0 * once
 
-    out, updates = tg.scan(step, outputs_info=T.constant(np.float64(0.0)), n_steps=4)
+    out, updates = tg.scan(step, outputs_info=T.constant(np.float64(0.0)), non_sequences=outer,
+                           n_steps=4)
     assert inner[0].rng in updates
     f = tg.function([], [out, outer], updates=updates)
     steps = np.array([spec_uniform64(17, 2, d, 1)[0] for d in range(8)])

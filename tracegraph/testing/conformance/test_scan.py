@@ -395,12 +395,14 @@ def test_indexing_rows_inside_the_step_vectorizes(backend):
     np.testing.assert_allclose(f(m, 3), m[:, 0] * 2 + m[:, 1:3].sum(axis=1) + m[:, 3])
 
 
-def test_a_draw_made_outside_the_loop_is_one_value_for_every_step(backend):
+def test_a_draw_made_outside_the_loop_and_listed_as_non_sequence_is_one_value(backend):
+    # Theano: "if you want d not updated through the loop, pass it as a non_sequence"
+    # (a draw made outside and not listed is redrawn at every step: test_reliability_errors)
     from tracegraph.random import RandomStreams
     srng = RandomStreams(seed=5)
     noise = srng.uniform(size=(2,))
     x = T.dvector('x')
-    out, updates = tg.scan(lambda xt: xt + noise, sequences=x)
+    out, updates = tg.scan(lambda xt, n: xt + n, sequences=x, non_sequences=noise)
     assert updates == {}  # the loop does not draw: `noise` is drawn once, outside
     f = tg.function([x], [out, noise], backend=backend)
     rows, drawn = f(np.array([0.0, 10.0, 20.0]))
