@@ -265,3 +265,6 @@ def _ifelse(node):
 
 
 from . import pool as _pool_lowerings  # noqa: E402,F401  (registers the pooling ops)
+
+
+from . import pool as _pool_lowerings  # noqa: E402,F401  (registers the pooling ops)
