@@ -22,6 +22,7 @@ from ..tensor.math import identity
 from .collector import fewer_collections
 from .errors import explain
 from .io import In, Out
+from .locking import lock_statement, ordered_locks
 from .profile import ProfileStats
 from .shared import SharedVariable
 
@@ -66,12 +67,13 @@ def function(inputs, outputs=None, updates=None, givens=None, no_default_updates
         chosen = _choose_backend(backend)
         from ..rewrite import rewrite_graph
         rewrite_graph(fgraph, chosen.name, rewrite_set, n_outputs=len(out_vars))
-        executable = chosen.link(fgraph, {'name': name, 'profile': stats, 'borrow': borrows,
-                                          'backend_options': backend_options or {}})
+        link_options = {'name': name, 'borrow': borrows, 'backend_options': backend_options or {}}
+        executable = chosen.link(fgraph, dict(link_options, profile=stats))
     if stats is not None and executable.profile is None:
         executable.profile = stats
     return Function(ins, fgraph, executable, chosen.name, shared_vars, update_pairs,
-                    n_outputs=len(out_vars), single=single, name=name, outputs=out_vars)
+                    n_outputs=len(out_vars), single=single, name=name, outputs=out_vars,
+                    link_options=link_options)
 
 
 # -- normalization ---------------------------------------------------------------------
@@ -254,7 +256,7 @@ class Function:
     """A compiled function.  Call it with values for its inputs (by position or name)."""
 
     def __init__(self, ins, fgraph, executable, backend, shared_vars, update_pairs,
-                 n_outputs, single, name, outputs):
+                 n_outputs, single, name, outputs, link_options=None):
         self.ins = ins
         self.fgraph = fgraph
         self.graph = fgraph
@@ -270,6 +272,8 @@ class Function:
         self._defaults = {k: s.value for k, s in enumerate(ins) if s.has_default}
         self._names = {s.name: k for k, s in enumerate(ins) if s.name}
         self.profile = executable.profile
+        # How the backend linked `fgraph` (profile aside): copy() and unpickling relink.
+        self.link_options = link_options or {'name': name}
         self._fast = _generate_call(self)
 
     @property
@@ -308,8 +312,22 @@ class Function:
                 raise TypeError(f'{self.name}() is missing input {label} ({spec.variable.type})')
         return out
 
-    def copy(self, share_memory=True):
-        return self
+    def copy(self, share_memory=True, swap=None, delete_updates=False, name=None, profile=None):
+        """A new function computing the same thing (Theano's `Function.copy`).
+
+        `share_memory=True`: the copy reads and updates the same shared variables.
+        `share_memory=False`: each shared variable the function updates is replaced
+        by a new one holding a copy of its value, so calls of the copy never change
+        the original's state (shared variables only read stay shared, as in Theano).
+        `swap={old: new}` makes the copy use shared variable `new` wherever this
+        function uses `old`; `delete_updates=True` drops every update.
+        """
+        from .persist import copy_function
+        return copy_function(self, share_memory, swap, delete_updates, name, profile)
+
+    def __reduce__(self):
+        from .persist import reduce_function
+        return reduce_function(self)
 
     def free(self):
         pass
@@ -345,24 +363,7 @@ def _generate_call(fn):
                 lines.append(f'    if {" or ".join(cond)}: {arg} = filter{pos}({arg})')
         else:
             lines.append(f'    {arg} = filter{pos}({arg})')
-    shared_args = []
-    for k, var in enumerate(fn.shared_variables):
-        env[f'box{k}'] = var.container
-        shared_args.append(f'box{k}.value')
-    if fn.profile is not None:
-        env['clock'], env['stats'] = time.perf_counter, fn.profile
-        lines.append('    started = clock()')
-    lines.append('    try:')
-    lines.append(f'        r = run({", ".join(args + shared_args)})')
-    lines.append('    except Exception as exc:')
-    lines.append('        new = explain(exc)')
-    lines.append('        if new is None: raise')
-    lines.append('        raise new from exc')
-    if fn.profile is not None:
-        lines.append('    stats.add_call(clock() - started)')
-    for j, (target, _) in enumerate(fn.updates):
-        env[f'target{j}'] = target.container  # updated, though perhaps never read
-        lines.append(f'    target{j}.value = r[{fn.n_outputs + j}]')
+    lines += _run_lines(fn, env, args)
     if fn.single:
         lines.append('    return r[0]')
     elif fn.n_outputs == 0:
@@ -373,6 +374,44 @@ def _generate_call(fn):
     code = compile(source, f'<tracegraph-call {fn.name}>', 'exec')
     exec(code, env)
     return env['call']
+
+
+def _run_lines(fn, env, args):
+    """Read the shared values, run, write the updates: under the shared containers'
+    locks when the function touches any (see locking.py for why and which)."""
+    reads = [var.container for var in fn.shared_variables]
+    writes = [target.container for target, _ in fn.updates]
+    locks = ordered_locks(reads, writes)
+    for k, lock in enumerate(locks):
+        env[f'lock{k}'] = lock
+    held = lock_statement([f'lock{k}' for k in range(len(locks))]) if locks else None
+    shared_args = []
+    for k, box in enumerate(reads):
+        env[f'box{k}'] = box
+        shared_args.append(f'box{k}.value')
+    snapshot = []
+    if held is not None and not writes:
+        # A reader: one consistent snapshot under the locks, then run without them.
+        snapshot = [held] + [f'    s{k} = {arg}' for k, arg in enumerate(shared_args)]
+        shared_args = [f's{k}' for k in range(len(shared_args))]
+    run = []
+    if fn.profile is not None:
+        env['clock'], env['stats'] = time.perf_counter, fn.profile
+        run.append('started = clock()')
+    run += ['try:',
+            f'    r = run({", ".join(args + shared_args)})',
+            'except Exception as exc:',
+            '    new = explain(exc)',
+            '    if new is None: raise',
+            '    raise new from exc']
+    if fn.profile is not None:
+        run.append('stats.add_call(clock() - started)')
+    for j, box in enumerate(writes):
+        env[f'target{j}'] = box  # updated, though perhaps never read
+        run.append(f'target{j}.value = r[{fn.n_outputs + j}]')
+    if writes:
+        run = [held] + ['    ' + line for line in run]
+    return ['    ' + line for line in snapshot + run]
 
 
 NUMBERS = frozenset({int, float, bool})

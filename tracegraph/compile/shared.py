@@ -4,6 +4,8 @@ functions read before a call and write after it."""
 from __future__ import annotations
 
 import copy
+import itertools
+import threading
 
 import numpy as np
 
@@ -11,14 +13,30 @@ from ..tensor.type import TensorType
 from ..tensor.variable import TensorVariable
 
 
-class Container:
-    """A box holding one value; compiled functions read and replace `.value`."""
+_container_ids = itertools.count()
 
-    __slots__ = ('value', 'owner')
+
+class Container:
+    """A box holding one value; compiled functions read and replace `.value`.
+
+    `lock` makes a call that updates the value atomic with respect to other calls
+    touching the same box; functions take the locks of all their boxes in `uid`
+    order, so two functions sharing several boxes never deadlock (compile/locking.py).
+    """
+
+    __slots__ = ('value', 'owner', 'lock', 'uid')
 
     def __init__(self, value, owner=None):
         self.value = value
         self.owner = owner
+        self.lock = threading.RLock()
+        self.uid = next(_container_ids)
+
+    def __getstate__(self):
+        return {'value': self.value, 'owner': self.owner}
+
+    def __setstate__(self, state):
+        self.__init__(state['value'], state['owner'])
 
     def __repr__(self):
         return f'Container({self.value!r})'
@@ -66,7 +84,8 @@ class SharedVariable(TensorVariable):
                                 what=f'the value of shared variable {self.name or self}')
         if not borrow and (data is value or (isinstance(value, np.ndarray) and np.shares_memory(data, value))):
             data = data.copy()
-        self.container.value = data
+        with self.container.lock:  # never in the middle of a call that updates it
+            self.container.value = data
 
     def _check_device_value(self, value):
         if value.dtype != self.type.dtype or value.ndim != self.type.ndim:
@@ -101,7 +120,8 @@ class GenericSharedVariable(SharedVariable):
 
     def set_value(self, value, borrow=False):
         data = self.type.filter(value)
-        self.container.value = data if borrow else copy.deepcopy(data)
+        with self.container.lock:
+            self.container.value = data if borrow else copy.deepcopy(data)
 
     def get_value(self, borrow=False, return_internal_type=False):
         value = self.container.value

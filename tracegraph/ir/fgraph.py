@@ -71,6 +71,17 @@ class FunctionGraph:
     def toposort(self):
         return toposort(self.outputs, blockers=self.inputs)
 
+    def __getstate__(self):
+        # Pickled as its inputs and outputs; who reads what is rebuilt when loaded.
+        state = dict(self.__dict__)
+        state.pop('clients', None)
+        state.pop('apply_nodes', None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._rebuild_clients()
+
     def variables(self):
         return list(self.clients)
 

@@ -61,6 +61,20 @@ class Variable:
     def get_parents(self):
         return [self.owner] if self.owner is not None else []
 
+    # Pickling walks the graph without recursion (pickling.py); a shallow copy is a copy.
+    def __reduce_ex__(self, protocol):
+        from .pickling import reduce_variable
+        return reduce_variable(self)
+
+    def __setstate__(self, state):
+        from .pickling import set_variable_state
+        set_variable_state(self, state)
+
+    def __copy__(self):
+        other = object.__new__(type(self))
+        other.__dict__.update(self.__dict__)
+        return other
+
 
 class Constant(Variable):
     """A variable with a fixed value known while the graph is built."""

@@ -1,0 +1,74 @@
+"""Pickling graphs without recursion.
+
+Left to itself, pickle follows `variable.owner.inputs[k].owner...` depth first: a
+20,000-node chain nests 20,000 levels deep and raises RecursionError.  So the
+state of a variable with an owner starts with the list of its ancestor Apply
+nodes, in topological order.  Pickle writes that list first, one node after the
+other, and each node's inputs were already written (they are outputs of earlier
+nodes), so the nesting stays shallow whatever the graph's depth.
+
+Within one pickling, a node listed once is not listed again: a thread-local
+"session", opened by the outermost variable and closed by a marker pickled last
+in its state, remembers the nodes already listed, so pickling a graph costs time
+linear in its size.  The list only orders the work: correctness never depends on
+it (if a session were left open by an aborted pickling, the next pickling of the
+same nodes would just nest deeper).
+"""
+from __future__ import annotations
+
+import copyreg
+import threading
+
+_session = threading.local()
+
+
+def reduce_variable(var):
+    """`Variable.__reduce_ex__`: (new object, state) with the ancestors listed first."""
+    listed = getattr(_session, 'listed', None)
+    outermost = listed is None
+    if outermost:
+        listed = _session.listed = set()
+    ancestry = _unlisted_ancestors(var, listed) if var.owner is not None else []
+    closer = _SessionEnd() if outermost else None
+    state = (ancestry, _plain_state(var), closer)
+    return copyreg.__newobj__, (type(var),), state
+
+
+def set_variable_state(var, state):
+    """`Variable.__setstate__`: the ancestry list only ordered the pickling."""
+    _ancestry, attributes, _closer = state
+    var.__dict__.update(attributes)
+
+
+def _plain_state(var):
+    return dict(var.__dict__)
+
+
+def _unlisted_ancestors(var, listed):
+    """Apply nodes `var` depends on that this pickling has not listed, readers last."""
+    order, stack = [], [(var.owner, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in listed and not expanded:
+            continue
+        if expanded:
+            order.append(node)
+            continue
+        listed.add(id(node))
+        stack.append((node, True))
+        for inp in reversed(node.inputs):
+            if inp.owner is not None and id(inp.owner) not in listed:
+                stack.append((inp.owner, False))
+    return order
+
+
+class _SessionEnd:
+    """Pickled last in the outermost variable's state: ends that pickling's session."""
+
+    def __reduce__(self):
+        _session.listed = None
+        return _none, ()
+
+
+def _none():
+    return None
