@@ -17,47 +17,77 @@ _PP_NAMES = {'second': 'fill', 'abs': 'abs', 'true_div': 'true_div'}
 
 
 def pp(var):
-    """Theano's pretty form: `pp(x + y) == '(x + y)'`; gradient seeds show as `fill(...)`."""
+    """Theano's pretty form: `pp(x + y) == '(x + y)'`; gradient seeds show as `fill(...)`.
+
+    Each node's text is kept as a template (literal pieces and references to its
+    inputs) and the whole text is written once at the end, so memory grows with the
+    graph and the answer, not with the sum of every subexpression's length (a chain
+    of n nodes would otherwise hold n strings of length up to n).
+    """
     if hasattr(var, 'fgraph') and hasattr(var, 'executable'):  # a compiled Function
         return '\n'.join(pp(o) for o in var.fgraph.outputs)
     if isinstance(var, (list, tuple)):
         return '\n'.join(pp(v) for v in var)
-    text = {}
+    templates = {}
     for node in toposort([var]):
         for out in node.outputs:
-            text[out] = _pp_node(node, out, text)
-    return _name(var, text)
+            templates[out] = _pp_node(node, out)
+    return _render(var, templates)
 
 
-def _name(v, text):
-    if v in text and (v.name is None or v.owner is not None):
-        return text[v]
+def _shown_as_template(v, templates):
+    return v in templates and (v.name is None or v.owner is not None)
+
+
+def _leaf_text(v):
     if v.name is not None:
         return v.name
-    if isinstance(v, Constant):
-        return str(v)
-    return text.get(v, str(v))
+    return str(v)
 
 
-def _pp_node(node, out, text):
+def _render(var, templates):
+    """Write out `var`'s template, expanding input references with an explicit stack."""
+    pieces, stack = [], [var]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            pieces.append(item)
+        elif _shown_as_template(item, templates):
+            stack.extend(reversed(templates[item]))
+        else:
+            pieces.append(_leaf_text(item))
+    return ''.join(pieces)
+
+
+def _joined(args, sep=', '):
+    """[a, sep, b, sep, c]: the template of a comma-separated argument list."""
+    out = []
+    for k, a in enumerate(args):
+        if k:
+            out.append(sep)
+        out.append(a)
+    return out
+
+
+def _pp_node(node, out):
     op = node.op
-    args = [_name(i, text) for i in node.inputs]
+    args = list(node.inputs)
     if isinstance(op, DimShuffle) and all(a == 'x' or a == k for k, a in
                                           enumerate([a for a in op.new_order if a != 'x'])) \
             and not op.drop:
-        return args[0]  # broadcasting padding is noise in the infix form
+        return [args[0]]  # broadcasting padding is noise in the infix form
     if isinstance(op, Elemwise) and isinstance(op.scalar_op, ScalarOp):
         scalar = op.scalar_op
         if scalar.infix and len(args) == 2:
-            return f'({args[0]} {scalar.infix} {args[1]})'
+            return ['(', args[0], f' {scalar.infix} ', args[1], ')']
         if scalar.infix and len(args) == 1:
-            return f'{scalar.infix}{args[0]}'
+            return [scalar.infix, args[0]]
         name = _PP_NAMES.get(scalar.name, str(scalar))
-        return f'{name}({", ".join(args)})'
+        return [f'{name}('] + _joined(args) + [')']
     label = str(op)
     if len(node.outputs) > 1:
         label += f'[{out.index}]'
-    return f'{label}({", ".join(args)})'
+    return [f'{label}('] + _joined(args) + [')']
 
 
 # -- debugprint ------------------------------------------------------------------------

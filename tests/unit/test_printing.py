@@ -43,3 +43,25 @@ def test_pydotprint_without_dot_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setattr(shutil, 'which', lambda name: None)
     with pytest.raises(RuntimeError, match='apt-get install graphviz'):
         pydotprint(T.dvector('x') * 2, str(tmp_path / 'g.png'))
+
+
+def test_pp_memory_is_linear_in_the_graph():
+    """A chain of n nodes: pp's text has O(n) characters and must not hold the O(n^2)
+    characters of every prefix of it (8,000 nodes took 3.2 GB before)."""
+    import tracemalloc
+
+    x = T.dscalar('x')
+    z = x
+    n = 20000
+    for _ in range(n):
+        z = z * 2.0
+    tracemalloc.start()
+    try:
+        text = tg.pp(z)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    two = str(T.constant(2.0))
+    assert text == '(' * n + 'x' + f' * {two})' * n
+    # The quadratic version needed ~n^2/2 * 12 bytes = 2.4 GB here; linear is ~6 MB.
+    assert peak < 400 * len(text), f'pp of a {n}-node chain peaked at {peak / 1e6:.0f} MB'
