@@ -87,3 +87,8 @@ def softsign(x):
 def crossentropy_softmax_1hot(x, y_idx):
     sm = softmax(x)
     return categorical_crossentropy(sm, y_idx), sm
+
+
+from .activations import (crossentropy_softmax_1hot_with_bias, h_softmax, logsoftmax,  # noqa: E402,F401
+                          selu, softmax_with_bias)
+from . import bn  # noqa: E402,F401  (theano.tensor.nnet.bn)
