@@ -25,6 +25,7 @@ from tracegraph.compile.program import op_hint, plan
 from tracegraph.rewrite.destroy import outputs_to_copy, schedule
 
 from . import cache, random
+from .module_lifetime import release_with
 from . import helpers, small_dot, vector_math
 from .lowered import JIT, KERNEL_HEADER, Lowered
 from .scalar_source import literal
@@ -246,6 +247,7 @@ def link(fgraph, options):
     constants = [np.array(c.data) for c in generator.array_constants]
     module, path = compile_module(source, generator.kernels, _signature(fgraph, constants))
     run = _wrapper(module.run, fgraph, constants)
+    release_with(run, module)
     shown = source + ''.join(f'\n\n# --- {name} ---\n{text}' for name, text in sorted(generator.kernels.items()))
 
     def node_at(file, lineno):
