@@ -21,7 +21,7 @@ def grad(cost, wrt, **kwargs):
 
 def __getattr__(name):
     # Submodules that depend on later layers load on first use.
-    if name == 'shared_randomstreams':
+    if name in ('shared_randomstreams', 'nlinalg', 'slinalg'):
         import importlib
-        return importlib.import_module(__name__ + '.shared_randomstreams')
+        return importlib.import_module(f'{__name__}.{name}')
     raise AttributeError(f'module tracegraph.tensor has no attribute {name!r}')
