@@ -98,6 +98,10 @@ def _rebuild_sum(terms, total, dtype):
         result = plus[0]
         for v in plus[1:]:
             result = make('add', result, v)
+    elif total != 0:
+        # c - x, not -x + c: a sum with a constant never keeps a negation, or the next
+        # pass would absorb it again and the rewrite would fire without end.
+        result, total = constant_like(total, dtype), 0
     elif minus:
         result = make('neg', minus.pop(0))
     else:
@@ -165,7 +169,11 @@ def _rebuild_product(factors, value, dtype):
         divisor = den[0]
         for v in den[1:]:
             divisor = make('mul', divisor, v)
-        result = make('true_div', constant_like(1, dtype) if result is None else result, divisor)
+        if result is None:
+            # c / d, not c * (1 / d): the next pass would gather two constants again and
+            # the rewrite would fire without end.
+            result, value = constant_like(value, dtype), 1
+        result = make('true_div', result, divisor)
     if result is None:
         return constant_like(value, dtype)
     if value == -1:

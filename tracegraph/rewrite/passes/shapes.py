@@ -123,9 +123,11 @@ def shape_index(fgraph, node):
     """[a, b, c][1] -> b (a shape vector indexed by a constant)."""
     out = node.outputs[0]
     entries = node.op.entries
-    if len(entries) != 1 or entries[0][0] != 'int' or not isinstance(entries[0][1], int):
-        return None
     vec = node.inputs[0]
+    # Only shape-like vectors: indexing any other constant is constant folding's job.
+    if len(entries) != 1 or entries[0][0] != 'int' or not isinstance(entries[0][1], int) \
+            or vec.ndim != 1 or out.dtype != 'int64':
+        return None
     k = entries[0][1]
     if vec.owner is not None and isinstance(vec.owner.op, MakeVector):
         new = fit(vec.owner.inputs[k], out)
