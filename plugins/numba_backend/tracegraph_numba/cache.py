@@ -28,6 +28,8 @@ import numpy as np
 
 from tracegraph import config
 
+from . import cache_dir
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -56,7 +58,8 @@ def versions():
 
 
 def directory():
-    return os.path.join(config.cache_dir, 'numba')
+    """`<config.cache_dir>/numba`, or a private directory if that cannot be written."""
+    return cache_dir.usable(os.path.join(config.cache_dir, 'numba'))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -85,8 +88,12 @@ def ensure_file(source):
         forget_compiled(path)
     except (OSError, UnicodeDecodeError):
         pass
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp-', suffix='.py', dir=os.path.dirname(path))
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix='.tmp-', suffix='.py', dir=os.path.dirname(path))
+    except OSError as exc:  # the directory went bad since it was probed: use a private one
+        cache_dir.unusable(os.path.dirname(path), exc)
+        return ensure_file(source)
     try:
         with os.fdopen(fd, 'w', encoding='utf-8') as fh:
             fh.write(text)

@@ -1,5 +1,7 @@
 """Reliability (issue 17): Theano's truthiness, draws made outside a loop, integer
 semantics equal to NumPy's, and errors that name the op and the user's line."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -65,3 +67,28 @@ def test_a_draw_made_outside_fn_is_redrawn_each_step_unless_a_non_sequence(backe
     assert len({m.tobytes() for m in same}) == 1   # drawn once: every row equal
     again, _ = f(np.ones((4, 2)))
     assert not np.array_equal(again, rows)  # the stream's update was applied
+
+
+# -- integer semantics: NumPy's, on every backend ----------------------------------------
+def test_integer_division_modulo_and_power_follow_numpy(backend):
+    a, b = T.lvector('a'), T.lvector('b')
+    small = T.bvector('s')
+    f = tg.function([a, b, small], [a // b, a % b, small // -1, small % -1, a ** 3],
+                    backend=backend)
+    lo = np.iinfo(np.int64).min
+    x = np.array([lo, lo, 7, -7, 7, -7, 0, 5, 3])
+    y = np.array([-1, 1, 0, 0, -2, 2, 0, 3, -1])
+    s = np.array([-128, 5, -3], dtype='int8')
+    with np.errstate(all='ignore'):
+        expected = [x // y, x % y, s // np.int8(-1), s % np.int8(-1), x ** 3]
+    with np.errstate(all='ignore'), warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # NumPy warns on // 0 and % 0; the values are checked
+        got = f(x, y, s)
+    for g, e in zip(got, expected):
+        assert g.dtype == e.dtype
+        np.testing.assert_array_equal(g, e)
+    power = tg.function([a, b], a ** b, backend=backend)
+    np.testing.assert_array_equal(power(np.array([2, 3]), np.array([0, 2])), [1, 9])
+    with pytest.raises(ValueError, match='Integers to negative integer powers are not allowed'):
+        power(np.array([2, 3]), np.array([-1, 2]))
+

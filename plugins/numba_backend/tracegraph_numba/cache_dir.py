@@ -1,0 +1,71 @@
+"""The directory generated modules go to: the configured cache, or a private one.
+
+`TRACEGRAPH_CACHE_DIR` may name something unusable: a file, a read-only or full
+disk, a directory another user owns.  Compiling must not fail for that: the first
+time a directory is found unusable, warn once (naming it and why) and write this
+process's modules to a private temporary directory instead, removed at exit.  Such
+modules are compiled anew by every process (no persistent disk cache).
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+import threading
+import warnings
+
+_lock = threading.Lock()
+_usable = set()      # directories a probe file was written to
+_unusable = {}       # directory -> the OSError that ruled it out
+_private = []        # the one private directory of this process, once made
+
+
+class CacheDirWarning(UserWarning):
+    """The configured cache directory cannot be written: compiling without it."""
+
+
+def usable(wanted):
+    """`wanted` if modules can be written there, else this process's private directory."""
+    if wanted in _usable:
+        return wanted
+    with _lock:
+        if wanted in _unusable:
+            return _private_dir()
+        try:
+            os.makedirs(wanted, exist_ok=True)
+            fd, probe = tempfile.mkstemp(prefix='.probe-', dir=wanted)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            return _give_up(wanted, exc)
+        _usable.add(wanted)
+        return wanted
+
+
+def unusable(wanted, exc):
+    """A write into `wanted` failed after all: use the private directory from now on."""
+    with _lock:
+        if _private and wanted == _private[0]:
+            raise exc  # nowhere left to write
+        _usable.discard(wanted)
+        return _give_up(wanted, exc)
+
+
+def _give_up(wanted, exc):
+    if wanted not in _unusable:
+        _unusable[wanted] = exc
+        warnings.warn(
+            f'tracegraph-numba: the cache directory {wanted!r} cannot be used ({exc}); compiled '
+            'code is kept in a temporary directory for this process only. Set '
+            'TRACEGRAPH_CACHE_DIR (or tracegraph.config.cache_dir) to a writable directory to '
+            'keep it between runs.', CacheDirWarning, stacklevel=4)
+    return _private_dir()
+
+
+def _private_dir():
+    if not _private:
+        path = tempfile.mkdtemp(prefix='tracegraph-numba-')
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+        _private.append(path)
+    return _private[0]
