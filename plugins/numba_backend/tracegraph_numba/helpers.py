@@ -13,6 +13,8 @@ from numba import njit
 from numba.core import types
 from numba.extending import overload
 
+from .integer_helpers import nb_int_floordiv, nb_int_pow  # noqa: F401 (generated code)
+
 
 @njit(cache=True, error_model='numpy')
 def nb_maximum(a, b):

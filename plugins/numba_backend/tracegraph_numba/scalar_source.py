@@ -34,6 +34,9 @@ EXPRESSIONS = {
     'switch': '({1} if {0} else {2})', 'second': '{1}', 'identity': '{0}',
 }
 
+# Signed integers: NumPy's INT_MIN // -1 and negative powers (integer_helpers.py).
+SIGNED_INTEGER = {'int_div': 'nb_int_floordiv({0}, {1})', 'pow': 'nb_int_pow({0}, {1})'}
+
 # Scalar ops whose cost is a libm call: the elementwise planner counts these.
 TRANSCENDENTAL = frozenset({
     'exp', 'exp2', 'expm1', 'log', 'log2', 'log10', 'log1p', 'sin', 'cos', 'tan', 'arcsin',
@@ -100,6 +103,8 @@ def scalar_expr(op, args, arg_dtypes, out_dtype):
     template = EXPRESSIONS[op.name]
     if op.name in VECTOR_MATH and np.dtype(result_dtype).kind == 'f':
         template = VECTOR_MATH[op.name]
+    if op.name in SIGNED_INTEGER and np.dtype(result_dtype).kind == 'i':
+        template = SIGNED_INTEGER[op.name]
     expr = template.format(*args)
     if op.rule == 'bool':
         return expr
