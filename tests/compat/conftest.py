@@ -4,6 +4,7 @@ import pytest
 
 import tracegraph
 from tracegraph.compat import alias_theano
+from tracegraph.testing.plugin import parametrize_backends as pytest_generate_tests  # noqa: F401
 
 
 @pytest.fixture
