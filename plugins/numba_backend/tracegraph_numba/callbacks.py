@@ -19,6 +19,7 @@ import hashlib
 
 import numpy as np
 
+from tracegraph.tensor.index_check import check_assignment, node_label
 from tracegraph.tensor.subtensor import IN, IncSubtensor
 
 from .lowered import Lowered, kernel
@@ -124,8 +125,10 @@ def call_numpy_indexing(key, *args):
     if not isinstance(op, IncSubtensor):
         return _outputs(node, [values[0][_index(op.entries, values[1:])]])
     x, y = values[0], values[1]
-    out = x if op.inplace else x.copy()
     index = _index(op.entries, values[2:])
+    # Every check before the first write, so an in-place failure leaves x as it was.
+    check_assignment(x.shape, index, np.shape(y), node_label(node), op.set_instead_of_inc)
+    out = x if op.inplace else x.copy()
     if op.set_instead_of_inc:
         out[index] = y
     else:

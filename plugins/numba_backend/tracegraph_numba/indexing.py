@@ -7,10 +7,16 @@ IndexError).  One integer or boolean index vector is Numba's advanced indexing;
 as `numpy.add.at` does.  Index patterns Numba cannot express (several index
 arrays, index arrays of 2+ dimensions) call NumPy's indexing back through
 `numba.objmode`: chosen at compile time from the op's static index entries.
+
+Numba's indexing checks nothing: every bound, boolean-mask length, zero step and
+value shape is checked in the generated code before the first element is read or
+written, with NumPy's error classes and in NumPy's order (`index_check.py` is the
+same contract in Python), so a bad index never reads or writes out of bounds and
+a failing call leaves its arrays as they were.
 """
 from __future__ import annotations
 
-from tracegraph.tensor.subtensor import IN, IncSubtensor, Subtensor
+from tracegraph.tensor.subtensor import IN, IncSubtensor, Subtensor, index_shape
 
 from . import callbacks
 from .lowered import Lowered, error_message
@@ -18,7 +24,10 @@ from .lowering import lowers
 
 
 def _parts(entries, first_input):
-    """The index as source parts and the bounds checks it needs: (parts, checks)."""
+    """The index as source parts and the bounds checks it needs: (parts, checks).
+
+    A check is (integer expression, axis) for a bound, or (step expression, None)
+    for a symbolic slice step that must not be zero."""
     k = first_input
     parts, checks, axis = [], [], 0
     for e in entries:
@@ -38,9 +47,11 @@ def _parts(entries, first_input):
             k += 1
         else:
             text = []
-            for p in e[1:]:
+            for j, p in enumerate(e[1:]):
                 if p == IN:
                     text.append(f'${{i{k}}}')
+                    if j == 2:
+                        checks.append((text[-1], None))
                     k += 1
                 else:
                     text.append('' if p is None else str(p))
@@ -53,9 +64,36 @@ def _check_lines(node, checks, array='${i0}'):
     lines = []
     message = error_message(node, 'index out of bounds')
     for name, axis in checks:
+        if axis is None:
+            zero = error_message(node, 'slice step cannot be zero')
+            lines += [f'if {name} == 0:', f'    raise ValueError({zero!r})']
+            continue
         n = f'{array}.shape[{axis}]'
         lines += [f'if {name} < -{n} or {name} >= {n}:', f'    raise IndexError({message!r})']
     return lines
+
+
+def _mask_check_lines(node, mask, axis, array='${i0}'):
+    """A boolean mask must have the length of the axis it selects along (NumPy)."""
+    message = error_message(node, 'boolean index did not match indexed array along axis '
+                            f'{axis}')
+    return [f'if {mask}.shape[0] != {array}.shape[{axis}]:', f'    raise IndexError({message!r})']
+
+
+def _value_check_lines(node, value, selection):
+    """`value` (a node input) must broadcast to the selection, whose axes are source
+    expressions: NumPy's rule, right-aligned, each axis equal or 1."""
+    y = node.inputs[1]
+    if y.ndim == 0:
+        return []
+    message = error_message(node, 'shape mismatch: value array could not be broadcast to '
+                            'indexing result')
+    off = len(selection) - y.ndim
+    tests = [f'({value}.shape[{k}] != 1 and {value}.shape[{k}] != {selection[off + k]})'
+             for k in range(y.ndim) if y.type.shape[k] != 1]
+    if not tests:
+        return []
+    return [f'if {" or ".join(tests)}:', f'    raise ValueError({message!r})']
 
 
 def _array_check_lines(node, index, axis, array='${i0}'):
@@ -96,7 +134,9 @@ def _subtensor(node):
     parts, checks = _parts(node.op.entries, 1)
     lines = _check_lines(node, checks)
     for j, v in enumerate(node.inputs[1:], start=1):
-        if v.ndim == 1 and v.dtype != 'bool':
+        if v.ndim == 1 and v.dtype == 'bool':
+            lines += _mask_check_lines(node, f'${{i{j}}}', _array_axis(node.op.entries))
+        elif v.ndim == 1:
             lines += _array_check_lines(node, f'${{i{j}}}', _array_axis(node.op.entries))
     lines.append(f'${{o0}} = ${{i0}}[{", ".join(parts)}]' if parts else '${o0} = ${i0}')
     return Lowered('\n'.join(lines))
@@ -116,6 +156,14 @@ def _incsubtensor(node):
     y = node.inputs[1]
     if not arrays:
         target = f'${{o0}}[{", ".join(parts)}]' if parts else '${o0}[...]'
+        sel_ndim = len(index_shape(node.inputs[0].type.shape, op.entries, node.inputs[2:]))
+        if sel_ndim and y.ndim:
+            # A view of the selection gives its shape; the value is checked against it
+            # before anything is written.
+            lines.append(f'${{t}}_sel = {target}')
+            lines += _value_check_lines(node, '${i1}', [f'${{t}}_sel.shape[{k}]'
+                                                         for k in range(sel_ndim)])
+            target = '${t}_sel[...]' if op.set_instead_of_inc else '${t}_sel'
         if node.outputs[0].ndim == 0:
             lines.append('${o0} = ${i1}' if op.set_instead_of_inc else '${o0} = ${i0} + ${i1}')
         elif op.set_instead_of_inc:
@@ -124,8 +172,12 @@ def _incsubtensor(node):
             lines.append(f'{target} += ${{i1}}')
         return Lowered('\n'.join(lines))
     # x[idx] op= y for an integer vector idx: one row at a time, so repeats accumulate.
-    lines += _array_check_lines(node, '${i2}', 0, '${o0}')
+    # NumPy checks the value first for `x[idx] = y`, the bounds first for add.at.
     sel_ndim = node.outputs[0].ndim   # idx picks rows: the selection has x's rank
+    selection = ['${i2}.shape[0]'] + [f'${{o0}}.shape[{k}]' for k in range(1, sel_ndim)]
+    value_checks = _value_check_lines(node, '${i1}', selection)
+    bound_checks = _array_check_lines(node, '${i2}', 0, '${o0}')
+    lines += value_checks + bound_checks if op.set_instead_of_inc else bound_checks + value_checks
     if y.ndim == 0:
         row = '${i1}'
     elif y.ndim < sel_ndim:
