@@ -352,3 +352,8 @@ def _cumop(node):
 def _ifelse(node):
     # The linker writes the `if`/`else` and moves each branch's own nodes inside it.
     return Lowered('', lazy=True)
+
+
+from tracegraph.tensor.linalg import LinalgOp as _LinalgOp  # noqa: E402
+from .linalg import lower_linalg as _lower_linalg  # noqa: E402  (the linear-algebra family)
+lowers(_LinalgOp)(_lower_linalg)

@@ -1,0 +1,161 @@
+"""The Numba backend's linear algebra.
+
+Numba compiles `np.linalg.inv/det/cholesky/solve/eigh/eigvalsh/svd/qr/pinv` for
+one 2-d float matrix (LAPACK through SciPy's Cython bindings).  Those ops run as
+native kernels here, with a compiled loop over any leading batch axes (single-input
+ops) — no Python between problems.
+
+What Numba does not compile goes back to Python through `numba.objmode` and runs
+the NumPy backend's kernel (numpy.linalg / scipy.linalg), deliberately and decided
+when the graph is compiled: scipy-only functions (solve_triangular, expm, the
+generalized eigvalsh), the modes Numba's functions lack (eigh/eigvalsh are native
+for 'L' through a transpose for 'U'; qr 'complete'; eig, whose real/complex result
+type Numba cannot decide statically), lstsq (Numba's rcond convention differs from
+NumPy 2's), and batched or triangular solves.
+
+A LAPACK failure inside a native kernel (a singular matrix, one that is not
+positive definite, NaN input) comes back as a flag, and the graph function raises
+numpy.linalg.LinAlgError naming the op and the user's line.
+"""
+from __future__ import annotations
+
+from tracegraph import backends
+from tracegraph.tensor.linalg import ops
+
+from . import callbacks
+from .lowered import Lowered, error_message, kernel
+from .scalar_source import np_type
+
+_PREAMBLE = 'from tracegraph_numba.linalg import call_linalg\n'
+
+
+# -- native kernels: how to spell one problem, and what failing means ---------------------
+def _native(op, node):
+    """(expression over `x` giving the output or a tuple of outputs, what a failure means),
+    or None when this node goes through objmode."""
+    t = type(op)
+    if t is ops.MatrixInverse:
+        return 'np.linalg.inv({x})', 'the matrix is singular'
+    if t is ops.Det:
+        return 'np.linalg.det({x})', 'LAPACK failed'
+    if t is ops.Cholesky:
+        if op.lower:
+            return 'np.linalg.cholesky({x})', 'the matrix is not positive definite'
+        return 'np.linalg.cholesky({x}.T).T', 'the matrix is not positive definite'
+    if t is ops.Solve and op.A_structure in ('general', 'symmetric') and node.inputs[0].ndim == 2:
+        return 'np.linalg.solve({x}, {y})', 'the matrix is singular'
+    if t is ops.Eigh:
+        return ('np.linalg.eigh({x})' if op.UPLO == 'L' else 'np.linalg.eigh({x}.T)'), 'eigh did not converge'
+    if t is ops.Eigvalsh and len(node.inputs) == 1:
+        return ('np.linalg.eigvalsh({x})' if op.lower else 'np.linalg.eigvalsh({x}.T)'), \
+            'eigvalsh did not converge'
+    if t is ops.SVD:
+        if not op.compute_uv:
+            return 'np.linalg.svd({x}, False)[1]', 'SVD did not converge'
+        return f'np.linalg.svd({{x}}, {bool(op.full_matrices)})', 'SVD did not converge'
+    if t is ops.QR and op.mode in ('reduced', 'r'):
+        return ('np.linalg.qr({x})' if op.mode == 'reduced' else 'np.linalg.qr({x})[1]'), 'QR failed'
+    if t is ops.Pinv:
+        return 'np.linalg.pinv({x})', 'SVD did not converge'
+    return None
+
+
+def lower_linalg(node):
+    native = _native(node.op, node)
+    if native is None:
+        return _objmode(node)
+    expr, what = native
+    batch = node.inputs[0].ndim - 2
+    source = _batched_kernel(node, expr, batch) if batch else _single_kernel(node, expr)
+    n_out = len(node.outputs)
+    outs = ', '.join(f'${{o{k}}}' for k in range(n_out))
+    args = ', '.join(f'${{i{k}}}' for k in range(len(node.inputs)))
+    message = error_message(node, f'{what} (or it holds inf/NaN)')
+    empty = error_message(node, 'an empty matrix or batch of matrices')
+    lines = [f'if ${{i0}}.size == 0:', f'    raise ValueError({empty!r})',
+             f'${{t}}_ok, {outs}, = ${{k0}}({args})',
+             'if not ${t}_ok:', f'    raise np.linalg.LinAlgError({message!r})']
+    return Lowered('\n'.join(lines), kernels=(source,))
+
+
+def _failed(node):
+    """The `return False, <placeholders>` line: empty values of the outputs' types."""
+    parts = []
+    for o in node.outputs:
+        if o.ndim == 0:
+            parts.append(f'{np_type(o.dtype)}(0)')
+        else:
+            parts.append(f'np.empty({(0,) * o.ndim}, {np_type(o.dtype)})')
+    return f'return False, {", ".join(parts)},'
+
+
+def _single_kernel(node, expr):
+    n_out = len(node.outputs)
+    params = [f'a{k}' for k in range(len(node.inputs))]
+    names = ', '.join(f'r{k}' for k in range(n_out))
+    call = expr.format(x='a0', y='a1')
+    kept = ', '.join(f'np.ascontiguousarray(r{k})' if o.ndim else f'r{k}'
+                     for k, o in enumerate(node.outputs))
+    body = ['try:', f'    {names}, = _as_tuple({call})', f'    return True, {kept},',
+            'except Exception:', f'    {_failed(node)}']
+    return kernel(params, body, preamble=_AS_TUPLE[n_out > 1])
+
+
+# `expr` may give one array or a tuple: the kernel always unpacks a tuple.
+_AS_TUPLE = {
+    False: '\nfrom numba import njit as _njit\n\n\n@_njit\ndef _as_tuple(v):\n    return (v,)\n',
+    True: '\nfrom numba import njit as _njit\n\n\n@_njit\ndef _as_tuple(v):\n    return v\n',
+}
+
+
+def _batched_kernel(node, expr, batch):
+    """A loop over the flattened batch of a one-input op; outputs preallocated from the
+    first problem's results."""
+    n_out = len(node.outputs)
+    dims = [f'a0.shape[{k}]' for k in range(batch)]
+    names = ', '.join(f'r{k}' for k in range(n_out))
+    call = expr.replace('{x}', 'x[{i}]')
+    body = [f'n = {" * ".join(dims)}',
+            f'x = np.ascontiguousarray(a0).reshape((n, a0.shape[{batch}], a0.shape[{batch + 1}]))',
+            'try:', f'    {names}, = _as_tuple({call.format(i=0)})']
+    for k, o in enumerate(node.outputs):
+        core = o.ndim - batch
+        shape = ', '.join(['n'] + [f'r{k}.shape[{d}]' for d in range(core)])
+        body += [f'    o{k} = np.empty(({shape},), {np_type(o.dtype)})', f'    o{k}[0] = r{k}']
+    body += ['    for i in range(1, n):', f'        {names}, = _as_tuple({call.format(i="i")})']
+    body += [f'        o{k}[i] = r{k}' for k in range(n_out)]
+    finals = []
+    for k, o in enumerate(node.outputs):
+        core = o.ndim - batch
+        shape = ', '.join(dims + [f'o{k}.shape[{d + 1}]' for d in range(core)])
+        finals.append(f'o{k}.reshape(({shape},))')
+    body += [f'    return True, {", ".join(finals)},', 'except Exception:', f'    {_failed(node)}']
+    return kernel(['a0'], body, preamble=_AS_TUPLE[n_out > 1])
+
+
+# -- objmode: the NumPy backend's kernel, called from compiled code ------------------------
+def _objmode(node):
+    key = callbacks.register(node)
+    types = ', '.join(f'r{j}="{callbacks.objmode_type(o)}"' for j, o in enumerate(node.outputs))
+    outs = ', '.join(f'r{j}' for j in range(len(node.outputs)))
+    params = [f'a{j}' for j in range(len(node.inputs))]
+    source = kernel(params, [f'with objmode({types}):',
+                             f'    {outs}, = call_linalg({", ".join([repr(key)] + params)})',
+                             f'return {outs},'], preamble=_PREAMBLE)
+    targets = ', '.join(f'${{o{j}}}' for j in range(len(node.outputs)))
+    args = ', '.join(f'${{i{j}}}' for j in range(len(node.inputs)))
+    return Lowered(f'{targets}, = ${{k0}}({args})', kernels=(source,))
+
+
+_NUMPY_KERNELS = {}
+
+
+def call_linalg(key, *args):
+    """Run one node's NumPy-backend kernel (from inside an objmode block)."""
+    node = callbacks.node_of(key)
+    run = _NUMPY_KERNELS.get(key)
+    if run is None:
+        run = _NUMPY_KERNELS[key] = backends.lower('numpy', node)
+    values = run(*callbacks.as_declared(node.inputs, args))
+    values = values if isinstance(values, tuple) else (values,)
+    return tuple(callbacks.as_returned(o, v) for o, v in zip(node.outputs, values))
