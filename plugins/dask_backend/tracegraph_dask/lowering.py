@@ -25,6 +25,7 @@ from tracegraph.tensor.elemwise import DimShuffle, Elemwise
 from tracegraph.tensor.reduce import ArgReduce, CAReduce
 from tracegraph.tensor.shape_ops import (Alloc, ARange, CumOp, Eye, Join, MakeVector,
                                         Reshape, Shape)
+from tracegraph.tensor.index_check import check_assignment, node_label, selection_shape
 from tracegraph.tensor.subtensor import IncSubtensor, Subtensor
 
 from .chunkwise import (as_dask, blockwise, computed, concrete, described, is_lazy,
@@ -163,10 +164,14 @@ def _dot(node, options):
 # -- indexing -----------------------------------------------------------------------
 @lowers(Subtensor)
 def _subtensor(node, options):
-    entries = node.op.entries
+    entries, label = node.op.entries, node_label(node)
 
     def subtensor(x, *parts):
-        return take(known_shape(as_dask(x)), index_values(entries, parts))
+        # Dask takes an out-of-bounds index silently: check the concrete index first.
+        x = known_shape(as_dask(x))
+        index = index_values(entries, [concrete(p) for p in parts])
+        selection_shape(x.shape, index, label)
+        return take(x, index)
     return subtensor
 
 
@@ -175,9 +180,14 @@ def _incsubtensor(node, options):
     op = node.op
     basic = all(e[0] in ('int', 'slice') for e in op.entries)
     whole = numpy_kernel(node)
+    label = node_label(node)
 
     def inc_subtensor(x, y, *parts):
         x = known_shape(as_dask(x))
+        parts = [concrete(p) for p in parts]
+        # Every check before the graph is built: Dask would fail (or not) at compute time.
+        check_assignment(x.shape, index_values(op.entries, parts), np.shape(known_shape(y)),
+                         label, op.set_instead_of_inc)
         if not basic:
             # Advanced increments accumulate at repeated indices (numpy.add.at), which
             # Dask's item assignment cannot express: one task over the whole array.
@@ -208,14 +218,33 @@ def _make_vector(node, options):
 
 @lowers(Reshape)
 def _reshape(node, options):
+    label = node_label(node)
+
     def reshape(x, shape):
-        return reshaped(as_dask(x), tuple(int(s) for s in concrete(shape)))
+        return reshaped(as_dask(x), tuple(int(s) for s in concrete(shape)), label)
     return reshape
 
 
-def reshaped(x, shape):
+def _check_reshape(size, shape, label):
+    """NumPy's ValueError for a shape that cannot hold `size` elements (Dask divides
+    by the known axes' product and raises ZeroDivisionError for a 0 among them)."""
+    unknown = sum(1 for n in shape if n == -1)
+    known = math.prod(n for n in shape if n != -1)
+    if unknown > 1:
+        message = 'can only specify one unknown dimension'
+    elif any(n < -1 for n in shape):
+        message = f'negative dimensions not allowed in shape {shape}'
+    elif (known != size) if not unknown else (known == 0 or size % known):
+        message = f'cannot reshape array of size {size} into shape {shape}'
+    else:
+        return
+    raise ValueError(f'{label}: {message}' if label else message)
+
+
+def reshaped(x, shape, label=''):
     """x.reshape(shape) for any chunking."""
     x = known_shape(x)
+    _check_reshape(int(x.size), shape, label)
     if x.size == 0:  # nothing to cut, and Dask's rule stumbles on empty axes
         return as_dask(np.empty(x.shape, x.dtype).reshape(shape))
     try:
