@@ -245,3 +245,8 @@ def _cumop(node):
 @lowers(IfElse)
 def _ifelse(node):
     return Lazy(node.op.n_outs)
+
+
+from tracegraph.tensor.linalg import LinalgOp as _LinalgOp  # noqa: E402
+from .linalg import lower_linalg as _lower_linalg  # noqa: E402  (the linear-algebra family)
+lowers(_LinalgOp)(_lower_linalg)
