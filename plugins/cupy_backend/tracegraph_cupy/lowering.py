@@ -30,6 +30,7 @@ from tracegraph.tensor.elemwise import DimShuffle, Elemwise
 from tracegraph.tensor.reduce import ArgReduce, CAReduce
 from tracegraph.tensor.shape_ops import (Alloc, ARange, CumOp, Eye, Join, MakeVector,
                                         Reshape, Shape)
+from tracegraph.tensor.index_check import node_label
 from tracegraph.tensor.subtensor import IN, IncSubtensor, Subtensor
 
 from .cxx_scalar import ScalarLoweringError
@@ -182,6 +183,10 @@ def _host_int(part, position, host):
 @lowers(Subtensor)
 def _subtensor(node):
     text, host = _index_text(node.op.entries, 1)
+    if any(e[0] == 'array' for e in node.op.entries):
+        # CuPy wraps an out-of-bounds index array around: checked first (runtime.py).
+        kwargs = (('entries', node.op.entries), ('label', node_label(node)))
+        return Call('runtime.subtensor', kwargs, host_inputs=host)
     return Template('{0}[%s]' % text, host_inputs=host)
 
 
@@ -190,7 +195,7 @@ def _incsubtensor(node):
     op = node.op
     _, host = _index_text(op.entries, 2)
     kwargs = (('entries', op.entries), ('set_instead_of_inc', op.set_instead_of_inc),
-              ('inplace', op.inplace))
+              ('inplace', op.inplace), ('label', node_label(node)))
     return Call('runtime.inc_subtensor', kwargs, host_inputs=host)
 
 

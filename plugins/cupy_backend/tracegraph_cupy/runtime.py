@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tracegraph.tensor.index_check import check_assignment, selection_shape
 from tracegraph.tensor.subtensor import IN
 
 
@@ -34,10 +35,22 @@ def build_index(entries, parts):
     return tuple(index)
 
 
-def inc_subtensor(xp, x, y, *parts, entries, set_instead_of_inc, inplace):
-    """x with x[index] set to y or increased by y; repeated integer indices accumulate."""
-    out = x if inplace else x.copy()
+def subtensor(xp, x, *parts, entries, label=''):
+    """x[index] with index arrays: CuPy wraps out-of-bounds indices around where NumPy
+    raises, so the index is checked first (one device-to-host read per index array)."""
     index = build_index(entries, parts)
+    selection_shape(x.shape, index, label)
+    return x[index]
+
+
+def inc_subtensor(xp, x, y, *parts, entries, set_instead_of_inc, inplace, label=''):
+    """x with x[index] set to y or increased by y; repeated integer indices accumulate.
+
+    Every check comes before the first write (CuPy's scatter wraps out-of-bounds
+    indices around), so a failing call leaves x as it was."""
+    index = build_index(entries, parts)
+    check_assignment(x.shape, index, getattr(y, 'shape', ()), label, set_instead_of_inc)
+    out = x if inplace else x.copy()
     if set_instead_of_inc:
         out[index] = y
     elif any(e[0] == 'array' for e in entries):
