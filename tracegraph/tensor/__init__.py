@@ -7,6 +7,16 @@ from .subtensor import IncSubtensor, Subtensor, inc_subtensor, set_subtensor
 from .type import TensorType
 from .variable import NoValueError, TensorConstant, TensorVariable
 from . import nnet, math as basic_math  # noqa: F401
+# Theano 1.0's extra_ops, sort and the rest of its tensor.basic (issue 20).
+from . import extra_ops, sort as _sort_module  # noqa: F401,E402
+from .extra_ops import (bincount, compress, cumprod, cumsum, diff, fill_diagonal,  # noqa: F401,E402
+                        fill_diagonal_offset, flatnonzero, nonzero, nonzero_values, ravel_multi_index,
+                        repeat, searchsorted, squeeze, to_one_hot, unique, unravel_index)
+from .sort import argsort, sort  # noqa: F401,E402
+from .theano_basic import (addbroadcast, batched_dot, batched_tensordot, choose, diag, inv,  # noqa: F401,E402
+                           largest, mgrid, ogrid, ones, patternbroadcast, roll, smallest, square,
+                           stack, swapaxes, take, tile, tri, tril, triu, unbroadcast, zeros)
+from ..ir import Variable  # noqa: F401,E402  (Theano: tensor.Variable is the graph's Variable)
 
 globals().update(_CONSTRUCTORS)
 
