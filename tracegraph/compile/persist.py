@@ -87,14 +87,19 @@ def copy_function(fn, share_memory=True, swap=None, delete_updates=False, name=N
         stats = profile if isinstance(profile, ProfileStats) else ProfileStats(
             profile if isinstance(profile, str) else (name or fn.name))
     ins = [_copy.copy(spec) for spec in fn.ins]
+    # The same graph over other shared containers runs the same code: the executable
+    # takes every value as an argument, so it is reused (it keeps no state between
+    # calls).  Dropping updates changes the graph, and a profile is per executable.
+    same_code = None if delete_updates or stats is not None else fn.executable
     return _link(ins, fgraph, fn.backend, shared_vars, updates, fn.n_outputs, fn.single,
-                 name or fn.name, options, stats)
+                 name or fn.name, options, stats, same_code)
 
 
 def _link(ins, fgraph, backend, shared_vars, updates, n_outputs, single, name, options,
-          stats=None):
+          stats=None, executable=None):
     from .function import Function
-    executable = backends.get(backend).link(fgraph, dict(options, profile=stats))
+    if executable is None:
+        executable = backends.get(backend).link(fgraph, dict(options, profile=stats))
     if stats is not None and executable.profile is None:
         executable.profile = stats
     outputs = list(fgraph.outputs[:n_outputs])

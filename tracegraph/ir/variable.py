@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import itertools
 
+from .pickling import reduce_variable, set_variable_state
+
 _ids = itertools.count()
 
 
@@ -63,11 +65,9 @@ class Variable:
 
     # Pickling walks the graph without recursion (pickling.py); a shallow copy is a copy.
     def __reduce_ex__(self, protocol):
-        from .pickling import reduce_variable
         return reduce_variable(self)
 
     def __setstate__(self, state):
-        from .pickling import set_variable_state
         set_variable_state(self, state)
 
     def __copy__(self):
