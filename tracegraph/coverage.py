@@ -15,10 +15,10 @@ from . import backends
 def _elemwise_samples():
     import tracegraph.tensor as T
     from .tensor.elemwise import Elemwise
-    from .tensor.scalar import SCALAR_OPS
+    from .tensor.scalar import INTEGER, SCALAR_OPS
     for name, op in sorted(SCALAR_OPS.items()):
         # Bitwise ops are defined on integers and booleans only (NumPy refuses floats).
-        make = T.lvector if name in ('and_', 'or_', 'xor', 'invert') else T.dvector
+        make = T.lvector if op.in_group(INTEGER) else T.dvector
         inputs = [make() for _ in range(op.nin)]
         if name == 'switch':
             inputs[0] = T.bvector()
@@ -128,3 +128,26 @@ def print_coverage(file=None):
     for n in names:
         if not status[n]:
             print(f'  {n} cannot run here: {status[n].reason} (its lowerings are still reported)', file=file)
+    print_scalar_spellings(file=file)
+
+
+def scalar_spellings():
+    """{backend: {'native': [...], 'decomposed': [...], 'missing': [...]}} for the backends
+    whose table of scalar-op spellings is known (`Backend.scalar_spellings()`)."""
+    from .tensor.scalar import coverage as scalar_coverage
+    report = {}
+    for name, backend in backends.registered().items():
+        spellings = getattr(backend, 'scalar_spellings', None)
+        if spellings is not None:
+            report[name] = scalar_coverage(spellings())
+    return report
+
+
+def print_scalar_spellings(file=None):
+    """How each backend computes the scalar ops: its own spelling, or the record's decomposition."""
+    for name, report in scalar_spellings().items():
+        print(f'{name}: {len(report["native"])} scalar ops spelled natively', file=file)
+        if report['decomposed']:
+            print(f'  through their decomposition: {", ".join(report["decomposed"])}', file=file)
+        if report['missing']:
+            print(f'  refused (no spelling, no decomposition): {", ".join(report["missing"])}', file=file)

@@ -12,7 +12,8 @@ import math
 import numpy as np
 
 from ..tensor import math as m
-from ..tensor.scalar import SCALAR_OPS, Composite
+from ..tensor.scalar import SCALAR_OPS, Composite, NoGrad
+from .errors import NullGradient, grad_not_implemented
 from .reverse import ZERO, backprop
 
 
@@ -100,12 +101,23 @@ def elemwise_grads(scalar_op, inputs, outputs, output_grads):
     if isinstance(scalar_op, Composite):
         grads = composite_grads(scalar_op, inputs, outputs, output_grads)
     else:
-        rule = SCALAR_GRADS.get(scalar_op.name)
-        if rule is None:
-            raise TypeError(f'no derivative is known for the scalar op {scalar_op}; add a line '
-                            'for it to tracegraph/autodiff/scalar_grads.py')
-        grads = rule(*inputs, outputs[0], output_grads[0])
-    return [g if g is None or g is ZERO else sum_to(g, x) for g, x in zip(grads, inputs)]
+        grads = _rule(scalar_op)(*inputs, outputs[0], output_grads[0])
+        grads = [grad_not_implemented(scalar_op, k, x, g.comment) if isinstance(g, NoGrad) else g
+                 for k, (g, x) in enumerate(zip(grads, inputs))]
+    return [g if g is None or g is ZERO or isinstance(g, NullGradient) else sum_to(g, x)
+            for g, x in zip(grads, inputs)]
+
+
+def _rule(scalar_op):
+    """The op's derivative: on its record (`ScalarOp.grad`, given this module's `m`), else
+    in SCALAR_GRADS."""
+    if getattr(scalar_op, 'grad', None) is not None:
+        return lambda *args: scalar_op.grad(m, *args)
+    rule = SCALAR_GRADS.get(scalar_op.name)
+    if rule is None:
+        raise TypeError(f'no derivative is known for the scalar op {scalar_op}; give its record '
+                        '(tracegraph/tensor/scalar.py) a grad=')
+    return rule
 
 
 def sum_to(g, x):
@@ -119,4 +131,4 @@ def sum_to(g, x):
     return g
 
 
-MISSING = sorted(set(SCALAR_OPS) - set(SCALAR_GRADS))  # a test asserts this is empty
+MISSING = sorted(n for n, op in SCALAR_OPS.items() if op.grad is None and n not in SCALAR_GRADS)  # a test asserts this is empty

@@ -27,28 +27,20 @@ def _elemwise(name):
     def apply(*inputs):
         return op(*inputs)
 
+    record = SCALAR_OPS[name]
     apply.__name__ = name
-    apply.__doc__ = f'Elementwise {name} of {SCALAR_OPS[name].nin} broadcast input(s).'
+    apply.__doc__ = (f'Elementwise {record.doc or name} of {record.nin} broadcast input(s).')
     return apply
 
 
-add, sub, mul, true_div, int_div, mod, pow = (_elemwise(n) for n in
-                                              ('add', 'sub', 'mul', 'true_div', 'int_div', 'mod', 'pow'))
-neg, abs_, sgn, sqr, sqrt = (_elemwise(n) for n in ('neg', 'abs', 'sgn', 'sqr', 'sqrt'))
-exp, exp2, expm1, log, log2, log10, log1p = (_elemwise(n) for n in
-                                             ('exp', 'exp2', 'expm1', 'log', 'log2', 'log10', 'log1p'))
-sin, cos, tan, arcsin, arccos, arctan, arctan2 = (_elemwise(n) for n in
-                                                  ('sin', 'cos', 'tan', 'arcsin', 'arccos', 'arctan', 'arctan2'))
-sinh, cosh, tanh, arcsinh, arccosh, arctanh = (_elemwise(n) for n in
-                                               ('sinh', 'cosh', 'tanh', 'arcsinh', 'arccosh', 'arctanh'))
-erf, erfc, erfinv, sigmoid, softplus, log1mexp = (_elemwise(n) for n in
-                                                  ('erf', 'erfc', 'erfinv', 'sigmoid', 'softplus', 'log1mexp'))
-floor, ceil, trunc = (_elemwise(n) for n in ('floor', 'ceil', 'trunc'))
-maximum, minimum, clip = (_elemwise(n) for n in ('maximum', 'minimum', 'clip'))
-eq, neq, lt, le, gt, ge = (_elemwise(n) for n in ('eq', 'neq', 'lt', 'le', 'gt', 'ge'))
-and_, or_, xor, invert, isnan, isinf = (_elemwise(n) for n in
-                                        ('and_', 'or_', 'xor', 'invert', 'isnan', 'isinf'))
-switch, second, identity = (_elemwise(n) for n in ('switch', 'second', 'identity'))
+def elemwise_functions():
+    """The T.* function of every scalar-op record, by its name (`abs` is Theano's `abs_`):
+    the records are the one list of elementwise functions."""
+    return {op.function_name: _elemwise(name) for name, op in SCALAR_OPS.items() if op.function_name}
+
+
+# add, sub, mul, exp, tanh, gammaln, j0, xlogx, ... (tracegraph/tensor/scalar.py lists them)
+globals().update(elemwise_functions())
 
 true_divide, floor_div, divide = true_div, int_div, true_div
 bitwise_and, bitwise_or, bitwise_xor, bitwise_not = and_, or_, xor, invert
@@ -435,16 +427,6 @@ def join(axis, *tensors):
 
 def broadcast_to(x, shape_):
     return alloc(x, *_dims(shape_))
-
-
-def xlogx(x):
-    x = as_tensor_variable(x)
-    return switch(eq(x, 0), zeros_like(x), mul(x, log(x)))
-
-
-def xlogy0(x, y):
-    x, y = as_tensor_variable(x), as_tensor_variable(y)
-    return switch(eq(x, 0), zeros_like(mul(x, y)), mul(x, log(y)))
 
 
 def logsumexp(x, axis=None, keepdims=False):

@@ -23,6 +23,18 @@ using std::atan; using std::atan2; using std::sinh; using std::cosh; using std::
 using std::asinh; using std::acosh; using std::atanh; using std::erf; using std::erfc;
 using std::floor; using std::ceil; using std::trunc; using std::rint; using std::round;
 using std::fmod; using std::copysign; using std::pow; using std::isnan; using std::isinf;
+using std::lgamma; using std::tgamma;
+
+// CUDA's modified Bessel functions; the C++17 ones are defined for x >= 0 (I0 is
+// even, I1 odd).  j0 and j1 come from the C library, as CUDA names them.
+inline double cyl_bessel_i0(double x) { return std::cyl_bessel_i(0.0, std::fabs(x)); }
+inline double cyl_bessel_i1(double x) {
+    return std::copysign(std::cyl_bessel_i(1.0, std::fabs(x)), x);
+}
+inline float cyl_bessel_i0(float x) { return (float)cyl_bessel_i0((double)x); }
+inline float cyl_bessel_i1(float x) { return (float)cyl_bessel_i1((double)x); }
+inline float j0(float x) { return (float)::j0((double)x); }
+inline float j1(float x) { return (float)::j1((double)x); }
 
 // High 32 / 64 bits of an unsigned product (CUDA integer intrinsics).
 inline unsigned int __umulhi(unsigned int a, unsigned int b) {

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tracegraph.tensor.scalar import SCALAR_OPS, Builder, coverage
+
 C_TYPES = {
     'bool': 'bool', 'int8': 'signed char', 'int16': 'short', 'int32': 'int', 'int64': 'long long',
     'uint8': 'unsigned char', 'uint16': 'unsigned short', 'uint32': 'unsigned int',
@@ -75,6 +77,12 @@ CXX = {
     'invert': {'i': '({T})(~{0})', 'u': '({T})(~{0})', 'b': '(!{0})'},
     'isnan': {'f': 'isnan({0})', 'i': 'false', 'u': 'false', 'b': 'false'},
     'isinf': {'f': 'isinf({0})', 'i': 'false', 'u': 'false', 'b': 'false'},
+    # Special functions CUDA's math library has (cuda_host.h gives the host compiler
+    # the same names).  erfcinv, erfcx, xlogx and xlogy0 use their decompositions;
+    # psi, tri_gamma, gammainc and gammaincc have no CUDA function and no
+    # decomposition: asking for them is an error that names the op.
+    'gammaln': _float('lgamma'), 'gamma': _float('tgamma'), 'j0': _float('j0'), 'j1': _float('j1'),
+    'i0': _float('cyl_bessel_i0'), 'i1': _float('cyl_bessel_i1'),
     'switch': _same('({0} ? {1} : {2})'),
     'second': _same('{1}'),
     'identity': _same('{0}'),
@@ -141,7 +149,10 @@ def expression(scalar_op, args, in_dtypes):
     compute = compute_dtype(scalar_op, in_dtypes)
     row = CXX.get(scalar_op.name)
     if row is None:
-        raise ScalarLoweringError(f'scalar op {scalar_op.name!r} has no C++ form')
+        if getattr(scalar_op, 'decompose', None) is not None:
+            return _decomposed(scalar_op, args, in_dtypes)
+        raise ScalarLoweringError(f'scalar op {scalar_op.name!r} has no C++ form in tracegraph-cupy '
+                                  '(no CUDA function and no decomposition)')
     ctype = c_type(compute)
     template = row.get(np.dtype(compute).kind)
     if template is None:
@@ -163,3 +174,24 @@ def _convert(arg, dtype, compute, position, name):
     if np.dtype(dtype).name == target:
         return arg
     return f'(({c_type(target)}){arg})'
+
+
+def _decomposed(scalar_op, args, in_dtypes):
+    """The op written as its record's decomposition: nested C++ of (text, dtype) values."""
+    def apply(step, values):
+        dtypes = [d for _, d in values]
+        text, compute = expression(step, [t for t, _ in values], dtypes)
+        out = step.output_dtype(dtypes)
+        return (text if compute == out else f'(({c_type(out)}){text})'), out
+
+    def const(value, like):
+        dtype = like[1] if np.dtype(like[1]).kind == 'f' else 'float64'
+        return f'(({c_type(dtype)}){float(value)!r})', dtype
+
+    text, dtype = scalar_op.decompose(Builder(apply, const), *zip(args, in_dtypes))
+    return text, dtype
+
+
+def scalar_coverage():
+    """Which scalar ops the CUDA kernels spell, decompose, or lack (`backends --coverage`)."""
+    return coverage(set(CXX))

@@ -19,6 +19,11 @@ class CupyBackend(Backend):
     name = BACKEND
     description = 'one CUDA kernel per fused Elemwise, CuPy/cuBLAS for the rest; state on the GPU'
 
+    def scalar_spellings(self):
+        """The scalar ops this backend's table spells (the others: their decomposition)."""
+        from .cxx_scalar import CXX
+        return set(CXX)
+
     @property
     def version(self):
         return availability.cupy_version()

@@ -19,7 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from tracegraph.tensor.scalar import SCALAR_OPS, cast_op
+from tracegraph.tensor.scalar import SCALAR_OPS, Builder, cast_op
+
+from .scalar_source import EXPRESSIONS
 
 BLOCK = 1 << 15   # 256 KiB of float64 per temporary: fits in L2 with room to spare
 
@@ -71,10 +73,18 @@ def _identity(a, out):
     return out
 
 
+# SciPy's ufunc (by name) for the ops the Numba loop spells through scipy's C code.
+SCIPY = {'erf': 'erf', 'erfc': 'erfc', 'erfinv': 'erfinv', 'gammaln': 'gammaln', 'psi': 'psi',
+         'gamma': 'gamma', 'gammainc': 'gammainc', 'gammaincc': 'gammaincc', 'erfcinv': 'erfcinv',
+         'erfcx': 'erfcx', 'j0': 'j0', 'j1': 'j1', 'i0': 'i0', 'i1': 'i1', 'xlogy0': 'xlogy'}
+
+
 def special(name):
-    """erf, erfc, erfinv from SciPy, imported on first use (about 0.15 s)."""
+    """A scalar op's SciPy ufunc, imported on first use (about 0.15 s)."""
     import scipy.special
-    return getattr(scipy.special, name)
+    if name == 'tri_gamma':
+        return lambda x, out: scipy.special.zeta(2.0, x, out=out)
+    return getattr(scipy.special, SCIPY[name])
 
 
 UFUNCS = {
@@ -96,6 +106,48 @@ UFUNCS = {
 }
 
 
+def kernel_of(name):
+    """The array function for one step: a ufunc, SciPy's, or the record's decomposition."""
+    if name in UFUNCS:
+        return UFUNCS[name]
+    if name in SCIPY or name == 'tri_gamma':
+        return special(name)
+    return _decomposed(SCALAR_OPS[name])
+
+
+def _decomposed(op):
+    def apply(step, args):
+        dtypes = [np.asarray(a).dtype for a in args]
+        out = np.empty(np.broadcast_shapes(*(np.shape(a) for a in args)), step.output_dtype(dtypes))
+        common = step.input_dtype(dtypes)
+        if common is not None:
+            args = [np.asarray(a, dtype=common) for a in args]
+        kernel = kernel_of(step.name)
+        if isinstance(kernel, np.ufunc):
+            return kernel(*args, out=out, casting='unsafe')
+        return kernel(*args, out=out)
+
+    def const(value, like):
+        dtype = np.asarray(like).dtype
+        return np.asarray(value, dtype=dtype if dtype.kind in 'fc' else np.float64)
+
+    def kernel(*args, out):
+        out[...] = op.decompose(Builder(apply, const), *args)
+        return out
+    return kernel
+
+
+def _check_coverage():
+    """Every op the Numba loop spells has an array form here: a gap would fail only at
+    run time, on arrays of BLOCKED_MIN_SIZE elements or more."""
+    missing = sorted(set(EXPRESSIONS) - set(UFUNCS) - set(SCIPY) - {'tri_gamma'})
+    if missing:
+        raise ImportError(f'tracegraph_numba.blocked has no array function for {missing}')
+
+
+_check_coverage()
+
+
 @functools.lru_cache(maxsize=None)
 def _pool():
     return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix='tracegraph-blocked')
@@ -110,7 +162,7 @@ def _program(spec):
     for name, cast_dtype, args, dtype in steps:
         op = cast_op(cast_dtype) if name == 'cast' else SCALAR_OPS[name]
         common = None if name == 'cast' else op.input_dtype([dtypes[a] for a in args])
-        kernel = _identity if name == 'cast' else UFUNCS.get(name) or special(name)
+        kernel = _identity if name == 'cast' else kernel_of(name)
         program.append((kernel, tuple(args), common, np.dtype(dtype)))
         dtypes.append(np.dtype(dtype))
     n_in = len(in_dtypes)

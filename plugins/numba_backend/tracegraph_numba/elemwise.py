@@ -19,13 +19,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from tracegraph.tensor.scalar import Composite
+from tracegraph.tensor.scalar import Composite, expensive
 
 from tracegraph.ir import Constant
 
 from .callbacks import objmode_type
 from .lowered import Lowered, error_message, kernel
-from .scalar_source import TRANSCENDENTAL, literal, np_type, scalar_expr
+from .scalar_source import literal, np_type, scalar_expr
 
 # Below this many elements the call back into Python (a few µs) costs more than
 # NumPy's SIMD saves; measured on pow and exp chains (README).
@@ -210,7 +210,7 @@ def _indent(lines):
 
 
 def _blocked(node, steps):
-    return (any(s[0].name in TRANSCENDENTAL for s in steps) and not node.op.inplace
+    return (any(expensive(s[0], compiled_loop=True) for s in steps) and not node.op.inplace
             and all(np.dtype(o.dtype).kind in 'fb' for o in node.outputs))
 
 

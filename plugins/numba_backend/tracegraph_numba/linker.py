@@ -27,7 +27,7 @@ from tracegraph.rewrite.destroy import outputs_to_copy, schedule
 from . import cache, random
 from .module_lifetime import release_with
 from . import helpers, small_dot, vector_math
-from .lowered import JIT, KERNEL_HEADER, Lowered
+from .lowered import JIT, Lowered, header
 from .scalar_source import literal
 
 BACKEND = 'numba'
@@ -105,7 +105,7 @@ class Generator:
         self.line_nodes = {k + len(head): node for k, node in self.line_nodes.items()}
         self.lines += self._returns()
         kernel_names = ''.join(f'# {name}: see the kernels below\n' for name in sorted(self.kernels))
-        text = (KERNEL_HEADER + '\n' + kernel_names + '\n\n' + JIT +
+        text = (header('\n'.join(self.lines)) + '\n' + kernel_names + '\n\n' + JIT +
                 f'\ndef run({", ".join(args)}):\n')
         first_line = text.count('\n') + 1
         self.line_nodes = {first_line + k: node for k, node in self.line_nodes.items()}

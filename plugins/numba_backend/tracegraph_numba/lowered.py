@@ -33,6 +33,14 @@ from tracegraph_numba.vector_math import nb_exp, nb_sigmoid, nb_tanh  # noqa: F4
 '''
 JIT = "@njit(cache=True, error_model='numpy')"
 
+# SciPy's C functions must be registered before a kernel using one links (special.py).
+SPECIAL_IMPORT = 'from tracegraph_numba.special import *  # noqa: F401,F403\n'
+
+
+def header(source):
+    """KERNEL_HEADER, with the special functions' import when `source` calls one."""
+    return KERNEL_HEADER + (SPECIAL_IMPORT if 'nb_sp_' in source else '')
+
 
 @dataclass(frozen=True)
 class Lowered:
@@ -47,8 +55,9 @@ class Lowered:
 
 def kernel(params, body, preamble=''):
     """The source of a kernel module: `def kernel(params):` with `body` lines."""
-    text = KERNEL_HEADER + preamble + f'\n\n{JIT}\ndef kernel({", ".join(params)}):\n'
-    return text + ''.join(f'    {line}\n' for line in body)
+    text = preamble + f'\n\n{JIT}\ndef kernel({", ".join(params)}):\n'
+    text += ''.join(f'    {line}\n' for line in body)
+    return header(text) + text
 
 
 def error_message(node, what):

@@ -15,6 +15,11 @@ class NumbaBackend(Backend):
     name = BACKEND
     description = 'the whole graph compiled by Numba into one machine-code function'
 
+    def scalar_spellings(self):
+        """The scalar ops this backend's table spells (the others: their decomposition)."""
+        from .scalar_source import EXPRESSIONS
+        return set(EXPRESSIONS)
+
     @property
     def version(self):
         from importlib.metadata import version

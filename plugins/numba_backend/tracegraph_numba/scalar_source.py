@@ -4,11 +4,15 @@
 brought to the op's common dtype, the expression is computed, and the result is
 cast to the step's declared dtype, so each step rounds exactly where the NumPy
 backend (the reference) rounds.  Ops that need more than an expression use a
-small `@njit` helper from helpers.py.
+small `@njit` helper from helpers.py (special.py for SciPy's special functions).
+EXPRESSIONS is this backend's one spelling table; an op missing from it is written
+through its record's decomposition (`ScalarOp.decompose`).
 """
 from __future__ import annotations
 
 import numpy as np
+
+from tracegraph.tensor.scalar import SCALAR_OPS, Builder, coverage
 
 # op name -> expression template over {0}, {1}, ... (scalars of the common dtype).
 EXPRESSIONS = {
@@ -32,16 +36,17 @@ EXPRESSIONS = {
     'and_': '({0} & {1})', 'or_': '({0} | {1})', 'xor': '({0} ^ {1})', 'invert': '(~{0})',
     'isnan': 'np.isnan({0})', 'isinf': 'np.isinf({0})',
     'switch': '({1} if {0} else {2})', 'second': '{1}', 'identity': '{0}',
+    # SciPy's special functions through their C entry points (special.py); erfcx and
+    # erfcinv too, as their decompositions lose accuracy (exp(x**2) overflows).
+    'gammaln': 'nb_sp_gammaln({0}, 0)', 'psi': 'nb_sp_psi({0}, 0)', 'gamma': 'nb_sp_gamma({0}, 0)',
+    'gammainc': 'nb_sp_gammainc({0}, {1}, 0)', 'gammaincc': 'nb_sp_gammaincc({0}, {1}, 0)',
+    'erfcinv': 'nb_sp_erfcinv({0}, 0)', 'erfcx': 'nb_sp_erfcx({0}, 0)', 'j0': 'nb_sp_j0({0}, 0)',
+    'j1': 'nb_sp_j1({0}, 0)', 'i0': 'nb_sp_i0({0}, 0)', 'i1': 'nb_sp_i1({0}, 0)',
+    'xlogy0': 'nb_sp_xlogy0({0}, {1}, 0)', 'tri_gamma': 'nb_sp_tri_gamma({0})',
 }
 
 # Signed integers: NumPy's INT_MIN // -1 and negative powers (integer_helpers.py).
 SIGNED_INTEGER = {'int_div': 'nb_int_floordiv({0}, {1})', 'pow': 'nb_int_pow({0}, {1})'}
-
-# Scalar ops whose cost is a libm call: the elementwise planner counts these.
-TRANSCENDENTAL = frozenset({
-    'exp', 'exp2', 'expm1', 'log', 'log2', 'log10', 'log1p', 'sin', 'cos', 'tan', 'arcsin',
-    'arccos', 'arctan', 'arctan2', 'sinh', 'cosh', 'tanh', 'arcsinh', 'arccosh', 'arctanh',
-    'erf', 'erfc', 'erfinv', 'sigmoid', 'softplus', 'log1mexp', 'pow'})
 
 # Real-valued versions LLVM can vectorize (vector_math.py); complex values keep NumPy's.
 VECTOR_MATH = {'exp': 'nb_exp({0})', 'tanh': 'nb_tanh({0})', 'sigmoid': 'nb_sigmoid({0})'}
@@ -84,6 +89,8 @@ def scalar_expr(op, args, arg_dtypes, out_dtype):
     """Source computing `op` on scalar expressions `args`, giving a scalar of `out_dtype`."""
     if op.name == 'cast':
         return cast(args[0], arg_dtypes[0], out_dtype)
+    if op.name not in EXPRESSIONS:
+        return _decomposed(op, args, arg_dtypes, out_dtype)
     common = op.input_dtype(list(arg_dtypes))
     if op.name in ('switch',):
         args = [args[0]] + [cast(a, d, common) for a, d in zip(args[1:], arg_dtypes[1:])]
@@ -111,3 +118,31 @@ def scalar_expr(op, args, arg_dtypes, out_dtype):
     # Numba widens small ints (and mixes float32 with Python floats); the cast puts
     # every step back in the dtype the graph declares.
     return f'{np_type(out_dtype)}({expr})' if np.dtype(out_dtype) != np.bool_ else f'({expr} != 0)'
+
+
+def _decomposed(op, args, arg_dtypes, out_dtype):
+    """`op` written as its record's decomposition: nested expressions of (source, dtype)."""
+    if op.decompose is None:
+        raise TypeError(f'the scalar op {op.name!r} has no Numba expression and no decomposition')
+
+    def apply(step, values):
+        dtypes = [d for _, d in values]
+        dtype = step.output_dtype(dtypes)
+        return scalar_expr(step, [e for e, _ in values], dtypes, dtype), dtype
+
+    def const(value, like):
+        dtype = like[1] if np.dtype(like[1]).kind in 'fc' else 'float64'
+        return literal(value, dtype), dtype
+
+    expr, dtype = op.decompose(Builder(apply, const), *zip(args, arg_dtypes))
+    return cast(expr, dtype, out_dtype)
+
+
+def check_coverage():
+    """Every scalar op has an expression here or a decomposition into ops that do."""
+    missing = coverage(set(EXPRESSIONS))['missing']
+    if missing:
+        raise ImportError(f'tracegraph-numba has no expression and no decomposition for {missing}')
+
+
+check_coverage()

@@ -12,7 +12,7 @@ from tracegraph.ir import OpTable
 from tracegraph.tensor.dot import Dot
 from tracegraph.tensor.elemwise import DimShuffle, Elemwise
 from tracegraph.tensor.reduce import ArgReduce, CAReduce
-from tracegraph.tensor.scalar import Composite
+from tracegraph.tensor.scalar import Composite, expensive
 from tracegraph.tensor.shape_ops import (Alloc, ARange, CumOp, Eye, Join, MakeVector,
                                         Reshape, Shape)
 from tracegraph.tensor.subtensor import IN, IncSubtensor, Subtensor, format_index
@@ -56,12 +56,6 @@ def _perform_kernel(node):
     return perform
 
 
-# Single scalar ops worth a blocked, threaded pass over large arrays (compute-bound).
-BLOCKED_OPS = {'exp', 'exp2', 'expm1', 'log', 'log2', 'log10', 'log1p', 'sin', 'cos', 'tan',
-               'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'tanh', 'arcsinh', 'arccosh',
-               'arctanh', 'erf', 'erfc', 'sigmoid', 'softplus', 'sqrt', 'pow', 'arctan2'}
-
-
 @lowers(Elemwise)
 def _elemwise(node):
     op = node.op
@@ -70,7 +64,8 @@ def _elemwise(node):
     target = op.inplace[0][1] if op.inplace else None
     if isinstance(scalar_op, Composite):
         composite = scalar_op
-    elif scalar_op.name in BLOCKED_OPS or target is not None:
+    elif expensive(scalar_op) or target is not None:
+        # A single compute-bound op (its record's group) is worth a blocked, threaded pass.
         n = len(node.inputs)
         composite = Composite(tuple(in_dtypes), ((scalar_op, tuple(range(n)), node.outputs[0].dtype),), (n,))
     else:

@@ -20,6 +20,11 @@ class NumpyBackend(Backend):
     version = np.__version__
     description = 'generated Python over NumPy ufuncs; the reference backend'
 
+    def scalar_spellings(self):
+        """The scalar ops this backend's table spells (the others: their decomposition)."""
+        from .scalar_kernels import table
+        return table()
+
     def link(self, fgraph, options):
         from . import linker
         return linker.link(fgraph, options)

@@ -1,9 +1,15 @@
-"""Each scalar op as a NumPy function over arrays (a ufunc wherever NumPy has one)."""
+"""Each scalar op as a NumPy function over arrays (a ufunc wherever NumPy has one).
+
+KERNELS and SPECIAL together are this backend's one spelling table; a scalar op in
+neither is computed through its record's decomposition (`ScalarOp.decompose`).
+"""
 from __future__ import annotations
 
 import importlib
 
 import numpy as np
+
+from tracegraph.tensor.scalar import SCALAR_OPS, Builder, coverage
 
 
 def _second(a, b):
@@ -48,13 +54,57 @@ KERNELS = {
 
 # SciPy's ufuncs, imported when a graph first uses one: importing scipy.special costs
 # about 0.15 s, which a process that never calls erf should not pay.
-SPECIAL = {'erf': 'erf', 'erfc': 'erfc', 'erfinv': 'erfinv', 'sigmoid': 'expit'}
+# A value that is not a name is a function of the scipy.special module.
+SPECIAL = {'erf': 'erf', 'erfc': 'erfc', 'erfinv': 'erfinv', 'sigmoid': 'expit',
+           'gammaln': 'gammaln', 'psi': 'psi', 'gamma': 'gamma', 'gammainc': 'gammainc',
+           'gammaincc': 'gammaincc', 'erfcinv': 'erfcinv', 'erfcx': 'erfcx', 'j0': 'j0', 'j1': 'j1',
+           'i0': 'i0', 'i1': 'i1', 'xlogy0': 'xlogy',
+           # psi'(x) = polygamma(1, x) = zeta(2, x), as a ufunc (polygamma is not one)
+           'tri_gamma': lambda sp: lambda x: sp.zeta(2.0, x)}
+
+
+def table():
+    """The names this backend spells natively."""
+    return set(KERNELS) | set(SPECIAL)
 
 
 def kernel_named(name):
     if name in SPECIAL:
-        return getattr(importlib.import_module('scipy.special'), SPECIAL[name])
-    return KERNELS[name]
+        special = importlib.import_module('scipy.special')
+        entry = SPECIAL[name]
+        return getattr(special, entry) if isinstance(entry, str) else entry(special)
+    if name in KERNELS:
+        return KERNELS[name]
+    return _decomposed(SCALAR_OPS[name])
+
+
+def _decomposed(op):
+    """`op` computed by its record's decomposition, one NumPy call per scalar op."""
+    if op.decompose is None:
+        raise TypeError(f'the scalar op {op.name!r} has no NumPy kernel and no decomposition')
+
+    def apply(step, args):
+        dtypes = [np.asarray(a).dtype for a in args]
+        return scalar_kernel(step, dtypes, step.output_dtype(dtypes))(*args)
+
+    def const(value, like):
+        dtype = np.asarray(like).dtype
+        return np.asarray(value, dtype=dtype if dtype.kind in 'fc' else np.float64)
+
+    def kernel(*args):
+        # A decomposition computes branches a switch then discards (log(0) in xlogx):
+        # their warnings are not the user's.
+        with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
+            return op.decompose(Builder(apply, const), *args)
+    kernel.__name__ = op.name
+    return kernel
+
+
+def check_coverage():
+    """Every scalar op is spelled here or decomposes into ops that are (run at load)."""
+    missing = coverage(table())['missing']
+    if missing:
+        raise ImportError(f'tracegraph-numpy has no kernel and no decomposition for {missing}')
 
 
 def scalar_kernel(scalar_op, in_dtypes, out_dtype):
@@ -91,3 +141,6 @@ def _result_dtype(fn, dtypes):
             return np.asarray(fn(*(np.ones((), dtype=d) for d in dtypes))).dtype.name
         except (TypeError, ValueError):
             return None
+
+
+check_coverage()

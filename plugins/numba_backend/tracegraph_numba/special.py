@@ -1,0 +1,65 @@
+"""SciPy's special functions inside compiled loops, through their C entry points.
+
+Numba cannot call `scipy.special` ufuncs in nopython code (numba-scipy is not a
+dependency).  `scipy.special.cython_special` exports each function as a C pointer
+to the same code its ufuncs run, so a Numba loop computes exactly what the NumPy
+backend gives.  Each pointer is registered with LLVM under a fixed symbol name and
+declared as an `ExternalFunction`; a kernel cached on disk links against that
+name, so a module using one imports this one first (`lowered.header`).  Importing
+cython_special costs about 0.3 s: only kernels that use a special function do.
+
+Large arrays of these ops never reach this code: they are TRANSCENDENTAL, so the
+blocked path evaluates them with SciPy's ufuncs (blocked.py).
+"""
+from __future__ import annotations
+
+import math
+
+import llvmlite.binding as llvm
+from numba import njit, types
+from numba.extending import get_cython_function_address
+
+# scalar op -> cython_special's C name (the float64 version), arity.  Every C function
+# takes a trailing `int skip_dispatch` (0), which the expression passes.
+C_FUNCTIONS = {
+    'gammaln': ('gammaln', 1), 'psi': ('__pyx_fuse_1psi', 1), 'gamma': ('__pyx_fuse_1gamma', 1),
+    'gammainc': ('gammainc', 2), 'gammaincc': ('gammaincc', 2), 'erfcinv': ('erfcinv', 1),
+    'erfcx': ('__pyx_fuse_1erfcx', 1), 'j0': ('j0', 1), 'j1': ('j1', 1), 'i0': ('i0', 1),
+    'i1': ('i1', 1), 'xlogy0': ('__pyx_fuse_1xlogy', 2),
+}
+
+
+def _declare(op_name, c_name, nin):
+    symbol = f'tracegraph_scipy_{op_name}'
+    llvm.add_symbol(symbol, get_cython_function_address('scipy.special.cython_special', c_name))
+    return types.ExternalFunction(symbol, types.float64(*([types.float64] * nin), types.int32))
+
+
+for _op, (_c, _n) in C_FUNCTIONS.items():
+    globals()[f'nb_sp_{_op}'] = _declare(_op, _c, _n)
+
+@njit(cache=True, error_model='numpy')
+def _tri_gamma_positive(x):
+    acc = 0.0
+    while x < 20.0:
+        acc += 1.0 / (x * x)
+        x += 1.0
+    r = 1.0 / (x * x)
+    tail = 1.0 / 6 - r * (1.0 / 30 - r * (1.0 / 42 - r * (1.0 / 30 - r * (5.0 / 66))))
+    return acc + 1.0 / x + 0.5 * r + tail * r / x
+
+
+@njit(cache=True, error_model='numpy')
+def nb_sp_tri_gamma(x):
+    """psi'(x): cython_special has no polygamma.  The recurrence psi'(x) = psi'(x+1) +
+    1/x**2 up to x >= 20, then the asymptotic series 1/x + 1/(2x^2) + sum B_2k / x^(2k+1)
+    (its first dropped term is below 1e-15 relative there); reflection for x < 0, as
+    scipy's zeta(2, x) does."""
+    if x != x:
+        return x
+    if x <= 0 and x == math.floor(x):
+        return math.inf
+    if x < 0:
+        s = math.sin(math.pi * x)
+        return (math.pi * math.pi) / (s * s) - _tri_gamma_positive(1.0 - x)
+    return _tri_gamma_positive(x)
