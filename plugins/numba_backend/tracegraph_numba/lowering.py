@@ -357,3 +357,5 @@ def _ifelse(node):
 from tracegraph.tensor.linalg import LinalgOp as _LinalgOp  # noqa: E402
 from .linalg import lower_linalg as _lower_linalg  # noqa: E402  (the linear-algebra family)
 lowers(_LinalgOp)(_lower_linalg)
+from .conv import register_lowerings as _register_conv  # noqa: E402  (the convolution ops)
+_register_conv(lowers)

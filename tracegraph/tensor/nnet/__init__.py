@@ -92,3 +92,5 @@ def crossentropy_softmax_1hot(x, y_idx):
 from .activations import (crossentropy_softmax_1hot_with_bias, h_softmax, logsoftmax,  # noqa: E402,F401
                           selu, softmax_with_bias)
 from . import bn  # noqa: E402,F401  (theano.tensor.nnet.bn)
+from . import abstract_conv, conv, conv3d2d  # noqa: E402,F401  (theano.tensor.nnet.abstract_conv, .conv, .conv3d2d)
+from .abstract_conv import conv3d, nnet_conv2d as conv2d  # noqa: E402,F401

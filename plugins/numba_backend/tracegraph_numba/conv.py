@@ -1,0 +1,42 @@
+"""Convolutions on the Numba backend: an explicit `numba.objmode` call of the im2col
+kernels in `tracegraph.tensor.nnet.conv_kernels`, bound to NumPy.
+
+Chosen on purpose, not as a fallback: a convolution's time is one BLAS matrix
+product per group plus one strided copy of the windows (im2col), and both are
+already at memory/BLAS speed from NumPy; the objmode crossing costs a few
+microseconds per call (bench/conv.py measures both backends side by side).  Each
+node is decided here when the graph is compiled; nothing switches at run time.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tracegraph.tensor.nnet.abstract_conv import BaseAbstractConv
+from tracegraph.tensor.nnet.conv_kernels import kernel_for
+
+from .callbacks import as_declared, as_returned, node_of, objmode_type, register
+from .lowered import Lowered, kernel
+
+PREAMBLE = 'from tracegraph_numba.conv import call_conv  # noqa: F401\n'
+
+
+def call_conv(key, *args):
+    """Run one convolution node's kernel in Python (called from objmode)."""
+    node = node_of(key)
+    run, kwargs = kernel_for(node.op)
+    out = run(*as_declared(node.inputs, args), xp=np, **kwargs)
+    return as_returned(node.outputs[0], out)
+
+
+def lower_conv(node):
+    key = register(node)
+    params = [f'a{k}' for k in range(len(node.inputs))]
+    body = [f'with objmode(r0="{objmode_type(node.outputs[0])}"):',
+            f'    r0 = call_conv({key!r}, {", ".join(params)})',
+            'return r0']
+    args = ', '.join(f'${{i{k}}}' for k in range(len(node.inputs)))
+    return Lowered(f'${{o0}} = ${{k0}}({args})', kernels=(kernel(params, body, PREAMBLE),))
+
+
+def register_lowerings(lowers):
+    lowers(BaseAbstractConv)(lower_conv)
