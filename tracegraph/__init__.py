@@ -34,6 +34,14 @@ def __getattr__(name):
         'random': ('tracegraph.random', None),
         'sandbox': ('tracegraph.sandbox', None),
         'scalar': ('tracegraph.scalar', None),
+        # Theano's names libraries import (issue 20)
+        'clone': ('tracegraph.scan_module.scan_utils', 'clone'),
+        'map': ('tracegraph.scan_module.scan_views', 'map'),
+        'reduce': ('tracegraph.scan_module.scan_views', 'reduce'),
+        'foldl': ('tracegraph.scan_module.scan_views', 'foldl'),
+        'foldr': ('tracegraph.scan_module.scan_views', 'foldr'),
+        'scan_module': ('tracegraph.scan_module', None),
+        'gof': ('tracegraph.gof', None),
     }
     if name not in lazy:
         raise AttributeError(f'module tracegraph has no attribute {name!r}')

@@ -99,6 +99,12 @@ def _plural(single):
             return [single() for _ in range(names[0])]
         if len(names) == 1 and isinstance(names[0], str) and ',' in names[0]:
             names = [n.strip() for n in names[0].split(',')]
+        elif len(names) == 1 and isinstance(names[0], str):
+            # Theano's rule: one string names one variable per character, and one
+            # character gives the variable itself: matrices('pt') -> p, t; scalars('x') -> x.
+            if len(names[0]) == 1:
+                return single(names[0])
+            names = list(names[0])
         return [single(n) for n in names]
     return make
 

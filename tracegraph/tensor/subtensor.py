@@ -260,6 +260,12 @@ class IncSubtensor(Op):
 
 
 def getitem(x, index):
+    if isinstance(index, list) and any(isinstance(i, slice) or i is None or i is Ellipsis for i in index):
+        index = tuple(index)  # Theano (and NumPy < 1.23) read such a list as a tuple: x[[slice(0, 2), 1]]
+    from .shape_index import missing_shape_entry
+    missing = missing_shape_entry(x, index)  # vector.shape[1] builds, fails when run (Theano)
+    if missing is not None:
+        return missing
     entries, inputs = parse_index(x, index)
     if all(e == ('slice', None, None, None) for e in entries):
         return x
