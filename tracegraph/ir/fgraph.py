@@ -5,6 +5,7 @@ It owns a private copy of the user's graph, tracks who reads each variable
 """
 from __future__ import annotations
 
+from .readers import Readers
 from .traversal import clone_graph, toposort
 from .variable import Constant
 
@@ -20,26 +21,26 @@ class FunctionGraph:
         self._check_inputs()
 
     def _rebuild_clients(self):
-        self.clients = {v: [] for v in self.inputs}
+        self.clients = {v: Readers() for v in self.inputs}
         self.apply_nodes = set()
         for node in toposort(self.outputs, blockers=self.inputs):
             self._add_node(node)
         for i, out in enumerate(self.outputs):
-            self.clients.setdefault(out, []).append(('output', i))
+            self.clients.setdefault(out, Readers()).append(('output', i))
 
     def _add_node(self, node):
         self.apply_nodes.add(node)
         for i, inp in enumerate(node.inputs):
-            self.clients.setdefault(inp, []).append((node, i))
+            self.clients.setdefault(inp, Readers()).append((node, i))
         for out in node.outputs:
-            self.clients.setdefault(out, [])
+            self.clients.setdefault(out, Readers())
 
     def _import(self, variable):
         """Register the nodes behind `variable` that the graph does not know yet."""
         stack = [variable]
         while stack:
             v = stack.pop()
-            self.clients.setdefault(v, [])
+            self.clients.setdefault(v, Readers())
             if v.owner is not None and v.owner not in self.apply_nodes and v not in self.inputs:
                 self._add_node(v.owner)
                 stack.extend(v.owner.inputs)
@@ -55,7 +56,7 @@ class FunctionGraph:
             for o in node.outputs:
                 self.clients.pop(o, None)
             for i, inp in enumerate(node.inputs):
-                readers = self.clients.get(inp, [])
+                readers = self.clients.get(inp, ())
                 if (node, i) in readers:
                     readers.remove((node, i))
                 if not readers and inp.owner is not None:
@@ -94,8 +95,8 @@ class FunctionGraph:
                             + (f' (rewrite {reason})' if reason else ''))
         if new not in self.clients:
             self._import(new)
-        readers = self.clients.get(old, [])
-        self.clients[old] = []
+        readers = self.clients.get(old, ())
+        self.clients[old] = Readers()
         for client, i in readers:
             if client == 'output':
                 self.outputs[i] = new

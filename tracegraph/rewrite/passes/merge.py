@@ -67,6 +67,7 @@ def dead_code(fgraph):
         fgraph.apply_nodes.discard(node)
         for out in node.outputs:
             fgraph.clients.pop(out, None)
-    for v, readers in fgraph.clients.items():
-        readers[:] = [(c, i) for c, i in readers if c == 'output' or c in live]
+    for readers in fgraph.clients.values():
+        for entry in [e for e in readers if e[0] != 'output' and e[0] not in live]:
+            readers.remove(entry)
     return True
