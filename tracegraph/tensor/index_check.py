@@ -95,8 +95,6 @@ def selection_shape(shape, index, label='', check_bounds=True):
             adv_at.append(pos)
             parts.append(None)
             axis += 1
-    if check_bounds:
-        check_array_bounds(shape, index, label)
     parts.extend((n,) for n in shape[axis:])
     if not adv_shapes:
         return tuple(n for p in parts for n in p)
@@ -106,6 +104,8 @@ def selection_shape(shape, index, label='', check_bounds=True):
         text = ' '.join(str(s) for s in adv_shapes)
         _raise(IndexError, f'shape mismatch: indexing arrays could not be broadcast together '
                f'with shapes {text}', label)
+    if check_bounds:
+        check_array_bounds(shape, index, label)
     adjacent = adv_at == list(range(adv_at[0], adv_at[-1] + 1))
     basic = [n for p in parts if p is not None for n in p]
     if adjacent:
@@ -116,8 +116,18 @@ def selection_shape(shape, index, label='', check_bounds=True):
 
 
 def check_array_bounds(shape, index, label=''):
-    """The bounds of every integer index array (and integer among arrays) in `index`."""
+    """The bounds of every integer index array (and integer among arrays) in `index`.
+
+    NumPy reads the arrays only where their broadcast has elements: when it is empty
+    the arrays' values are never checked (the integers among them still are)."""
     advanced = any(_is_array(i) for i in index)
+    arrays = [i for i in index if _is_array(i) and i.dtype != bool]
+    try:
+        empty = bool(arrays) and 0 in np.broadcast_shapes(
+            *(tuple(i.shape) for i in arrays),
+            *((int(i.sum()),) for i in index if _is_array(i) and i.dtype == bool and i.ndim))
+    except ValueError:   # not broadcastable: selection_shape says so
+        empty = False
     axis = 0
     for item in index:
         if item is None:
@@ -131,7 +141,8 @@ def check_array_bounds(shape, index, label=''):
         elif item.dtype == bool:
             axis += item.ndim
         else:
-            _check_array_bounds(item, axis, int(shape[axis]), label)
+            if not empty:
+                _check_array_bounds(item, axis, int(shape[axis]), label)
             axis += 1
 
 

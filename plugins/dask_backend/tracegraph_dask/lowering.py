@@ -170,9 +170,23 @@ def _subtensor(node, options):
         # Dask takes an out-of-bounds index silently: check the concrete index first.
         x = known_shape(as_dask(x))
         index = index_values(entries, [concrete(p) for p in parts])
-        selection_shape(x.shape, index, label)
-        return take(x, index)
+        selection = selection_shape(x.shape, index, label)
+        if 0 in selection:  # no values to take (and Dask's vindex divides by zero)
+            return as_dask(np.empty(selection, x.dtype))
+        return take(x, _masks_as_positions(index))
     return subtensor
+
+
+def _masks_as_positions(index):
+    """A mask of 2+ dimensions as its nonzero positions (NumPy's definition of it):
+    Dask's own multi-dimensional masking gets empty arrays' shapes wrong."""
+    out = []
+    for item in index:
+        if getattr(item, 'dtype', None) == bool and item.ndim > 1:
+            out.extend(np.nonzero(item))
+        else:
+            out.append(item)
+    return tuple(out)
 
 
 @lowers(IncSubtensor)
@@ -185,18 +199,43 @@ def _incsubtensor(node, options):
     def inc_subtensor(x, y, *parts):
         x = known_shape(as_dask(x))
         parts = [concrete(p) for p in parts]
+        y = known_shape(y)
         # Every check before the graph is built: Dask would fail (or not) at compute time.
-        check_assignment(x.shape, index_values(op.entries, parts), np.shape(known_shape(y)),
-                         label, op.set_instead_of_inc)
+        selection = check_assignment(x.shape, index_values(op.entries, parts), np.shape(y),
+                                     label, op.set_instead_of_inc)
         if not basic:
             # Advanced increments accumulate at repeated indices (numpy.add.at), which
             # Dask's item assignment cannot express: one task over the whole array.
             return single_task(whole, [x, y, *parts], x.shape, x.dtype, chunks=x.chunks)
-        index = index_values(op.entries, parts)
+        if 0 in selection:
+            return x    # nothing to write (Dask's assignment refuses empty values)
+        index, y = _positive_steps(index_values(op.entries, parts), x.shape, y)
         out = x.copy()
         out[index] = y if op.set_instead_of_inc else x[index] + y
         return out
     return inc_subtensor
+
+
+def _positive_steps(index, shape, y):
+    """A basic index with every negative-step slice as the same elements in increasing
+    order, and y reversed along the matching axes: Dask's item assignment through a
+    negative step writes the values in the wrong order."""
+    out, flips, axis, sel_axis = [], [], 0, 0
+    for item in index:
+        if isinstance(item, slice):
+            r = range(*item.indices(shape[axis]))
+            if item.step is not None and item.step < 0 and len(r):
+                item = slice(r[-1], r[0] + 1, -item.step)
+                flips.append(sel_axis)
+            sel_axis += 1
+        axis += item is not None
+        out.append(item)
+    sel_ndim = sel_axis + len(shape) - axis
+    for a in flips:
+        k = a - (sel_ndim - np.ndim(y))
+        if k >= 0 and np.shape(y)[k] > 1:
+            y = y[(slice(None),) * k + (slice(None, None, -1),)]
+    return tuple(out), y
 
 
 # -- shapes and array builders --------------------------------------------------------

@@ -19,7 +19,7 @@ import hashlib
 
 import numpy as np
 
-from tracegraph.tensor.index_check import check_assignment, node_label
+from tracegraph.tensor.index_check import check_assignment, node_label, selection_shape
 from tracegraph.tensor.subtensor import IN, IncSubtensor
 
 from .lowered import Lowered, kernel
@@ -123,7 +123,9 @@ def call_numpy_indexing(key, *args):
     values = _inputs(node, args)
     op = node.op
     if not isinstance(op, IncSubtensor):
-        return _outputs(node, [values[0][_index(op.entries, values[1:])]])
+        index = _index(op.entries, values[1:])
+        selection_shape(values[0].shape, index, node_label(node))  # errors name the op
+        return _outputs(node, [values[0][index]])
     x, y = values[0], values[1]
     index = _index(op.entries, values[2:])
     # Every check before the first write, so an in-place failure leaves x as it was.
