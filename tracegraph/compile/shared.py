@@ -78,7 +78,8 @@ class SharedVariable(TensorVariable):
         """Replace the value (copied unless `borrow=True`); it must fit the variable's type."""
         if not isinstance(value, np.ndarray) and hasattr(value, '__cuda_array_interface__'):
             self._check_device_value(value)
-            self.container.value = value if borrow else value.copy()
+            with self.container.lock:
+                self.container.value = value if borrow else value.copy()
             return
         data = self.type.filter(value, allow_downcast=self._allow_downcast,
                                 what=f'the value of shared variable {self.name or self}')
