@@ -2,7 +2,7 @@
 forward mode (`Rop`) and the finite-difference check `verify_grad`.
 
 Each op's pullback sits next to the op (`grad` or `L_op` methods in
-tracegraph/tensor); the scalar ops' derivatives are one table, scalar_grads.py.
+tracegraph/tensor); the scalar ops' derivatives are on their records (tensor/scalar.py).
 """
 from .errors import (DisconnectedInputError, DisconnectedType, GradientError, NullTypeGradError,
                      disconnected_type, grad_not_implemented, grad_undefined)

@@ -87,7 +87,7 @@ class Elemwise(Op):
         return f'Elemwise{{{self.scalar_op}{suffix}}}'
 
     def L_op(self, inputs, outputs, output_grads):
-        # The scalar op's derivative (one line in autodiff/scalar_grads.py), summed over
+        # The scalar op's derivative (one line on its record, tensor/scalar.py), summed over
         # the axes each input was broadcast along.
         from ..autodiff.scalar_grads import elemwise_grads
         return elemwise_grads(self.scalar_op, inputs, outputs, output_grads)

@@ -7,7 +7,7 @@ where they exist, its derivative and its decomposition into other scalar ops.
 `T.<name>` is made from the record (tensor/math.py).  Each backend has one table
 keyed by op name (a NumPy/SciPy ufunc, a Numba expression, a C++ expression); an op
 missing from a backend's table is computed there through its decomposition.
-Derivatives not on a record are in `tracegraph/autodiff/scalar_grads.py`.
+autodiff/scalar_grads.py builds the Elemwise pullback from the records' derivatives.
 
 Adding an elementwise op (say `sinpi`): one record here (with `decompose` it runs on
 every backend at once), a native spelling in each backend table that wants one,
@@ -16,7 +16,7 @@ one row in the conformance tests.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -202,6 +202,93 @@ SCALAR_OPS = _table(
 SCALAR_OPS.update(_table(*SPECIAL_FUNCTIONS))
 
 
+# -- derivatives ---------------------------------------------------------------------
+# One line per op: grad(m, *inputs, z, g) -> one gradient per input, written with the
+# tensor functions of `m` (tracegraph.tensor.math, passed in by autodiff: this module
+# imports nothing above it) so that gradients are differentiable again (hessian, Rop).
+# ZERO_GRAD: connected but zero everywhere (piecewise-constant ops); None: disconnected.
+class _ZeroGrad:
+    def __repr__(self):
+        return 'ZERO_GRAD'
+
+
+ZERO_GRAD = _ZeroGrad()
+
+
+def _zero(m, *args):
+    return (ZERO_GRAD,) * (len(args) - 2)
+
+
+def _one(m, y):
+    # A 1 of y's dtype: `y - 1` with a Python 1 would forget that the Python 2 in `x ** 2`
+    # was adopted as x's dtype (two weak constants promote to int64).
+    return m.constant(np.ones((), y.dtype))
+
+
+_DERIVATIVES = {
+    'add': lambda m, x, y, z, g: (g, g),
+    'sub': lambda m, x, y, z, g: (g, m.neg(g)),
+    'mul': lambda m, x, y, z, g: (m.mul(g, y), m.mul(g, x)),
+    'true_div': lambda m, x, y, z, g: (m.true_div(g, y), m.neg(m.true_div(m.mul(g, z), y))),
+    'int_div': _zero,
+    'mod': lambda m, x, y, z, g: (g, m.neg(m.mul(g, m.int_div(x, y)))),
+    'pow': lambda m, x, y, z, g: (m.mul(m.mul(g, y), m.pow(x, m.sub(y, _one(m, y)))), m.mul(m.mul(g, z), m.log(x))),
+    'neg': lambda m, x, z, g: (m.neg(g),),
+    'abs': lambda m, x, z, g: (m.mul(g, m.sgn(x)),),
+    'sgn': _zero,
+    'sqr': lambda m, x, z, g: (m.mul(m.mul(g, 2), x),),
+    'maximum': lambda m, x, y, z, g: (m.switch(m.eq(z, x), g, 0), m.switch(m.eq(z, y), g, 0)),
+    'minimum': lambda m, x, y, z, g: (m.switch(m.eq(z, x), g, 0), m.switch(m.eq(z, y), g, 0)),
+    'clip': lambda m, x, lo, hi, z, g: (m.switch(m.and_(m.ge(x, lo), m.le(x, hi)), g, 0),
+                                        m.switch(m.lt(x, lo), g, 0), m.switch(m.gt(x, hi), g, 0)),
+    'sqrt': lambda m, x, z, g: (m.true_div(m.mul(g, 0.5), z),),
+    'exp': lambda m, x, z, g: (m.mul(g, z),),
+    'exp2': lambda m, x, z, g: (m.mul(m.mul(g, z), math.log(2.0)),),
+    'expm1': lambda m, x, z, g: (m.mul(g, m.add(z, 1)),),
+    'log': lambda m, x, z, g: (m.true_div(g, x),),
+    'log2': lambda m, x, z, g: (m.true_div(g, m.mul(x, math.log(2.0))),),
+    'log10': lambda m, x, z, g: (m.true_div(g, m.mul(x, math.log(10.0))),),
+    'log1p': lambda m, x, z, g: (m.true_div(g, m.add(x, 1)),),
+    'sin': lambda m, x, z, g: (m.mul(g, m.cos(x)),),
+    'cos': lambda m, x, z, g: (m.neg(m.mul(g, m.sin(x))),),
+    'tan': lambda m, x, z, g: (m.mul(g, m.add(m.sqr(z), 1)),),
+    'arcsin': lambda m, x, z, g: (m.true_div(g, m.sqrt(m.sub(1, m.sqr(x)))),),
+    'arccos': lambda m, x, z, g: (m.neg(m.true_div(g, m.sqrt(m.sub(1, m.sqr(x))))),),
+    'arctan': lambda m, x, z, g: (m.true_div(g, m.add(m.sqr(x), 1)),),
+    'arctan2': lambda m, y, x, z, g: (m.true_div(m.mul(g, x), m.add(m.sqr(x), m.sqr(y))),
+                                      m.neg(m.true_div(m.mul(g, y), m.add(m.sqr(x), m.sqr(y))))),
+    'sinh': lambda m, x, z, g: (m.mul(g, m.cosh(x)),),
+    'cosh': lambda m, x, z, g: (m.mul(g, m.sinh(x)),),
+    'tanh': lambda m, x, z, g: (m.mul(g, m.sub(1, m.sqr(z))),),
+    'arcsinh': lambda m, x, z, g: (m.true_div(g, m.sqrt(m.add(m.sqr(x), 1))),),
+    'arccosh': lambda m, x, z, g: (m.true_div(g, m.sqrt(m.sub(m.sqr(x), 1))),),
+    'arctanh': lambda m, x, z, g: (m.true_div(g, m.sub(1, m.sqr(x))),),
+    'erf': lambda m, x, z, g: (m.mul(m.mul(g, 2 / _SQRT_PI), m.exp(m.neg(m.sqr(x)))),),
+    'erfc': lambda m, x, z, g: (m.mul(m.mul(g, -2 / _SQRT_PI), m.exp(m.neg(m.sqr(x)))),),
+    'erfinv': lambda m, x, z, g: (m.mul(m.mul(g, _SQRT_PI / 2), m.exp(m.sqr(z))),),
+    'sigmoid': lambda m, x, z, g: (m.mul(m.mul(g, z), m.sub(1, z)),),
+    'softplus': lambda m, x, z, g: (m.mul(g, m.sigmoid(x)),),
+    'log1mexp': lambda m, x, z, g: (m.neg(m.true_div(g, m.expm1(m.neg(x)))),),
+    'floor': _zero, 'ceil': _zero, 'trunc': _zero,
+    'round_half_to_even': _zero, 'round_half_away_from_zero': _zero,
+    'eq': _zero, 'neq': _zero, 'lt': _zero, 'le': _zero, 'gt': _zero, 'ge': _zero,
+    'and_': _zero, 'or_': _zero, 'xor': _zero, 'invert': _zero, 'isnan': _zero, 'isinf': _zero,
+    'switch': lambda m, c, a, b, z, g: (ZERO_GRAD, m.switch(c, g, 0), m.switch(c, 0, g)),
+    'second': lambda m, a, b, z, g: (None, g),
+    'identity': lambda m, x, z, g: (g,),
+    'cast': lambda m, x, z, g: (g,),
+}
+
+
+def _with_derivatives(table):
+    """The records, each given its line of _DERIVATIVES (special functions carry their own)."""
+    return {name: replace(op, grad=_DERIVATIVES[name]) if op.grad is None and name in _DERIVATIVES else op
+            for name, op in table.items()}
+
+
+SCALAR_OPS = _with_derivatives(SCALAR_OPS)
+
+
 def register_scalar_op(op):
     """Add a record (a plugin's or a test's own op); backends without a spelling for it
     compute it through `op.decompose`.  Returns the op."""
@@ -269,7 +356,7 @@ def coverage(table):
 
 
 def cast_op(dtype):
-    return ScalarOp('cast', 1, dtype=np.dtype(dtype).name)
+    return ScalarOp('cast', 1, dtype=np.dtype(dtype).name, grad=_DERIVATIVES['cast'])
 
 
 @dataclass(frozen=True)
