@@ -1,4 +1,5 @@
 """Compiling graphs into functions: tg.function, In/Param/Out, shared variables."""
+from . import picklers  # noqa: F401 - registers how scalar op records pickle
 from .function import Function, UnusedInputError, function
 from .io import In, Out, Param
 from .shared import Container, SharedVariable, shared, shared_constructor

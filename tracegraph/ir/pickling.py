@@ -19,17 +19,19 @@ from __future__ import annotations
 import copyreg
 import threading
 
-_session = threading.local()
+# thread id -> ids of the Apply nodes listed so far by the pickling running there
+_sessions = {}
 
 
 def reduce_variable(var):
     """`Variable.__reduce_ex__`: (new object, state) with the ancestors listed first."""
-    listed = getattr(_session, 'listed', None)
-    outermost = listed is None
-    if outermost:
-        listed = _session.listed = set()
+    thread = threading.get_ident()
+    listed = _sessions.get(thread)
+    closer = None
+    if listed is None:
+        listed = _sessions[thread] = set()
+        closer = _SessionEnd(thread, listed)
     ancestry = _unlisted_ancestors(var, listed) if var.owner is not None else []
-    closer = _SessionEnd() if outermost else None
     state = (ancestry, _plain_state(var), closer)
     return copyreg.__newobj__, (type(var),), state
 
@@ -49,10 +51,10 @@ def _unlisted_ancestors(var, listed):
     order, stack = [], [(var.owner, False)]
     while stack:
         node, expanded = stack.pop()
-        if id(node) in listed and not expanded:
-            continue
         if expanded:
             order.append(node)
+            continue
+        if id(node) in listed:
             continue
         listed.add(id(node))
         stack.append((node, True))
@@ -63,11 +65,25 @@ def _unlisted_ancestors(var, listed):
 
 
 class _SessionEnd:
-    """Pickled last in the outermost variable's state: ends that pickling's session."""
+    """Pickled last in the outermost variable's state: ends that pickling's session.
+
+    If the pickling fails before reaching it, the session ends when this marker is
+    dropped with the failed pickler's state.
+    """
+
+    def __init__(self, thread, listed):
+        self.thread, self.listed = thread, listed
+
+    def close(self):
+        if _sessions.get(self.thread) is self.listed:
+            del _sessions[self.thread]
 
     def __reduce__(self):
-        _session.listed = None
+        self.close()
         return _none, ()
+
+    def __del__(self):
+        self.close()
 
 
 def _none():
