@@ -25,7 +25,7 @@ import tracegraph as tg
 import tracegraph.tensor as T
 
 THIS_FILE = '_indexing_cases.py'
-SETTINGS = settings(max_examples=40, deadline=None, database=None, derandomize=True)
+SETTINGS = settings(max_examples=30, deadline=None, database=None, derandomize=True)
 COUNTS = {'cases': 0, 'errors_expected': 0, 'forms': 0}
 
 
