@@ -39,9 +39,21 @@ def _structural_samples():
         'Join': lambda: T.concatenate([m, m]), 'MakeVector': lambda: T.stack([k, k]),
         'Eye': lambda: T.eye(k), 'ARange': lambda: T.arange(k), 'CumSum': lambda: T.cumsum(m, axis=0),
         'IfElse': lambda: ifelse(T.lt(k, 2), v, v * 2),
+        # Theano's extra_ops and sort (issue 20)
+        'Sort': lambda: T.sort(m), 'ArgSort': lambda: T.argsort(m, axis=0),
+        'Repeat': lambda: T.repeat(v, i), 'SearchSorted': lambda: T.searchsorted(v, m),
+        'Unique': lambda: T.unique(i, return_counts=True)[0], 'Nonzero': lambda: T.nonzero(m, True),
+        'RavelMultiIndex': lambda: T.ravel_multi_index([i, i], (k, k)),
+        'UnravelIndex': lambda: T.unravel_index(i, (k, 3))[0],
+        'Rebroadcast': lambda: T.addbroadcast(m, 0), 'Print': lambda: _print_op()('m')(m),
     }
     for label, build in samples.items():
         yield 'structural op', label, lambda build=build: build().owner
+
+
+def _print_op():
+    from .printing import Print
+    return Print
 
 
 def _scan_samples():
@@ -84,9 +96,23 @@ def _first_node(var):
     return var.owner
 
 
+def _conv_samples():
+    """The convolution family (tensor.nnet.abstract_conv): forward and both gradients."""
+    import tracegraph.tensor as T
+    from .tensor.nnet import abstract_conv as ac
+    x, w = T.dtensor4(), T.dtensor4()
+    samples = {
+        'AbstractConv (conv2d)': lambda: ac.conv2d(x, w, border_mode='half'),
+        'AbstractConv_gradInputs': lambda: ac.conv2d_grad_wrt_inputs(x, w, (2, 3, 8, 8)),
+        'AbstractConv_gradWeights': lambda: ac.conv2d_grad_wrt_weights(x, w, (4, 3, 3, 3)),
+    }
+    for label, build in samples.items():
+        yield 'structural op', label, lambda build=build: build().owner
+
+
 def catalog():
     """(category, label, builder) for every behaviour the report covers."""
-    for source in (_elemwise_samples, _structural_samples, _scan_samples, _random_samples):
+    for source in (_elemwise_samples, _structural_samples, _conv_samples, _scan_samples, _random_samples):
         yield from source()
 
 

@@ -226,7 +226,14 @@ def take(a, indices, axis=None, mode='raise'):
         indices = indices % n
     elif mode == 'clip':
         indices = m.clip(indices, 0, n - 1)
-    return a[(slice(None),) * axis + (indices,)]
+    if indices.ndim <= 1:
+        return a[(slice(None),) * axis + (indices,)]
+    # n-d indices: gather with the flat indices, then give the result their shape
+    # (one integer-vector index is the form every backend's indexing handles).
+    flat = a[(slice(None),) * axis + (m.flatten(indices),)]
+    shape = [m.shape(a)[k] for k in range(axis)] + [m.shape(indices)[k] for k in range(indices.ndim)]
+    shape += [m.shape(a)[k] for k in range(axis + 1, a.ndim)]
+    return m.reshape(flat, shape)
 
 
 def choose(a, choices, out=None, mode='raise'):

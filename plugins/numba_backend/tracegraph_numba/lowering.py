@@ -359,3 +359,5 @@ from .linalg import lower_linalg as _lower_linalg  # noqa: E402  (the linear-alg
 lowers(_LinalgOp)(_lower_linalg)
 from .conv import register_lowerings as _register_conv  # noqa: E402  (the convolution ops)
 _register_conv(lowers)
+from .extra_ops import register as _register_extra_ops  # noqa: E402  (sort, search, unique...)
+_register_extra_ops(lowers)
