@@ -116,10 +116,10 @@ def _consumes(entry, inputs):
 
 def _slice_length(entry, length):
     start, stop, step = entry[1:]
+    if step == 0:   # a constant zero step is refused when the graph is built
+        raise ValueError('slice step cannot be zero')
     if IN in (start, stop, step):
         return None
-    if step == 0:
-        raise ValueError('slice step cannot be zero')
     if length is None:
         if step in (None, 1) and start is not None and stop is not None and 0 <= start <= stop:
             return None

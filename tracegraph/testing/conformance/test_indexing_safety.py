@@ -33,8 +33,8 @@ def test_every_indexing_form_matches_numpy_in_a_child_process(backend):
     assert counts['cases'] > 250 and counts['errors_expected'] > 50, counts
 
 
-def test_dask_out_of_bounds_take_and_reshape_raise(backend):
-    """The reported dask cases, in process (they were wrong values, not crashes)."""
+def test_out_of_bounds_take_reshape_and_zero_step_raise(backend):
+    """The reported Dask cases, in process (they were wrong values, not crashes)."""
     v, iv, s = T.dvector('v'), T.lvector('iv'), T.lvector('s')
     take = tg.function([v, iv], v[iv], backend=backend)
     np.testing.assert_array_equal(take(np.array([10., 20, 30]), np.array([1, -3])), [20, 10])
@@ -48,8 +48,9 @@ def test_dask_out_of_bounds_take_and_reshape_raise(backend):
             reshape(np.zeros(6), np.array(shape))
         if backend in ('numpy', 'dask'):
             assert 'Reshape' in str(error.value) and 'test_indexing_safety.py' in str(error.value)
-    with pytest.raises(ValueError, match='slice step cannot be zero'):
-        v[::0]
+    for build in (lambda: v[::0], lambda: v[T.lscalar('k')::0]):
+        with pytest.raises(ValueError, match='slice step cannot be zero'):
+            build()
 
 
 def test_index_check_agrees_with_numpy_on_fixed_cases():
