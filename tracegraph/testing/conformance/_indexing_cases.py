@@ -328,6 +328,23 @@ def check_shared_unchanged(backend):
     f(-1, np.ones(4))
     before[-1] += 1
     np.testing.assert_array_equal(W.get_value(), before)
+    # Rows at an index vector: a bad index late in the vector must not leave the
+    # earlier rows written (the checks come before the loop).
+    iv, G = T.lvector('iv'), T.dmatrix('G')
+    rows = tg.function([iv, G], [], updates=[(W, T.inc_subtensor(W[iv], G))], backend=backend)
+    for args in ((np.array([0, 1, 3]), np.ones((3, 4))), (np.array([0, -4]), np.ones((2, 4))),
+                 (np.array([0, 1]), np.ones((3, 4))), (np.array([0, 1]), np.ones((2, 5)))):
+        COUNTS['cases'] += 1
+        try:
+            rows(*args)
+        except (IndexError, ValueError):
+            COUNTS['errors_expected'] += 1
+        else:
+            raise AssertionError(f'inc_subtensor(W[{args[0]}], G) with G of {args[1].shape} did not raise')
+        np.testing.assert_array_equal(W.get_value(), before)
+    rows(np.array([2, 2]), np.ones((1, 4)))
+    before[2] += 2
+    np.testing.assert_array_equal(W.get_value(), before)
 
 
 def main(backend):
