@@ -3,7 +3,9 @@
 `cache.load` registers each graph module in `sys.modules`: Numba must find it there
 while it compiles (it names the module of the code it caches, and compiles lazily
 on a first call when a signature is not known in advance).  Left there, a module
-lives as long as the process: about 1 MB per distinct compiled function.
+lives as long as the process, with everything its globals hold.  (Numba itself
+keeps a compiled dispatcher's machine code alive after that: measured, the process
+still grows by ~2.6 MB per distinct function compiled and dropped.)
 """
 from __future__ import annotations
 
