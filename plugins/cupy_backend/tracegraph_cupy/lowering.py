@@ -255,3 +255,4 @@ def _ifelse(node):
 from tracegraph.tensor.linalg import LinalgOp as _LinalgOp  # noqa: E402
 from .linalg import lower_linalg as _lower_linalg  # noqa: E402  (the linear-algebra family)
 lowers(_LinalgOp)(_lower_linalg)
+from . import conv as _conv_lowerings  # noqa: E402,F401  (registers the convolution ops)

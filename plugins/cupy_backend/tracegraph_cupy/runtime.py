@@ -136,3 +136,9 @@ def draw_on_host(xp, state, *inputs, dist, has_size, dtype):
 def scan(xp, n_steps, *outer, loop):
     """A Scan node: `loop` is the node's loop linked for this device (see scan.py)."""
     return loop(n_steps, *outer)
+
+
+def conv(xp, *inputs, node):
+    """A convolution node: cuDNN or im2col + cuBLAS (conv.py)."""
+    from .conv import run
+    return run(xp, *inputs, node=node)

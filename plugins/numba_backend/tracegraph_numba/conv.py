@@ -21,21 +21,28 @@ PREAMBLE = 'from tracegraph_numba.conv import call_conv  # noqa: F401\n'
 
 
 def call_conv(key, *args):
-    """Run one convolution node's kernel in Python (called from objmode)."""
+    """Run one convolution node's kernel in Python (called from objmode).  Errors name
+    the op and the user's line: the objmode boundary hides the generated line."""
     node = node_of(key)
     run, kwargs = kernel_for(node.op)
-    out = run(*as_declared(node.inputs, args), xp=np, **kwargs)
+    try:
+        out = run(*as_declared(node.inputs, args), xp=np, **kwargs)
+    except ValueError as exc:
+        where = f' (built at {node.source})' if node.source else ''
+        raise ValueError(f'{exc}{where}') from None
     return as_returned(node.outputs[0], out)
 
 
 def lower_conv(node):
+    """One kernel source per (arity, output type), shared by every convolution node of
+    that kind (Numba compiles it once); the node's key is its first argument."""
     key = register(node)
     params = [f'a{k}' for k in range(len(node.inputs))]
     body = [f'with objmode(r0="{objmode_type(node.outputs[0])}"):',
-            f'    r0 = call_conv({key!r}, {", ".join(params)})',
+            f'    r0 = call_conv(key, {", ".join(params)})',
             'return r0']
     args = ', '.join(f'${{i{k}}}' for k in range(len(node.inputs)))
-    return Lowered(f'${{o0}} = ${{k0}}({args})', kernels=(kernel(params, body, PREAMBLE),))
+    return Lowered(f'${{o0}} = ${{k0}}({key!r}, {args})', kernels=(kernel(['key'] + params, body, PREAMBLE),))
 
 
 def register_lowerings(lowers):

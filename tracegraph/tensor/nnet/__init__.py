@@ -93,4 +93,5 @@ from .activations import (crossentropy_softmax_1hot_with_bias, h_softmax, logsof
                           selu, softmax_with_bias)
 from . import bn  # noqa: E402,F401  (theano.tensor.nnet.bn)
 from . import abstract_conv, conv, conv3d2d  # noqa: E402,F401  (theano.tensor.nnet.abstract_conv, .conv, .conv3d2d)
-from .abstract_conv import conv3d, nnet_conv2d as conv2d  # noqa: E402,F401
+from .abstract_conv import (conv2d_grad_wrt_inputs, conv2d_transpose, conv3d,  # noqa: E402,F401
+                            nnet_conv2d as conv2d)

@@ -35,7 +35,7 @@ from ..type import TensorType
 __all__ = ['AbstractConv', 'AbstractConv2d', 'AbstractConv3d', 'AbstractConv_gradInputs',
            'AbstractConv2d_gradInputs', 'AbstractConv3d_gradInputs', 'AbstractConv_gradWeights',
            'AbstractConv2d_gradWeights', 'AbstractConv3d_gradWeights', 'border_mode_to_pad',
-           'conv2d', 'conv2d_grad_wrt_inputs', 'conv2d_grad_wrt_weights', 'conv3d',
+           'conv2d', 'conv2d_grad_wrt_inputs', 'conv2d_transpose', 'conv2d_grad_wrt_weights', 'conv3d',
            'conv3d_grad_wrt_inputs', 'conv3d_grad_wrt_weights', 'get_conv_output_shape',
            'get_conv_shape_1axis']
 
@@ -490,6 +490,19 @@ def conv3d_grad_wrt_weights(input, output_grad, filter_shape, input_shape=None, 
                             subsample=(1, 1, 1), filter_flip=True, filter_dilation=(1, 1, 1), num_groups=1):
     return _grad_weights(3, input, output_grad, filter_shape, input_shape, border_mode, subsample,
                          filter_flip, filter_dilation, num_groups)
+
+
+def conv2d_transpose(input, filters, output_shape, filter_shape=None, border_mode='valid',
+                     input_dilation=(1, 1), filter_flip=True, filter_dilation=(1, 1), num_groups=1,
+                     unshared=False):
+    """A transposed convolution ("deconvolution"): conv2d_grad_wrt_inputs of `input`.
+
+    `filters` are (input channels, output channels, rows, cols), the reverse of
+    conv2d's; `output_shape` (4 entries) is the result's shape; `input_dilation`
+    is the subsample of the convolution this one transposes."""
+    _no_unshared(unshared)
+    return conv2d_grad_wrt_inputs(input, filters, output_shape, filter_shape, border_mode, input_dilation,
+                                  filter_flip, filter_dilation, num_groups)
 
 
 def nnet_conv2d(input, filters, input_shape=None, filter_shape=None, border_mode='valid', subsample=(1, 1),

@@ -7,6 +7,8 @@ It builds the same `AbstractConv` op as `tensor.nnet.conv2d`: a true convolution
 """
 from __future__ import annotations
 
+import warnings
+
 from .abstract_conv import conv2d as _abstract_conv2d
 
 __all__ = ['conv2d']
@@ -17,6 +19,8 @@ def conv2d(input, filters, image_shape=None, filter_shape=None, border_mode='val
     """Convolve a 4-d batch of images (batch, channels, rows, cols) with a 4-d filter
     bank (filters, channels, rows, cols).  Extra keyword arguments of the old ConvOp
     (unroll_batch, unroll_kern, imshp_logical, ...) tuned its C code and are ignored."""
+    warnings.warn('theano.tensor.nnet.conv.conv2d is deprecated. Use theano.tensor.nnet.conv2d instead.',
+                  stacklevel=2)
     if border_mode not in ('valid', 'full'):
         raise ValueError(f"tensor.nnet.conv.conv2d: border_mode must be 'valid' or 'full', got {border_mode!r} "
                          "(tensor.nnet.conv2d takes 'half' and explicit padding)")

@@ -42,13 +42,14 @@ def output_spatial(image_spatial, kernel_spatial, pads, subsample, dilation):
 
 
 def check_hint(name, what, shape, hint):
-    """A ValueError when a value's shape contradicts the user's shape hint."""
+    """A ValueError when a value's shape contradicts the user's shape hint `what`."""
     if hint is None:
         return
     for actual, hinted in zip(shape, hint):
         if hinted is not None and actual != hinted:
-            raise ValueError(f'{name}: the {what} has shape {tuple(shape)}, but the graph was built with '
-                             f'the hint {what}={tuple(hint)}')
+            value = 'filters' if what == 'filter_shape' else 'input'
+            raise ValueError(f'{name}: the {value} has shape {tuple(shape)}, but the graph was built with '
+                             f'{what}={tuple(hint)}')
 
 
 def _flipped(xp, kern, nd):
