@@ -3,6 +3,7 @@
 import gc
 import os
 import sys
+import weakref
 
 import numpy as np
 import pytest
@@ -30,6 +31,8 @@ def test_the_graph_module_is_freed_with_its_function():
     gc.collect()
     assert name in sys.modules, "g's module was taken out with f"
     np.testing.assert_allclose(g(np.ones(2)), np.exp(1.0) * 3.5 - 1.0)
+    dispatcher = weakref.ref(g.executable.extra['jit'])
     del g
     gc.collect()
     assert name not in sys.modules
+    assert dispatcher() is None, 'the Numba dispatcher (and its machine code) outlived g'

@@ -3,9 +3,12 @@
 `cache.load` registers each graph module in `sys.modules`: Numba must find it there
 while it compiles (it names the module of the code it caches, and compiles lazily
 on a first call when a signature is not known in advance).  Left there, a module
-lives as long as the process, with everything its globals hold.  (Numba itself
-keeps a compiled dispatcher's machine code alive after that: measured, the process
-still grows by ~2.6 MB per distinct function compiled and dropped.)
+lives as long as the process, with everything its globals hold.
+
+Taking it out is not enough: the module's globals hold its Numba dispatcher and the
+dispatcher holds the globals (through its Python function), a cycle the garbage
+collector cannot see through (the dispatcher is a C type).  So the module's
+namespace is emptied too, and the dispatcher with its machine code goes.
 """
 from __future__ import annotations
 
@@ -20,9 +23,12 @@ def release_with(owner, module):
     under the same name since; that one stays.  (Kernel modules are not released:
     they are a process-wide cache shared by every graph that calls them.)
     """
-    weakref.finalize(owner, _unregister, module.__name__, module)
+    done = weakref.finalize(owner, _unregister, module.__name__, module)
+    done.atexit = False  # nothing to free when the process ends
 
 
 def _unregister(name, module):
     if sys.modules.get(name) is module:
         del sys.modules[name]
+    # Each linked function has a module of its own (cache.load), so no one else reads it.
+    module.__dict__.clear()
