@@ -67,9 +67,11 @@ def _expect(form, backend, values):
     if isinstance(expected, Exception):
         raise AssertionError(f'{form.name}: returned {got!r} where NumPy raises {expected!r}; '
                              f'inputs {values!r}')
-    got = np.asarray(got)
-    if got.shape != expected.shape or not np.array_equal(got, expected):
-        raise AssertionError(f'{form.name}: {got!r} != NumPy {expected!r}; inputs {values!r}')
+    pairs = zip(got, expected) if isinstance(expected, tuple) else [(got, expected)]
+    for one, reference in pairs:
+        one = np.asarray(one)
+        if one.shape != reference.shape or not np.array_equal(one, reference):
+            raise AssertionError(f'{form.name}: {one!r} != NumPy {reference!r}; inputs {values!r}')
 
 
 def _same_class(exc, expected):
@@ -189,6 +191,23 @@ def forms():
         shape = tuple(draw(st.lists(dims, min_size=2, max_size=2)))
         return _data(shape), draw(int_vectors(shape[0], 3)), draw(int_vectors(shape[1], 3))
     out.append((Form('x[iv, jv]', two_arrays, lambda x, iv, jv: x[iv, jv]), two_arrays_in()))
+
+    def apart():
+        x, iv, jv, i = T.dtensor3('x'), T.lvector('iv'), T.lmatrix('jv'), T.lscalar('i')
+        return [x, iv, jv, i], [x[iv, :, jv], x[None, i, iv, 1:]]
+
+    def apart_ref(x, iv, jv, i):
+        return x[iv, :, jv], x[None, i, iv, 1:]
+
+    @st.composite
+    def apart_in(draw):
+        shape = tuple(draw(st.lists(dims, min_size=3, max_size=3)))
+        rows = draw(st.sampled_from([1, 2]))
+        jv = np.stack([draw(int_vectors(shape[2], 3)) for _ in range(rows)]) if rows == 1 else \
+            draw(int_vectors(shape[2], 3))[None, :].repeat(rows, axis=0)
+        return (_data(shape), draw(int_vectors(shape[0], 3)), jv,
+                draw(st.integers(-shape[0] - 1, shape[0])))
+    out.append((Form('x3[iv, :, jv2], x3[None, i, iv, 1:]', apart, apart_ref), apart_in()))
 
     scalars = [T.lscalar(n) for n in 'iabs']
 
