@@ -5,10 +5,14 @@ A scalar op record carries its derivative and decomposition as small functions
 registry, so it is pickled as its name (or, for a cast, its dtype) and found in the
 registry again when loaded: pickled graphs and functions stay small and load the
 records of the running version.  A record that is not registered pickles as usual.
+
+Tensor types are immutable values: loading makes one object per distinct type
+(a 20,000-node graph has two, not 40,000 to build one by one).
 """
 from __future__ import annotations
 
 import copyreg
+import functools
 import importlib
 
 # (`tracegraph.tensor.scalar` the attribute is T.scalar, the function: take the module.)
@@ -28,3 +32,16 @@ def _reduce_scalar_op(op):
 
 
 copyreg.pickle(_scalar.ScalarOp, _reduce_scalar_op)
+
+
+@functools.lru_cache(maxsize=1024)
+def tensor_type(dtype, shape):
+    return _tensor_type_class(dtype, shape)
+
+
+def _reduce_tensor_type(ttype):
+    return tensor_type, (ttype.dtype, ttype.shape)
+
+
+_tensor_type_class = importlib.import_module('tracegraph.tensor.type').TensorType
+copyreg.pickle(_tensor_type_class, _reduce_tensor_type)
