@@ -22,7 +22,7 @@ from ..tensor.math import identity
 from .collector import fewer_collections
 from .errors import explain
 from .io import In, Out
-from .locking import lock_statement, ordered_locks
+from .locking import bind, hold, ordered_locks
 from .profile import ProfileStats
 from .shared import SharedVariable
 
@@ -381,18 +381,17 @@ def _run_lines(fn, env, args):
     locks when the function touches any (see locking.py for why and which)."""
     reads = [var.container for var in fn.shared_variables]
     writes = [target.container for target, _ in fn.updates]
-    locks = ordered_locks(reads, writes)
-    for k, lock in enumerate(locks):
-        env[f'lock{k}'] = lock
-    held = lock_statement([f'lock{k}' for k in range(len(locks))]) if locks else None
+    # Reading one value is atomic already: a reader of one shared variable takes no lock.
+    locks = ordered_locks(reads, writes) if writes or len(reads) > 1 else []
+    bind(env, locks)
     shared_args = []
     for k, box in enumerate(reads):
         env[f'box{k}'] = box
         shared_args.append(f'box{k}.value')
     snapshot = []
-    if held is not None and not writes:
+    if locks and not writes:
         # A reader: one consistent snapshot under the locks, then run without them.
-        snapshot = [held] + [f'    s{k} = {arg}' for k, arg in enumerate(shared_args)]
+        snapshot = hold(len(locks), [f's{k} = {arg}' for k, arg in enumerate(shared_args)])
         shared_args = [f's{k}' for k in range(len(shared_args))]
     run = []
     if fn.profile is not None:
@@ -410,7 +409,7 @@ def _run_lines(fn, env, args):
         env[f'target{j}'] = box  # updated, though perhaps never read
         run.append(f'target{j}.value = r[{fn.n_outputs + j}]')
     if writes:
-        run = [held] + ['    ' + line for line in run]
+        run = hold(len(locks), run)
     return ['    ' + line for line in snapshot + run]
 
 

@@ -7,7 +7,7 @@ twice), so such a call holds the lock of every container it reads or writes from
 its first read to its last write.  A function without updates only takes the locks
 while it reads its shared values (one consistent snapshot: never half of another
 call's updates), and runs outside them, so many readers still run in parallel.
-A function that touches no shared variable takes no lock at all.
+A function that reads one shared variable (one atomic read) or none takes no lock.
 
 Locks are always taken in the order of the containers' `uid` (fixed when the
 container is made), so two calls needing overlapping sets of locks cannot
@@ -23,6 +23,16 @@ def ordered_locks(read_containers, written_containers):
     return [boxes[uid].lock for uid in sorted(boxes)]
 
 
-def lock_statement(names):
-    """The `with` header that holds the named locks (in the given order)."""
-    return f'with {", ".join(names)}:'
+def hold(lock_count, body):
+    """Lines running `body` (lines) with locks `lock0..lock<n-1>` held, taken in that
+    order.  Bound `acquire`/`release` methods (`acquire<k>`, `release<k>` in the
+    generated code's namespace) cost half of a `with` statement's protocol."""
+    take = '; '.join(f'acquire{k}()' for k in range(lock_count))
+    give = '; '.join(f'release{k}()' for k in reversed(range(lock_count)))
+    return [take, 'try:'] + ['    ' + line for line in body] + ['finally:', '    ' + give]
+
+
+def bind(env, locks):
+    """Put each lock's bound acquire and release in the generated code's namespace."""
+    for k, lock in enumerate(locks):
+        env[f'acquire{k}'], env[f'release{k}'] = lock.acquire, lock.release
