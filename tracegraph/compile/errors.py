@@ -14,12 +14,22 @@ def explain(exc, executable, fn_name):
     where = f'\n  built at {node.source}' if node.source else ''
     inputs = ', '.join(f'{i} {i.type}' for i in node.inputs)
     message = f'{exc}\n  while running {node.op} in function {fn_name!r}{where}\n  inputs: {inputs}'
-    try:
-        new = type(exc)(message)
-    except Exception:
-        new = GraphRuntimeError(message)
+    new = _rebuilt(type(exc), message)
     new.node = node
     return new
+
+
+def _rebuilt(cls, message):
+    """An exception of `cls`, or of its nearest base that takes a message (NumPy's
+    _ArrayMemoryError wants a shape and a dtype: it becomes a MemoryError)."""
+    for base in cls.__mro__:
+        if base in (BaseException, Exception):
+            break
+        try:
+            return base(message)
+        except Exception:
+            continue
+    return GraphRuntimeError(message)
 
 
 def _failing_node(exc, executable):

@@ -93,9 +93,16 @@ class TensorType(Type):
         is_python = not isinstance(value, (np.ndarray, np.generic)) and not hasattr(value, '__array_namespace__')
         if not is_python and not isinstance(value, (np.ndarray, np.generic)):
             value = np.asarray(value)  # another array library: bring it to host
-        src = np.asarray(value)
+        try:
+            src = np.asarray(value)
+        except ValueError as exc:  # ragged nested lists: NumPy names neither input nor value
+            raise ValueError(f'{what}: cannot make a {self.dtype} array from {_describe(value)}: '
+                             f'{exc}') from None
         if src.dtype == object:
             raise TypeError(f'{what}: cannot make a {self.dtype} array from {_describe(value)}')
+        if src.dtype.kind in 'USV':  # never parse text as numbers, downcast allowed or not
+            raise TypeError(f'{what}: expected numbers for a {self.dtype} array, got '
+                            f'{_describe(value)} ({src.dtype.kind == "U" and "text" or "bytes"})')
         if src.dtype == self.dtype:
             return src
         if allow_downcast or np.can_cast(src.dtype, self.dtype, 'safe'):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
+
 from ..ir import Variable
 from .pytree import flatten_with_accessors
 from .signature import Signature, leaf_spec
@@ -99,6 +101,7 @@ class Binder:
                 statics.append((name, value.__class__, _hashable(value, name, self.fn_name)))
             else:
                 dyn_kw[name] = value
+        self._check_lists(positional, dyn_kw)
         accessors, leaves, treedef = flatten_with_accessors((tuple(dyn_pos), dyn_kw))
         if any(isinstance(leaf, Variable) for leaf in leaves):
             return None, leaves  # symbolic arguments: the caller builds the graph inline
@@ -114,6 +117,19 @@ class Binder:
         sig = Signature(len(positional), tuple(sorted(keywords)), treedef, tuple(specs),
                         tuple(statics), paths=tuple(names), slots=tuple(slots))
         return sig, leaves
+
+    def _check_lists(self, positional, dyn_kw):
+        """A ragged nested list of numbers was meant as an array that cannot exist: traced
+        as a container of scalars it would silently compute something else (`x * 2`
+        repeats a list)."""
+        named = [(self.name_of(k), v) for k, v in enumerate(positional) if k not in self.static_argnums]
+        for name, value in named + sorted(dyn_kw.items()):
+            if _ragged_numbers(value):
+                raise ArgumentError(
+                    f'{self.fn_name}(): argument {name} is a ragged nested list of numbers '
+                    f'({_short(value)}): its rows differ in length, so it is no array. Pass '
+                    'an array (numpy.asarray) with equal rows, or a tuple of arrays if it is '
+                    'a container.')
 
     def _leaf_slots(self, accessors, n_positional):
         """The argument each leaf belongs to: its position, or its keyword's name.
@@ -149,6 +165,49 @@ def _hashable(value, name, fn_name):
             f'cache key), got an unhashable {type(value).__name__}. Pass a tuple instead of '
             'a list, or a frozen dataclass.') from None
     return value
+
+
+def none_arguments(fn, args, kwargs):
+    """Names of the arguments of a traced call that are None (for errors while tracing)."""
+    try:
+        bound = inspect.signature(fn).bind_partial(*args, **kwargs).arguments
+    except (TypeError, ValueError):
+        return [f'argument {k}' for k, v in enumerate(args) if v is None]
+    return [name for name, v in bound.items() if v is None]
+
+
+def none_error(fn_name, names, exc):
+    """A TypeError from tracing with None arguments, naming them."""
+    which = ', '.join(names)
+    return ArgumentError(
+        f'{fn_name}(): tracing failed with {type(exc).__name__}: {exc}. The argument(s) {which} '
+        'were passed as None: a None argument is traced as an empty container, not an array. '
+        'Pass an array, leave the argument out to use its default, or mark it static '
+        f'(@tg.compile(static_argnames=({", ".join(repr(n) for n in names)},))) if the '
+        'function tests `is None`.')
+
+
+def _ragged_numbers(value):
+    """A list of lists whose leaves are all numbers, and that NumPy cannot make an array of."""
+    if not isinstance(value, list) or not any(isinstance(v, (list, tuple)) for v in value):
+        return False
+    stack = list(value)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif not isinstance(item, (bool, int, float, complex)):
+            return False  # arrays or other leaves: a container, as the API says
+    try:
+        np.asarray(value)
+    except ValueError:  # "inhomogeneous shape"
+        return True
+    return False
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) < 50 else text[:47] + '...'
 
 
 def _not_an_array(fn_name, name, leaf):

@@ -16,6 +16,7 @@ from ..ir import Constant, Variable, graph_inputs, user_location
 from ..tensor.basic import as_tensor_variable
 from ..tensor.truthiness import refuse_all
 from ..tensor.variable import NoValueError
+from .arguments import none_arguments, none_error
 from .errors import explain_no_value, explain_numpy_call, leaked_variable
 from .pytree import flatten, unflatten
 from .signature import Signature, leaf_spec
@@ -110,6 +111,9 @@ def trace(fn, name, signature, rebuild_call):
         raise explain_no_value(exc, fn, inputs).with_traceback(exc.__traceback__) from None
     except TypeError as exc:
         clearer = explain_numpy_call(exc, fn)
+        nones = none_arguments(fn, args, kwargs) if clearer is None else []
+        if nones:  # most likely the None reached an operation that needs an array
+            raise none_error(name, nones, exc) from exc
         if clearer is None:
             raise
         raise clearer.with_traceback(exc.__traceback__) from None

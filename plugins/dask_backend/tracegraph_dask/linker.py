@@ -27,6 +27,7 @@ from tracegraph_numpy.linker import Branches, nest
 from .chunkwise import concrete
 from .lowering import Lowering
 from .options import resolve, to_dask
+from .shape_checks import check_fits
 
 BACKEND = 'dask'
 _ids = itertools.count()
@@ -56,7 +57,8 @@ def _kernel(node, settings):
 def generate(fgraph, kernels, settings, n_outputs):
     """Source of `run(*inputs, *shared_values)`, its globals, and line -> node."""
     env = {'chunked': partial(to_dask, chunks=settings.chunks), 'truth': truth,
-           'finish': partial(finish, n_outputs=n_outputs, lazy=settings.lazy)}
+           'finish': partial(finish, n_outputs=n_outputs, lazy=settings.lazy,
+                             producers=[v.owner for v in fgraph.outputs])}
     program = plan(fgraph, reserved=set(env) | {'given'})
     taken = set(env) | {'given'} | set(program.names.values())
     writer = _Writer(env, kernels, Namer(reserved=taken))
@@ -114,7 +116,7 @@ def truth(condition):
     return bool(concrete(condition))
 
 
-def finish(values, given, n_outputs, lazy):
+def finish(values, given, n_outputs, lazy, producers=()):
     """Compute what must be computed, all in one pass over the data.
 
     Updates are always computed (shared variables hold NumPy values); outputs too,
@@ -130,6 +132,7 @@ def finish(values, given, n_outputs, lazy):
     else:
         wanted = range(len(values))
     pending = [k for k in wanted if isinstance(values[k], da.Array)]
+    check_fits([(k, values[k]) for k in pending], producers)  # a MemoryError, not the OOM killer
     for k, value in zip(pending, dask.compute(*(values[k] for k in pending))):
         values[k] = value
     for k in wanted:

@@ -32,6 +32,7 @@ from .chunkwise import (as_dask, blockwise, computed, concrete, described, is_la
                         known_shape, numpy_kernel, single_task)
 from .indexing import index_values, take
 from .options import chunk_shape
+from .shape_checks import check_alloc_shape, check_join_shapes
 
 RULES = {}
 
@@ -299,6 +300,7 @@ def _join(node, options):
     axis = node.op.axis
 
     def join(*tensors):
+        check_join_shapes(node, tensors)
         return da.concatenate([as_dask(t) for t in tensors], axis=axis)
     return join
 
@@ -309,6 +311,7 @@ def _alloc(node, options):
 
     def alloc(value, *shape):
         shape = tuple(int(concrete(s)) for s in shape)
+        check_alloc_shape(node, shape)
         if not shape:
             return np.array(concrete(value), dtype=dtype)
         out = da.broadcast_to(as_dask(value), shape)

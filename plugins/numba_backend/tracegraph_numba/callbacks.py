@@ -99,7 +99,10 @@ def _outputs(node, values):
 def call_perform(key, *args):
     node = _NODES[key]
     storage = [[None] for _ in node.outputs]
-    node.op.perform(node, _inputs(node, args), storage)
+    try:
+        node.op.perform(node, _inputs(node, args), storage)
+    except Exception as exc:  # a user's op (as_op, perform): name it and the line
+        raise located(exc, node) from exc
     return _outputs(node, [s[0] for s in storage])
 
 
@@ -116,6 +119,19 @@ def _index(entries, args):
         else:
             out.append(slice(*(int(next(it)) if p == IN else p for p in e[1:])))
     return tuple(out)
+
+
+def located(exc, node):
+    """`exc` again (its type where it can be rebuilt from a message), saying which
+    node raised it and the user's line that built the node."""
+    where = f' (built at {node.source})' if getattr(node, 'source', None) else ''
+    message = f'{node.op}{where} raised {type(exc).__name__}: {exc}'
+    for cls in type(exc).__mro__:
+        try:
+            return cls(message)
+        except Exception:
+            continue
+    return RuntimeError(message)
 
 
 def call_numpy_indexing(key, *args):

@@ -23,6 +23,7 @@ from . import callbacks
 from .elemwise import lower_elemwise
 from .lowered import Lowered, error_message, kernel
 from .scalar_source import cast, literal, np_type
+from .shape_checks import alloc_lines, join_check, reshape_check
 
 LOWERINGS = OpTable()
 lowers = LOWERINGS.register
@@ -297,10 +298,12 @@ def _reshape(node):
             return _lines('${o0} = ${i0}')
         return _lines('if ${i0}.size != 1:', f'    raise ValueError({message!r})',
                       '${o0} = np.ascontiguousarray(${i0}).ravel()[0]')
-    shape = _shape_tuple([f'${{i1}}[{k}]' for k in range(ndim)])
+    dims = [f'${{i1}}[{k}]' for k in range(ndim)]
+    shape = _shape_tuple(dims)
+    check = reshape_check(node, '1' if x.ndim == 0 else '${i0}.size', dims)
     if x.ndim == 0:
-        return _lines(f'${{o0}} = np.full((1,), ${{i0}}).reshape({shape})')
-    return _lines(f'${{o0}} = np.ascontiguousarray(${{i0}}).reshape({shape})')
+        return _lines(*check, f'${{o0}} = np.full((1,), ${{i0}}).reshape({shape})')
+    return _lines(*check, f'${{o0}} = np.ascontiguousarray(${{i0}}).reshape({shape})')
 
 
 @lowers(Alloc)
@@ -310,15 +313,19 @@ def _alloc(node):
     shape = _shape_tuple([f'${{i{k}}}' for k in range(1, len(node.inputs))])
     if len(node.inputs) == 1:
         return _lines('${o0} = ${i0}')
+    dims = [f'${{i{k}}}' for k in range(1, len(node.inputs))]
+    empty = f'np.empty({_shape_tuple(["0"] * len(dims))}, dtype={np_type(dtype)})'
     if value.ndim == 0:
-        return _lines(f'${{o0}} = np.full({shape}, {cast("${i0}", value.dtype, dtype)})')
-    return _lines(f'${{o0}} = np.empty({shape}, dtype={np_type(dtype)})', '${o0}[...] = ${i0}')
+        allocate = f'${{o0}} = np.full({shape}, {cast("${i0}", value.dtype, dtype)})'
+        return _lines(*alloc_lines(node, dims, allocate, empty))
+    allocate = f'${{o0}} = np.empty({shape}, dtype={np_type(dtype)})'
+    return _lines(*alloc_lines(node, dims, allocate, empty), '${o0}[...] = ${i0}')
 
 
 @lowers(Join)
 def _join(node):
     args = ', '.join(f'${{i{k}}}' for k in range(len(node.inputs)))
-    return _lines(f'${{o0}} = np.concatenate(({args},), axis={node.op.axis})')
+    return _lines(*join_check(node), f'${{o0}} = np.concatenate(({args},), axis={node.op.axis})')
 
 
 @lowers(Eye)

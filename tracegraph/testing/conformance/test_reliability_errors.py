@@ -92,3 +92,64 @@ def test_integer_division_modulo_and_power_follow_numpy(backend):
     with pytest.raises(ValueError, match='Integers to negative integer powers are not allowed'):
         power(np.array([2, 3]), np.array([-1, 2]))
 
+
+
+# -- run-time errors name the op and the user's line -------------------------------------
+def _fails(exc_type, op_text, call):
+    """`call()` raises `exc_type` naming `op_text` and a line of this file."""
+    with pytest.raises(exc_type) as info:
+        call()
+    text = str(info.value)
+    assert op_text in text and 'test_reliability_errors.py' in text, text
+    return info.value
+
+
+def _boom(v):
+    if v[0] < 0:
+        raise KeyError('raised inside the user op')
+    return v
+
+
+def test_shape_alloc_and_user_op_errors_name_the_op_and_line(backend):
+    from tracegraph.compile.ops import as_op
+    x, y, z, w = T.dvectors('x', 'y', 'z', 'w')
+    m, n = T.dmatrix('m'), T.lscalar('n')
+    user_op = as_op(itypes=[T.dvector], otypes=[T.dvector])(_boom)
+    outs = [x.reshape((3, 4)),
+            T.concatenate([m, y.reshape((1, -1))]),
+            T.stack([y, z]),
+            T.alloc(0.0, n),
+            user_op(w) * 2]
+    f = tg.function([x, m, y, z, n, w], outs, backend=backend)
+    good = dict(x=np.ones(12), m=np.ones((2, 3)), y=np.ones(3), z=np.ones(3), n=2, w=np.ones(1))
+    got = f(**good)
+    np.testing.assert_array_equal(got[1], np.ones((3, 3)))
+    np.testing.assert_array_equal(got[3], np.zeros(2))
+
+    def call(**bad):
+        return lambda: f(**{**good, **bad})
+    _fails(ValueError, 'x.reshape((3, 4))', call(x=np.ones(10)))
+    _fails(ValueError, 'T.concatenate', call(m=np.ones((2, 4))))
+    _fails(ValueError, 'T.stack', call(z=np.ones(2)))
+    _fails(ValueError, 'T.alloc', call(n=-3))
+    _fails(MemoryError, 'T.alloc', call(n=10 ** 12))  # 8 TB: an error, not a crash
+    raised = _fails(KeyError, 'user_op(w)', call(w=-np.ones(1)))
+    assert isinstance(raised.__cause__, KeyError)
+    # input conversion names the input, and never parses text as numbers
+    with pytest.raises(TypeError, match="input 'x'.*text"):
+        f(**{**good, 'x': 'abc'})
+    with pytest.raises(ValueError, match="input 'x'"):
+        f(**{**good, 'x': [[1.0], [1.0, 2.0]]})
+    g = tg.function([x], x * 2, backend=backend, allow_input_downcast=True)
+    with pytest.raises(TypeError, match="input 'x'.*text"):
+        g(['1', '2'])
+
+
+def test_compile_names_a_ragged_or_none_argument(backend):
+    @tg.compile(backend=backend)
+    def step(x, y):
+        return T.exp(x) + y
+    with pytest.raises(TypeError, match=r'argument x is a ragged nested list'):
+        step([[1.0], [1.0, 2.0]], np.ones(1))
+    with pytest.raises(TypeError, match=r'argument\(s\) y were passed as None'):
+        step(np.ones(2), None)

@@ -1,0 +1,50 @@
+"""Run-time checks of Reshape, Alloc and Join, written into the graph function.
+
+NumPy's own messages name neither the op nor the user's line, and Numba carries no
+traceback back to a generated line, so each check raises before the NumPy call
+with a message that names both (`error_message`).  They sit in the graph function,
+not in a shared kernel, because the message differs per node.  A failed allocation
+(a huge Alloc) is caught and raised again as a MemoryError naming the node.
+"""
+from __future__ import annotations
+
+from .lowered import error_message
+
+
+def reshape_check(node, size_expr, dims):
+    """Lines raising ValueError unless an array of `size_expr` elements fits `dims`
+    (expressions, one of which may be -1, as NumPy allows)."""
+    message = error_message(node, "cannot reshape: the new shape's total size differs from the "
+                                  "input's size (or more than one dimension is -1)")
+    return ['${t}_known = 1', '${t}_free = 0',
+            *[line for d in dims for line in (f'if {d} == -1:', '    ${t}_free += 1',
+                                              f'elif {d} < 0:', '    ${t}_free += 2',
+                                              'else:', f'    ${{t}}_known *= {d}')],
+            f'if ${{t}}_free > 1 or (${{t}}_free == 0 and ${{t}}_known != {size_expr}) or '
+            f'(${{t}}_free == 1 and (${{t}}_known == 0 or {size_expr} % ${{t}}_known != 0)):',
+            f'    raise ValueError({message!r})']
+
+
+def alloc_lines(node, dims, allocate, empty):
+    """Lines that check `dims` are not negative, then run the `allocate` line (which
+    sets ${o0}) and turn an allocation failure into a MemoryError naming the node.
+    `empty` is an expression of an empty array of ${o0}'s type (Numba types ${o0}
+    on every path)."""
+    negative = error_message(node, 'negative dimensions are not allowed')
+    too_big = error_message(node, 'cannot allocate the array (out of memory)')
+    return [f'if {" or ".join(f"{d} < 0" for d in dims)}:', f'    raise ValueError({negative!r})',
+            f'${{o0}} = {empty}', '${t}_failed = False', 'try:', f'    {allocate}',
+            'except Exception:', '    ${t}_failed = True', 'if ${t}_failed:',
+            f'    raise MemoryError({too_big!r})']
+
+
+def join_check(node):
+    """Lines raising ValueError unless every input's shape equals the first one's off the axis."""
+    ndim = node.inputs[0].ndim
+    axis = node.op.axis % ndim
+    message = error_message(node, f'all the input shapes must match except on axis {axis}')
+    tests = [f'${{i{k}}}.shape[{d}] != ${{i0}}.shape[{d}]'
+             for k in range(1, len(node.inputs)) for d in range(ndim) if d != axis]
+    if not tests:
+        return []
+    return [f'if {" or ".join(tests)}:', f'    raise ValueError({message!r})']
