@@ -110,9 +110,27 @@ def _conv_samples():
         yield 'structural op', label, lambda build=build: build().owner
 
 
+def _linalg_samples():
+    """The linear-algebra family (tensor.linalg, behind tensor.nlinalg and tensor.slinalg)."""
+    import tracegraph.tensor as T
+    from .tensor.linalg import ops
+    a, b = T.dtensor3(), T.dmatrix()
+    samples = {
+        'MatrixInverse': lambda: ops.MatrixInverse()(a), 'Det': lambda: ops.Det()(a),
+        'Cholesky': lambda: ops.Cholesky()(a), 'Solve': lambda: ops.Solve()(a, b),
+        'SolveTriangular': lambda: ops.SolveTriangular(lower=True)(a, b),
+        'Eigh': lambda: ops.Eigh()(a)[0], 'Eigvalsh': lambda: ops.Eigvalsh()(a),
+        'Eig': lambda: ops.Eig()(b)[0], 'SVD': lambda: ops.SVD()(a)[1], 'QR': lambda: ops.QR()(a)[0],
+        'Pinv': lambda: ops.Pinv()(a), 'Lstsq': lambda: ops.Lstsq()(b, b)[0], 'Expm': lambda: ops.Expm()(a),
+    }
+    for label, build in samples.items():
+        yield 'linalg', label, lambda build=build: build().owner
+
+
 def catalog():
     """(category, label, builder) for every behaviour the report covers."""
-    for source in (_elemwise_samples, _structural_samples, _conv_samples, _scan_samples, _random_samples):
+    for source in (_elemwise_samples, _structural_samples, _conv_samples, _linalg_samples, _scan_samples,
+                   _random_samples):
         yield from source()
 
 
