@@ -16,6 +16,11 @@ class DaskBackend(Backend):
     description = ('a Dask graph per call: NumPy kernels on each chunk, Dask reductions, '
                    'threads or a distributed cluster')
 
+    def scalar_spellings(self):
+        """The NumPy backend's kernels run on each chunk: its table is this backend's."""
+        from tracegraph_numpy.scalar_kernels import table
+        return table()
+
     @property
     def version(self):
         try:

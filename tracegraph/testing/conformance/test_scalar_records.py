@@ -75,3 +75,19 @@ def test_coverage_of_the_backend_tables():
     # (a gap used to fail only at run time, on arrays of 4,096 elements or more).
     for name in scalar_source.EXPRESSIONS:
         assert callable(blocked.kernel_of(name)), name
+
+
+def test_backends_coverage_lists_the_scalar_spellings():
+    import io
+
+    from tracegraph.coverage import print_scalar_spellings, scalar_spellings
+    report = scalar_spellings()
+    for name in ('numpy', 'numba', 'dask'):
+        if name in report:
+            assert report[name]['missing'] == [] and 'gammaln' in report[name]['native'], name
+    if 'cupy' in report:   # no CUDA function and no decomposition: refused, and said so
+        assert {'psi', 'gammainc'} <= set(report['cupy']['missing'])
+        assert 'erfcx' in report['cupy']['decomposed']
+    out = io.StringIO()
+    print_scalar_spellings(file=out)
+    assert 'through their decomposition: ' in out.getvalue()
