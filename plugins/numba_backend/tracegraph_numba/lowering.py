@@ -190,16 +190,28 @@ def _pairwise_careduce(node):
         row += '.reshape(-1)'
     reduced = f'pairwise_sum({row}, {init})'
     lines = ['${t}_x = np.ascontiguousarray(${i0})']
+    lines += _accumulate(out_axes, init, trailing, '${t}_x.shape', reduced)
+    # A view that is not contiguous (a broadcast input, stride 0) is not copied: each
+    # row along the last axis is summed where it lies (strided_pairwise.py).
+    last = x.ndim - 1
+    row = '${i0}[' + ', '.join(f'i{a}' for a in range(last)) + ']' if last else '${i0}'
+    strided = _accumulate(out_axes, init, last, '${i0}.shape', f'pairwise_sum_strided({row}, {init})')
+    lines = (['if ${i0}.flags.c_contiguous:'] + ['    ' + line for line in lines]
+             + ['else:'] + ['    ' + line for line in strided])
+    return _kernel(node, *lines, preamble='from tracegraph_numba.pairwise import pairwise_sum\n'
+                   'from tracegraph_numba.strided_pairwise import pairwise_sum_strided\n')
+
+
+def _accumulate(out_axes, init, n_loops, shape_expr, reduced):
+    """Lines adding `reduced` (one row's sum) into the output over `n_loops` leading axes."""
     if not out_axes:
-        lines.append(f'${{t}}_acc = {init}')
-        lines += _loops('${t}_x.shape', trailing, [f'${{t}}_acc = ${{t}}_acc + {reduced}'])
-        lines.append('${o0} = ${t}_acc')
-    else:
-        shape = _shape_tuple([f'${{i0}}.shape[{a}]' for a in out_axes])
-        target = '${o0}[' + ', '.join(f'i{a}' for a in out_axes) + ']'
-        lines.append(f'${{o0}} = np.full({shape}, {init})')
-        lines += _loops('${t}_x.shape', trailing, [f'{target} = {target} + {reduced}'])
-    return _kernel(node, *lines, preamble='from tracegraph_numba.pairwise import pairwise_sum\n')
+        return ([f'${{t}}_acc = {init}']
+                + _loops(shape_expr, n_loops, [f'${{t}}_acc = ${{t}}_acc + {reduced}'])
+                + ['${o0} = ${t}_acc'])
+    shape = _shape_tuple([f'${{i0}}.shape[{a}]' for a in out_axes])
+    target = '${o0}[' + ', '.join(f'i{a}' for a in out_axes) + ']'
+    return ([f'${{o0}} = np.full({shape}, {init})']
+            + _loops(shape_expr, n_loops, [f'{target} = {target} + {reduced}']))
 
 
 @lowers(ArgReduce)

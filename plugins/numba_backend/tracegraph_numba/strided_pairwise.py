@@ -1,0 +1,56 @@
+"""NumPy's pairwise sum of a row that is not contiguous, without copying the array.
+
+A broadcast input (`np.broadcast_to(x, (10**9,))`, stride 0) or a strided view used
+to be copied whole to a contiguous array before a sum (8 GB for 10^9 float64 values).
+Here the row is summed in NumPy's recursion (halves, a multiple of 8 first) and each
+leaf block of at most 128 elements is copied into one small scratch buffer and
+summed by `pairwise_sum`, so a row gives the same bits as its contiguous copy would,
+with 128 elements of extra memory.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .pairwise import BLOCK, LANES, pairwise_sum
+
+
+@njit(cache=True, error_model='numpy')
+def pairwise_sum_strided(a, zero):
+    """sum(a) for a 1-D float array of any layout, in NumPy's order.
+
+    NumPy's recursion, unrolled onto explicit stacks (Numba cannot cache a recursive
+    function): each frame is a part of the row, visited left half, right half, then
+    combined as left + right; parts of at most BLOCK elements are leaves.
+    """
+    scratch = np.empty(BLOCK, dtype=a.dtype)
+    starts = np.empty(64, dtype=np.int64)
+    lengths = np.empty(64, dtype=np.int64)
+    phases = np.empty(64, dtype=np.int64)
+    values = np.full(64, zero)
+    depth, filled = 0, 0
+    starts[0], lengths[0], phases[0] = 0, a.shape[0], 0
+    while depth >= 0:
+        start, n = starts[depth], lengths[depth]
+        if n <= BLOCK:
+            for i in range(n):
+                scratch[i] = a[start + i]
+            values[filled] = pairwise_sum(scratch[:n], zero)
+            filled += 1
+            depth -= 1
+            continue
+        half = n // 2
+        half -= half % LANES
+        phase = phases[depth]
+        phases[depth] = phase + 1
+        if phase == 0:
+            depth += 1
+            starts[depth], lengths[depth], phases[depth] = start, half, 0
+        elif phase == 1:
+            depth += 1
+            starts[depth], lengths[depth], phases[depth] = start + half, n - half, 0
+        else:
+            values[filled - 2] = values[filled - 2] + values[filled - 1]
+            filled -= 1
+            depth -= 1
+    return values[0]
