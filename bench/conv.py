@@ -87,7 +87,11 @@ def jax_functions(dtype):
 def pytensor_functions(dtype):
     import pytensor
     import pytensor.tensor as pt
-    from pytensor.tensor.conv import conv2d
+    try:
+        from pytensor.tensor.conv import conv2d
+    except ImportError:
+        raise ImportError(f'PyTensor {pytensor.__version__} has no CNN conv2d (pytensor.tensor.conv was '
+                          'removed; only signal.convolve2d remains)') from None
     x, w, g = (pt.tensor(dtype=dtype, shape=s) for s in ((B, C, H, W), (K, C, KS, KS), (B, K, H, W)))
     y = conv2d(x, w, border_mode='half')
     gx, gw = pytensor.grad((y * g).sum(), [x, w])
