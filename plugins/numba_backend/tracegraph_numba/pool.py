@@ -1,0 +1,189 @@
+"""Pooling on the Numba backend: compiled loops over each window.
+
+Every pooling op becomes a call of one of four `@njit` loops over a 4-d view
+(leading axes flattened into one, a 2-d pooling given a depth of 1), so the loops
+are compiled once per dtype and shared by 2-d and 3-d pooling of any rank.  A loop
+visits each window's real (unpadded) positions only; the window rules are those of
+`tracegraph.tensor.signal.pool` (the NumPy kernels in pool_kernels.py are the
+reference the conformance tests compare with).
+
+Modes: 0 max, 1 sum, 2 average_inc_pad, 3 average_exc_pad.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from tracegraph.tensor.signal.pool import (AveragePoolGrad, DownsampleFactorMaxGradGrad,
+                                           MaxPoolGrad, Pool)
+
+from .lowered import Lowered, kernel
+
+MODE_CODES = {'max': 0, 'sum': 1, 'average_inc_pad': 2, 'average_exc_pad': 3}
+JIT = dict(cache=True, error_model='numpy')
+
+
+@njit(**JIT)
+def pooled_length(n, w, s, p, ignore_border):
+    v = n + 2 * p
+    if ignore_border:
+        return max((v - w) // s + 1, 0)
+    if s >= w:
+        return (v - 1) // s + 1
+    return max((v - 1 - w + s) // s, 0) + 1
+
+
+@njit(**JIT)
+def _span(i, w, s, p, n):
+    """Window i along one axis: (start, end) of its real part, and its size in the padded image."""
+    start = i * s - p
+    end = min(start + w, n + p)
+    return max(start, 0), min(end, n), end - start
+
+
+@njit(**JIT)
+def pool_forward(x, ws, st, pad, out_shape, mode):
+    N, A, B, C = x.shape
+    out = np.empty((N, out_shape[0], out_shape[1], out_shape[2]), dtype=x.dtype)
+    for i in range(out_shape[0]):
+        a0, a1, na = _span(i, ws[0], st[0], pad[0], A)
+        for j in range(out_shape[1]):
+            b0, b1, nb = _span(j, ws[1], st[1], pad[1], B)
+            for k in range(out_shape[2]):
+                c0, c1, nc = _span(k, ws[2], st[2], pad[2], C)
+                count = na * nb * nc if mode == 2 else (a1 - a0) * (b1 - b0) * (c1 - c0)
+                for n in range(N):
+                    if mode == 0:
+                        best = x[n, a0, b0, c0]
+                        for a in range(a0, a1):
+                            for b in range(b0, b1):
+                                for c in range(c0, c1):
+                                    v = x[n, a, b, c]
+                                    if v > best or v != v:
+                                        best = v
+                        out[n, i, j, k] = best
+                    else:
+                        total = 0.0
+                        for a in range(a0, a1):
+                            for b in range(b0, b1):
+                                for c in range(c0, c1):
+                                    total += x[n, a, b, c]
+                        out[n, i, j, k] = total if mode == 1 else total / count
+    return out
+
+
+@njit(**JIT)
+def max_pool_backward(x, maxout, g, ws, st, pad, forward):
+    """forward=True: MaxPoolGrad (g is gz, result like x); False: the grad-grad
+    (g is ggx, result like maxout)."""
+    N, A, B, C = x.shape
+    O0, O1, O2 = maxout.shape[1], maxout.shape[2], maxout.shape[3]
+    result = np.zeros(x.shape if forward else maxout.shape, dtype=x.dtype)
+    for i in range(O0):
+        a0, a1, na = _span(i, ws[0], st[0], pad[0], A)
+        for j in range(O1):
+            b0, b1, nb = _span(j, ws[1], st[1], pad[1], B)
+            for k in range(O2):
+                c0, c1, nc = _span(k, ws[2], st[2], pad[2], C)
+                for n in range(N):
+                    m = maxout[n, i, j, k]
+                    for a in range(a0, a1):
+                        for b in range(b0, b1):
+                            for c in range(c0, c1):
+                                if x[n, a, b, c] == m:
+                                    if forward:
+                                        result[n, a, b, c] += g[n, i, j, k]
+                                    else:
+                                        result[n, i, j, k] += g[n, a, b, c]
+    return result
+
+
+@njit(**JIT)
+def average_pool_backward(x, gz, ws, st, pad, mode):
+    N, A, B, C = x.shape
+    gx = np.zeros(x.shape, dtype=x.dtype)
+    for i in range(gz.shape[1]):
+        a0, a1, na = _span(i, ws[0], st[0], pad[0], A)
+        for j in range(gz.shape[2]):
+            b0, b1, nb = _span(j, ws[1], st[1], pad[1], B)
+            for k in range(gz.shape[3]):
+                c0, c1, nc = _span(k, ws[2], st[2], pad[2], C)
+                count = na * nb * nc if mode == 2 else (a1 - a0) * (b1 - b0) * (c1 - c0)
+                for n in range(N):
+                    share = gz[n, i, j, k] if mode == 1 else gz[n, i, j, k] / count
+                    for a in range(a0, a1):
+                        for b in range(b0, b1):
+                            for c in range(c0, c1):
+                                gx[n, a, b, c] += share
+    return gx
+
+
+PREAMBLE = ('from tracegraph_numba.pool import (average_pool_backward, max_pool_backward,  # noqa: F401\n'
+            '                                   pool_forward, pooled_length)\n')
+
+
+def _as3(values, fill):
+    return tuple([fill] * (3 - len(values)) + list(values))
+
+
+def _geometry_args(op):
+    """The window as literal arguments of the kernel call: the kernel's source depends
+    only on the ranks, so every pooling of the same rank shares one compiled kernel."""
+    return (f'{_as3(op.ws, 1)!r}, {_as3(op.stride, 1)!r}, {_as3(op.pad, 0)!r}, '
+            f'{op.ignore_border!r}, {MODE_CODES[op.mode]}')
+
+
+def _to4(name, var, nd):
+    """Lines making `name`4, a contiguous 4-d view (n, depth, rows, cols) of input `var`."""
+    r = var.ndim
+    lead = ' * '.join(f'{name}.shape[{d}]' for d in range(r - nd)) or '1'
+    spatial = ['1'] * (3 - nd) + [f'{name}.shape[{d}]' for d in range(r - nd, r)]
+    return [f'{name}4 = np.ascontiguousarray({name}).reshape(({lead}, {", ".join(spatial)}))']
+
+
+def _from4(result, like, var, nd, spatial):
+    """`result` (4-d) reshaped to the rank of `var`: `like`'s leading axes, then `spatial`."""
+    lead = [f'{like}.shape[{d}]' for d in range(var.ndim - nd)]
+    return f'{result}.reshape(({", ".join(lead + spatial)},))'
+
+
+def _call(node, body):
+    params = [f'a{k}' for k in range(len(node.inputs))]
+    source = kernel(params + ['ws', 'st', 'pad', 'ignore_border', 'mode'], body, PREAMBLE)
+    args = ', '.join(f'${{i{k}}}' for k in range(len(node.inputs)))
+    return Lowered(f'${{o0}} = ${{k0}}({args}, {_geometry_args(node.op)})', kernels=(source,))
+
+
+def lower_pool(node):
+    nd, (x,) = node.op.ndim, node.inputs
+    body = _to4('a0', x, nd)
+    body += [f'o{d} = pooled_length(a04.shape[{d + 1}], ws[{d}], st[{d}], pad[{d}], ignore_border)'
+             for d in range(3)]
+    body += ['out = pool_forward(a04, ws, st, pad, (o0, o1, o2), mode)',
+             'return ' + _from4('out', 'a0', x, nd, [f'o{d}' for d in range(3 - nd, 3)])]
+    return _call(node, body)
+
+
+def lower_max_grad(node, forward):
+    nd, x = node.op.ndim, node.inputs[0]
+    body = _to4('a0', x, nd) + _to4('a1', x, nd) + _to4('a2', x, nd)
+    body.append(f'out = max_pool_backward(a04, a14, a24, ws, st, pad, {forward})')
+    like = 'a0' if forward else 'a1'
+    spatial = [f'{like}.shape[{d}]' for d in range(x.ndim - nd, x.ndim)]
+    body.append('return ' + _from4('out', like, x, nd, spatial))
+    return _call(node, body)
+
+
+def lower_average_grad(node):
+    nd, x = node.op.ndim, node.inputs[0]
+    body = _to4('a0', x, nd) + _to4('a1', x, nd)
+    body.append('out = average_pool_backward(a04, a14, ws, st, pad, mode)')
+    body.append('return ' + _from4('out', 'a0', x, nd, [f'a0.shape[{d}]' for d in range(x.ndim - nd, x.ndim)]))
+    return _call(node, body)
+
+
+def register(lowers):
+    lowers(Pool)(lower_pool)
+    lowers(MaxPoolGrad)(lambda node: lower_max_grad(node, True))
+    lowers(DownsampleFactorMaxGradGrad)(lambda node: lower_max_grad(node, False))
+    lowers(AveragePoolGrad)(lower_average_grad)
