@@ -221,13 +221,16 @@ def _argreduce(node):
     better = '>' if op.kind == 'argmax' else '<'
     message = _message(node, f'attempt to get {op.kind} of an empty sequence')
     if op.axis is None:
+        # Over the input where it lies (a broadcast view is not copied), in C order.
+        at = ', '.join(f'i{a}' for a in range(x.ndim))
+        first = ', '.join('0' for _ in range(x.ndim))
+        body = [f'${{t}}_v = ${{i0}}[{at}]' if x.ndim else '${t}_v = ${i0}',
+                f'if ${{t}}_best == ${{t}}_best and (${{t}}_v {better} ${{t}}_best or ${{t}}_v != ${{t}}_v):',
+                '    ${t}_best = ${t}_v', '    ${o0} = np.int64(${t}_k)', '${t}_k += 1']
         lines = [f'if ${{i0}}.size == 0:', f'    raise ValueError({message!r})',
-                 '${t}_flat = np.ascontiguousarray(${i0}).ravel()',
-                 '${t}_best = ${t}_flat[0]', '${o0} = np.int64(0)',
-                 'for ${t}_k in range(1, ${t}_flat.size):',
-                 '    ${t}_v = ${t}_flat[${t}_k]',
-                 f'    if ${{t}}_best == ${{t}}_best and (${{t}}_v {better} ${{t}}_best or ${{t}}_v != ${{t}}_v):',
-                 '        ${t}_best = ${t}_v', '        ${o0} = np.int64(${t}_k)']
+                 f'${{t}}_best = ${{i0}}[{first}]' if x.ndim else '${t}_best = ${i0}',
+                 '${o0} = np.int64(0)', '${t}_k = 0']
+        lines += _loops('${i0}.shape', x.ndim, body)
         return _kernel(node, *lines)
     axis = op.axis
     others = [a for a in range(x.ndim) if a != axis]
