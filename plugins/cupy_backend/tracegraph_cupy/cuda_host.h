@@ -23,7 +23,7 @@ using std::atan; using std::atan2; using std::sinh; using std::cosh; using std::
 using std::asinh; using std::acosh; using std::atanh; using std::erf; using std::erfc;
 using std::floor; using std::ceil; using std::trunc; using std::rint; using std::round;
 using std::fmod; using std::copysign; using std::pow; using std::isnan; using std::isinf;
-using std::lgamma; using std::tgamma;
+using std::lgamma; using std::tgamma; using std::signbit;
 
 // CUDA's modified Bessel functions; the C++17 ones are defined for x >= 0 (I0 is
 // even, I1 odd).  j0 and j1 come from the C library, as CUDA names them.

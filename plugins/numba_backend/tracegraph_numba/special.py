@@ -60,6 +60,9 @@ def nb_sp_tri_gamma(x):
     if x <= 0 and x == math.floor(x):
         return math.inf
     if x < 0:
-        s = math.sin(math.pi * x)
+        frac = x - math.floor(x)   # exact; within [-1/2, 1/2] pi*frac keeps its accuracy
+        if frac > 0.5:
+            frac -= 1.0
+        s = math.sin(math.pi * frac)
         return (math.pi * math.pi) / (s * s) - _tri_gamma_positive(1.0 - x)
     return _tri_gamma_positive(x)
