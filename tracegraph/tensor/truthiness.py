@@ -57,7 +57,7 @@ def truth_error(variable):
     from .variable import NoValueError
     where = user_location()
     at = f' (at {where})' if where is not None else ''
-    what = 'a comparison' if is_comparison(variable) else 'a symbolic variable'
+    what = 'a symbolic comparison' if is_comparison(variable) else 'a symbolic variable'
     return NoValueError(
         f'bool() of {variable}{at}: it is {what}, which has no value while the graph is '
         'built, so Python cannot decide `if`/`while`/`and`/`or`/`not` on it. Use '
