@@ -189,10 +189,9 @@ class BaseAbstractConv(Op):
                     filter_dilation=self.filter_dilation, num_groups=self.num_groups)
 
     def _conv_type(self, *variables):
+        """The common float dtype of the operands (integer operands compute in float64)."""
         dtype = promote(list(variables))
-        if np.dtype(dtype).kind != 'f':
-            dtype = 'float64' if dtype != 'float32' else dtype
-        return dtype
+        return dtype if np.dtype(dtype).kind == 'f' else 'float64'
 
     def _check(self, var, what):
         var = as_tensor_variable(var)
