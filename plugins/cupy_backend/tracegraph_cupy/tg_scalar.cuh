@@ -180,8 +180,9 @@ template <typename T> __device__ __forceinline__ T tg_erfinv(T y) {
 // psi (digamma) and psi' (trigamma), which CUDA's math library lacks, in double: the
 // recurrences psi(x) = psi(x+1) - 1/x and psi'(x) = psi'(x+1) + 1/x^2 up to x >= 20,
 // then the asymptotic series (the first dropped term is below 1e-17 there), and the
-// reflection formulas below 0 on the fractional part of x (exact, so tan and sin keep
-// their accuracy for large |x|).  Poles and special values as scipy.special gives them.
+// reflection formulas below 0 on x - rint(x) (exact, so tan and sin keep their
+// accuracy for large |x| and next to the poles).  Poles and special values as
+// scipy.special gives them.
 __device__ __forceinline__ double tg_psi_positive(double x) {
     double acc = 0.0;
     while (x < 20.0) { acc -= 1.0 / x; x += 1.0; }
@@ -195,9 +196,8 @@ __device__ __forceinline__ double tg_psi_double(double x) {
     // inf and NaN spelled through functions, as in tg_erfinv (NVRTC has no <cmath> macros).
     if (x == 0) return signbit(x) ? -log(0.0) : log(0.0);
     if (x < 0) {
-        double frac = x - floor(x);   // exact; then within [-1/2, 1/2], where pi*frac is accurate
+        double frac = x - rint(x);   // exact, within [-1/2, 1/2], where pi*frac is accurate
         if (frac == 0 || isinf(x)) return sqrt(-1.0);
-        if (frac > 0.5) frac -= 1.0;
         return tg_psi_positive(1.0 - x) - 3.141592653589793 / tan(3.141592653589793 * frac);
     }
     return tg_psi_positive(x);
@@ -215,9 +215,7 @@ __device__ __forceinline__ double tg_tri_gamma_double(double x) {
     if (x != x) return x;
     if (x <= 0 && x == floor(x)) return -log(0.0);
     if (x < 0) {
-        double frac = x - floor(x);
-        if (frac > 0.5) frac -= 1.0;
-        double s = sin(3.141592653589793 * frac);
+        double s = sin(3.141592653589793 * (x - rint(x)));
         return 9.869604401089358 / (s * s) - tg_tri_gamma_positive(1.0 - x);
     }
     return tg_tri_gamma_positive(x);

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 
 import llvmlite.binding as llvm
+import numpy as np
 from numba import njit, types
 from numba.extending import get_cython_function_address
 
@@ -60,9 +61,6 @@ def nb_sp_tri_gamma(x):
     if x <= 0 and x == math.floor(x):
         return math.inf
     if x < 0:
-        frac = x - math.floor(x)   # exact; within [-1/2, 1/2] pi*frac keeps its accuracy
-        if frac > 0.5:
-            frac -= 1.0
-        s = math.sin(math.pi * frac)
+        s = math.sin(math.pi * (x - np.rint(x)))   # x - rint(x) is exact: sin keeps its accuracy
         return (math.pi * math.pi) / (s * s) - _tri_gamma_positive(1.0 - x)
     return _tri_gamma_positive(x)
