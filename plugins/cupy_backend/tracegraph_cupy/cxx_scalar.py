@@ -78,12 +78,12 @@ CXX = {
     'isnan': {'f': 'isnan({0})', 'i': 'false', 'u': 'false', 'b': 'false'},
     'isinf': {'f': 'isinf({0})', 'i': 'false', 'u': 'false', 'b': 'false'},
     # Special functions CUDA's math library has (cuda_host.h gives the host compiler
-    # the same names), psi and tri_gamma from tg_scalar.cuh.  erfcinv, erfcx, xlogx and
-    # xlogy0 use their decompositions; gammainc and gammaincc have no CUDA function and
-    # no decomposition: asking for them is an error that names the op.
+    # the same names); psi, tri_gamma, gammainc and gammaincc, which it lacks, from
+    # tg_scalar.cuh.  erfcinv, erfcx, xlogx and xlogy0 use their decompositions.
     'gammaln': _float('lgamma'), 'gamma': _float('tgamma'), 'j0': _float('j0'), 'j1': _float('j1'),
     'i0': _float('cyl_bessel_i0'), 'i1': _float('cyl_bessel_i1'), 'psi': _float('tg_psi'),
-    'tri_gamma': _float('tg_tri_gamma'),
+    'tri_gamma': _float('tg_tri_gamma'), 'gammainc': {'f': 'tg_gammainc({0}, {1})'},
+    'gammaincc': {'f': 'tg_gammaincc({0}, {1})'},
     'switch': _same('({0} ? {1} : {2})'),
     'second': _same('{1}'),
     'identity': _same('{0}'),
