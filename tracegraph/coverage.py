@@ -122,6 +122,7 @@ def _linalg_samples():
         'Eigh': lambda: ops.Eigh()(a)[0], 'Eigvalsh': lambda: ops.Eigvalsh()(a),
         'Eig': lambda: ops.Eig()(b)[0], 'SVD': lambda: ops.SVD()(a)[1], 'QR': lambda: ops.QR()(a)[0],
         'Pinv': lambda: ops.Pinv()(a), 'Lstsq': lambda: ops.Lstsq()(b, b)[0], 'Expm': lambda: ops.Expm()(a),
+        'Matmul (batched)': lambda: ops.Matmul()(a, a),
     }
     for label, build in samples.items():
         yield 'linalg', label, lambda build=build: build().owner

@@ -55,6 +55,8 @@ def lower_linalg(node):
         return Call('cupy.linalg.det')
     if t is ops.Pinv:
         return Call('cupy.linalg.pinv')
+    if t is ops.Matmul:
+        return Call('cupy.matmul')
     if t is ops.Cholesky:
         if op.lower:
             return Call('cupy.linalg.cholesky')

@@ -180,3 +180,8 @@ def _lstsq(op, node):
 @kernel_for(ops.Expm)
 def _expm(op, node):
     return lambda a: over_batch(_scipy().expm, (2,), a)
+
+
+@kernel_for(ops.Matmul)
+def _matmul(op, node):
+    return np.matmul

@@ -5,4 +5,4 @@ Users import Theano's modules, `tracegraph.tensor.nlinalg` and
 """
 from . import grads  # noqa: F401  (the gradient rules, looked up by op class)
 from .ops import (ALL_OPS, QR, SVD, Cholesky, Det, Eig, Eigh, Eigvalsh, Expm, LinalgOp,  # noqa: F401
-                  Lstsq, MatrixInverse, Pinv, Solve, SolveTriangular)
+                  Lstsq, Matmul, MatrixInverse, Pinv, Solve, SolveTriangular)

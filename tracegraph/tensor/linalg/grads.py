@@ -28,6 +28,11 @@ def mT(x):
 
 
 def matmul(a, b):
+    """Matrix products of stacks: one batched Matmul, or Dot for plain matrices."""
+    if a.ndim == 2 and b.ndim == 2:
+        return m.dot(a, b)
+    if a.ndim >= 2 and b.ndim >= 2:
+        return ops.Matmul()(a, b)
     return m.matmul(a, b)
 
 
@@ -213,6 +218,12 @@ def _pinv(op, inputs, grads):
     second = matmul(matmul(m.sub(m.eye(ax.shape[-1], dtype=a.dtype), ax), gt), matmul(x, xt))
     third = matmul(matmul(matmul(xt, x), gt), m.sub(m.eye(xa.shape[-1], dtype=a.dtype), xa))
     return [m.add(m.add(first, second), third)]
+
+
+@rule(ops.Matmul)
+def _matmul(op, inputs, grads):
+    (a, b), (g,) = inputs, grads
+    return [sum_to(matmul(g, mT(b)), a), sum_to(matmul(mT(a), g), b)]
 
 
 @rule(ops.Expm)

@@ -313,6 +313,19 @@ class Expm(LinalgOp):
         return [(n, n)]
 
 
+@dataclass(frozen=True)
+class Matmul(LinalgOp):
+    """numpy.matmul of two stacks of matrices (both at least 2-d): one batched product,
+    used by the gradients here (T.matmul's broadcast-and-sum costs n times the memory)."""
+
+    name = 'matmul'
+
+    def core_shapes(self, a, b):
+        if a[1] is not None and b[0] is not None and a[1] != b[0]:
+            raise ValueError(f'matmul: shapes {a} and {b} are not aligned')
+        return [(a[0], b[1])]
+
+
 ALL_OPS = (MatrixInverse, Det, Cholesky, Solve, SolveTriangular, Eigh, Eigvalsh, Eig, SVD, QR,
-           Pinv, Lstsq, Expm)
+           Pinv, Lstsq, Expm, Matmul)
 
