@@ -7,7 +7,7 @@ output's) and a multiply by 0 or 1 in the index.
 
 Large transcendental-heavy nodes take another path at run time: Numba's exp/tanh
 are scalar libm calls here (no SVML), NumPy's ufuncs are SIMD, so above
-`BLOCKED_MIN_SIZE` elements the node calls back (through `numba.objmode`) to
+`BLOCKED_MIN_WORK` transcendental evaluations the node calls back (through `numba.objmode`) to
 `tracegraph_numba.blocked`, which evaluates the same steps as NumPy ufuncs over
 cache-sized blocks on every core.  `bench/numba.py` and the README hold the
 measurements behind this choice.
@@ -24,12 +24,13 @@ from tracegraph.tensor.scalar import Composite, expensive
 from tracegraph.ir import Constant
 
 from .callbacks import objmode_type
-from .lowered import Lowered, error_message, kernel
+from .lowered import JIT, Lowered, error_message, kernel
 from .scalar_source import literal, np_type, scalar_expr
 
-# Below this many elements the call back into Python (a few µs) costs more than
-# NumPy's SIMD saves; measured on pow and exp chains (README).
-BLOCKED_MIN_SIZE = 1 << 12
+# Below this many transcendental evaluations (elements times expensive steps) the call
+# back into Python (about 10 µs) costs more than NumPy's SIMD saves; measured on tanh,
+# exp and pow chains of 1 to 10 links (README).
+BLOCKED_MIN_WORK = 1 << 12
 
 
 def steps_of(scalar_op, in_dtypes, out_dtype):
@@ -94,7 +95,7 @@ def _into(node, steps, outputs, how, scalar_in, shape_lines, args):
     lines = shape_lines + [f'if {check}:', '    ${wrong_shape}']
     kernels = ()
     if _blocked(node, steps):
-        lines += [f'if {" * ".join(lengths)} >= {BLOCKED_MIN_SIZE}:',
+        lines += [f'if {_work(lengths, steps)} >= {BLOCKED_MIN_WORK}:',
                   f'    ${{k0}}({", ".join(lengths + args)}, ${{d0}})', 'else:']
         loop = _indent(loop)
         kernels = (_kernel(node, steps, outputs, how, scalar_in, into=True),)
@@ -161,18 +162,21 @@ def _kernel(node, steps, outputs, how, scalar_in, into=False):
     allocate = [] if into else [f'o{j} = a{inplace[j]}' if j in inplace else
                                 f'o{j} = np.empty(({shape}), dtype={np_type(out.dtype)})'
                                 for j, out in enumerate(node.outputs)]
-    body, loop = [], allocate + _body(node, steps, outputs, how, scalar_in)
     outs = ', '.join(f'o{j}' for j in range(len(node.outputs)))
-    preamble = ''
-    if _blocked(node, steps):
-        # Large transcendental work goes to NumPy's SIMD ufuncs (see blocked.py); NumPy
-        # also allocates the outputs there (it asks the kernel for huge pages, NRT does not).
-        preamble = _blocked_preamble(node, steps, outputs)
-        ins = ', '.join(lengths + [f'a{j}' for j in range(len(node.inputs))])
-        take = f'    o0[...] = blocked({ins})[0]' if into else f'    {outs}, = blocked({ins})'
-        body += [f'if {" * ".join(lengths)} >= {BLOCKED_MIN_SIZE}:', take, 'else:']
-        loop = _indent(loop)
-    return kernel(params, body + loop + ([] if into else [f'return {outs},']), preamble)
+    loop = _body(node, steps, outputs, how, scalar_in)
+    if not _blocked(node, steps):
+        return kernel(params, allocate + loop + ([] if into else [f'return {outs},']))
+    # Large transcendental work goes to NumPy's SIMD ufuncs (see blocked.py); NumPy
+    # also allocates the outputs there (it asks the kernel for huge pages, NRT does not).
+    # The loop is a function of its own: in a function that also holds the objmode
+    # call, LLVM neither inlines the vector math nor vectorizes the loop (7x slower).
+    ins = ', '.join(lengths + [f'a{j}' for j in range(len(node.inputs))])
+    preamble = _blocked_preamble(node, steps, outputs) + \
+        f'\n\n{JIT}\ndef loop({ins}, {outs}):\n' + ''.join(f'    {line}\n' for line in loop)
+    take = f'    o0[...] = blocked({ins})[0]' if into else f'    {outs}, = blocked({ins})'
+    body = [f'if {_work(lengths, steps)} >= {BLOCKED_MIN_WORK}:', take, 'else:']
+    body += _indent(allocate + [f'loop({ins}, {outs})'])
+    return kernel(params, body + ([] if into else [f'return {outs},']), preamble)
 
 
 def _body(node, steps, outputs, how, scalar_in):
@@ -207,6 +211,12 @@ def _loop_nest(node, steps, outputs, how, scalar_in):
 
 def _indent(lines):
     return ['    ' + line for line in lines]
+
+
+def _work(lengths, steps):
+    """The run-time expression counting the node's transcendental evaluations."""
+    count = sum(expensive(s[0], compiled_loop=True) for s in steps)
+    return ' * '.join(lengths + ([str(count)] if count > 1 else []))
 
 
 def _blocked(node, steps):

@@ -1,0 +1,103 @@
+"""Issue 21's small transcendental workloads: where a compiled loop's scalar math meets
+NumPy's SIMD ufuncs.  Each row group runs the same work on the NumPy and Numba
+backends, eager NumPy and jax.jit, in one run; every candidate's result is checked
+against eager NumPy before it is timed.
+
+    python -m bench.small_math            # every workload
+    python -m bench.small_math chain      # the workloads whose names contain these words
+
+Target: the Numba backend <= 1.0x the NumPy backend on every row.
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+from bench.harness import Bench
+
+OURS = ('numpy', 'numba')
+OPS = {'tanh': (np.tanh, 'tanh'), 'exp': (np.exp, 'exp'), 'log': (np.log, 'log'),
+       'sigmoid': (lambda a: 1 / (1 + np.exp(-a)), 'sigmoid')}
+
+
+def _checked(name, fn, expected, rtol):
+    got = np.asarray(fn())
+    np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol, err_msg=name)
+    return fn
+
+
+def _run(title, value, eager, build_ours, build_jax):
+    """One row group: eager NumPy, our backends, jax.jit, on `value`."""
+    expected = eager(value)
+    rtol = 1e-5 if value.dtype == np.float32 else 1e-12
+    bench = Bench(title)
+    bench.add('numpy eager', lambda: eager(value))
+    import tracegraph as tg
+    for backend in OURS:
+        def make(backend=backend):
+            f = build_ours(tg, backend)
+            return _checked(backend, lambda: f(value), expected, rtol)
+        bench.try_add(f'tracegraph {backend}', make)
+
+    def make_jax():
+        import jax
+        jax.config.update('jax_enable_x64', True)
+        f = jax.jit(build_jax(jax.numpy, jax.nn))
+        return _checked('jax', lambda: jax.block_until_ready(f(value)), expected, rtol)
+    bench.try_add('jax.jit', make_jax)
+    bench.run(baseline='tracegraph numpy')
+
+
+def _chain(xp, links, tanh):
+    def f(x):
+        for _ in range(links):
+            x = tanh(x * 1.01 + 0.1)
+        return x
+    return f
+
+
+def chains(n=1000):
+    """x -> tanh(x * 1.01 + 0.1), 10 and 1,000 times, on 1,000 elements."""
+    import tracegraph.tensor as T
+    for dtype in ('float64', 'float32'):
+        value = np.linspace(-2, 2, n).astype(dtype)
+        for links in (10, 1000):
+            def ours(tg, backend, links=links, dtype=dtype):
+                x = T.vector('x', dtype=dtype)
+                return tg.function([x], _chain(T, links, T.tanh)(x), backend=backend)
+            _run(f'tanh chain, {links} links, {n} {dtype}', value, _chain(np, links, np.tanh), ours,
+                 lambda jnp, nn, links=links: _chain(jnp, links, jnp.tanh))
+
+
+def single_ops():
+    """One tanh/exp/log/sigmoid on 10^3, 10^4, 10^5 elements, float32 and float64."""
+    import tracegraph.tensor as T
+    ours_of = {'tanh': T.tanh, 'exp': T.exp, 'log': T.log, 'sigmoid': T.nnet.sigmoid}
+    jax_of = {'tanh': lambda jnp, nn: jnp.tanh, 'exp': lambda jnp, nn: jnp.exp,
+              'log': lambda jnp, nn: jnp.log, 'sigmoid': lambda jnp, nn: nn.sigmoid}
+    for name, (eager, _) in OPS.items():
+        for dtype in ('float64', 'float32'):
+            for n in (10 ** 3, 10 ** 4, 10 ** 5):
+                value = np.linspace(0.01, 3, n).astype(dtype)
+
+                def ours(tg, backend, name=name, dtype=dtype):
+                    x = T.vector('x', dtype=dtype)
+                    return tg.function([x], ours_of[name](x), backend=backend)
+                _run(f'{name}, {n:.0e} {dtype}', value, eager, ours, jax_of[name])
+
+
+WORKLOADS = [chains, single_ops]
+
+
+def main(argv=()):
+    chosen = [w for w in WORKLOADS if not argv or any(a in w.__name__ for a in argv)]
+    for workload in chosen:
+        start = time.perf_counter()
+        workload()
+        print(f'  ({workload.__name__}: {time.perf_counter() - start:.1f} s in all)')
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
