@@ -18,7 +18,16 @@ positions).  Then, per group, one BLAS matrix product does the work:
 """
 from __future__ import annotations
 
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
+
+# The window copy (im2col) is the one step BLAS does not parallelize: above this many
+# elements NumPy copies it in one slab per core (copies release the GIL).  Measured on
+# the bench's forward shape: 231 -> 159 ms (float32) on a busy 2-core machine.
+PARALLEL_COPY_MIN = 1 << 20
 
 
 def _pads_1axis(k, mode, d):
@@ -73,12 +82,29 @@ def _windows(xp, padded, kernel_spatial, out_spatial, subsample, dilation):
     return xp.lib.stride_tricks.as_strided(padded, shape=shape, strides=strides)
 
 
+@functools.lru_cache(maxsize=None)
+def _copy_pool():
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix='tracegraph-im2col')
+
+
+def _contiguous(xp, view):
+    """A C-contiguous copy of `view`; large NumPy copies in parallel slabs of axis 0."""
+    slabs = min(os.cpu_count() or 1, view.shape[0])
+    if xp is not np or view.size < PARALLEL_COPY_MIN or slabs < 2:
+        return xp.ascontiguousarray(view)
+    out = np.empty(view.shape, view.dtype)
+    bounds = np.linspace(0, view.shape[0], slabs + 1).astype(int)
+    list(_copy_pool().map(lambda k: np.copyto(out[bounds[k]:bounds[k + 1]], view[bounds[k]:bounds[k + 1]]),
+                          range(slabs)))
+    return out
+
+
 def _columns(xp, img, kernel_spatial, pads, out_spatial, subsample, dilation):
     """col: (channels * taps, batch * outputs), C-contiguous (one copy of the windows)."""
     nd = len(kernel_spatial)
     windows = _windows(xp, _pad(xp, img, pads), kernel_spatial, out_spatial, subsample, dilation)
     order = (1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd))
-    col = xp.ascontiguousarray(windows.transpose(order))
+    col = _contiguous(xp, windows.transpose(order))
     return col.reshape(img.shape[1] * int(np.prod(kernel_spatial)), -1)
 
 
@@ -120,12 +146,12 @@ def forward(img, kern, *, border_mode, subsample, filter_flip, filter_dilation, 
     for g in range(num_groups):
         xp.dot(weights[g * Kg:(g + 1) * Kg], col[g * taps:(g + 1) * taps], out=result[g * Kg:(g + 1) * Kg])
     result = result.reshape((K, B) + tuple(out))
-    return xp.ascontiguousarray(result.swapaxes(0, 1))
+    return _contiguous(xp, result.swapaxes(0, 1))
 
 
 def _top_matrix(xp, top):
     """topgrad (batch, K, *out) as (K, batch * outputs)."""
-    return xp.ascontiguousarray(top.swapaxes(0, 1)).reshape(top.shape[1], -1)
+    return _contiguous(xp, top.swapaxes(0, 1)).reshape(top.shape[1], -1)
 
 
 def _check_top(name, top_shape, batch, channels, out):
@@ -193,7 +219,7 @@ def grad_inputs(kern, top, shape, *, border_mode, subsample, filter_flip, filter
         # tap never share a position, so `+=` through the view is exact.
         windows[(slice(None), slice(None)) + tap] += gcol[(slice(None),) + tap]
     result = padded[(slice(None),) * 2 + tuple(slice(lo, lo + n) for n, (lo, _) in zip(spatial, pads))]
-    result = xp.ascontiguousarray(result.swapaxes(0, 1))
+    result = _contiguous(xp, result.swapaxes(0, 1))
     check_hint(name, 'input_shape', result.shape, imshp)
     return result
 
