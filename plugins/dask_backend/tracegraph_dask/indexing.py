@@ -3,8 +3,8 @@
 Dask slices, takes one integer array, and masks with one boolean array natively.
 Several advanced indices go through `vindex`, which always puts the broadcast
 index axes first; NumPy keeps them in place when they are adjacent, so the axes
-are moved back.  Forms left (a new axis among several advanced indices) run
-NumPy's indexing in one task.
+are moved back.  Forms left (a new axis among several advanced indices, integer
+arrays of 2+ dimensions) run NumPy's indexing in one task.
 """
 from __future__ import annotations
 
@@ -36,6 +36,9 @@ def index_values(entries, parts):
 def take(x, index):
     """x[index], NumPy semantics, lazily."""
     advanced = [k for k, i in enumerate(index) if _is_advanced(i, index)]
+    if any(np.ndim(index[k]) > 1 and not _is_bool(index[k]) for k in advanced):
+        # Dask's getitem takes 1-d integer arrays only; vindex would move the axes.
+        return _numpy_indexing(x, index)
     if len(advanced) <= 1:
         return x[index]
     if any(i is None for i in index) or any(_is_bool(i) for i in index):

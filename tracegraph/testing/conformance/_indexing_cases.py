@@ -194,10 +194,10 @@ def forms():
 
     def apart():
         x, iv, jv, i = T.dtensor3('x'), T.lvector('iv'), T.lmatrix('jv'), T.lscalar('i')
-        return [x, iv, jv, i], [x[iv, :, jv], x[None, i, iv, 1:]]
+        return [x, iv, jv, i], [x[iv, :, jv], x[None, i, iv, 1:], x[jv, 1:]]
 
     def apart_ref(x, iv, jv, i):
-        return x[iv, :, jv], x[None, i, iv, 1:]
+        return x[iv, :, jv], x[None, i, iv, 1:], x[jv, 1:]
 
     @st.composite
     def apart_in(draw):
@@ -207,7 +207,7 @@ def forms():
             draw(int_vectors(shape[2], 3))[None, :].repeat(rows, axis=0)
         return (_data(shape), draw(int_vectors(shape[0], 3)), jv,
                 draw(st.integers(-shape[0] - 1, shape[0])))
-    out.append((Form('x3[iv, :, jv2], x3[None, i, iv, 1:]', apart, apart_ref), apart_in()))
+    out.append((Form('x3[iv, :, jv2], x3[None, i, iv, 1:], x3[jv2, 1:]', apart, apart_ref), apart_in()))
 
     scalars = [T.lscalar(n) for n in 'iabs']
 
