@@ -110,6 +110,21 @@ def _conv_samples():
         yield 'structural op', label, lambda build=build: build().owner
 
 
+def _pool_samples():
+    """Pooling (tensor.signal.pool): the forward op, both gradients and max pooling's grad-grad."""
+    import tracegraph.tensor as T
+    from .tensor.signal import pool
+    x = T.dtensor4()
+    y = pool.pool_2d(x, (2, 2), ignore_border=True)
+    samples = {
+        'Pool (max, sum, average)': lambda: y, 'MaxPoolGrad': lambda: T.grad(y.sum(), x),
+        'AveragePoolGrad': lambda: T.grad(pool.pool_2d(x, (2, 2), ignore_border=True, mode='sum').sum(), x),
+        'DownsampleFactorMaxGradGrad': lambda: pool.DownsampleFactorMaxGradGrad(True).make_node(x, y, x, (2, 2)).outputs[0],
+    }
+    for label, build in samples.items():
+        yield 'structural op', label, lambda build=build: build().owner
+
+
 def _linalg_samples():
     """The linear-algebra family (tensor.linalg, behind tensor.nlinalg and tensor.slinalg)."""
     import tracegraph.tensor as T
@@ -130,7 +145,7 @@ def _linalg_samples():
 
 def catalog():
     """(category, label, builder) for every behaviour the report covers."""
-    for source in (_elemwise_samples, _structural_samples, _conv_samples, _linalg_samples, _scan_samples,
+    for source in (_elemwise_samples, _structural_samples, _conv_samples, _pool_samples, _linalg_samples, _scan_samples,
                    _random_samples):
         yield from source()
 
