@@ -256,3 +256,4 @@ from tracegraph.tensor.linalg import LinalgOp as _LinalgOp  # noqa: E402
 from .linalg import lower_linalg as _lower_linalg  # noqa: E402  (the linear-algebra family)
 lowers(_LinalgOp)(_lower_linalg)
 from . import conv as _conv_lowerings  # noqa: E402,F401  (registers the convolution ops)
+from . import pool as _pool_lowerings  # noqa: E402,F401  (registers the pooling ops)

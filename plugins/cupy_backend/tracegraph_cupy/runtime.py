@@ -142,3 +142,9 @@ def conv(xp, *inputs, node):
     """A convolution node: cuDNN or im2col + cuBLAS (conv.py)."""
     from .conv import run
     return run(xp, *inputs, node=node)
+
+
+def pool(xp, *inputs, node):
+    """A pooling node: strided-view kernels on the device (pool.py)."""
+    from .pool import run
+    return run(xp, *inputs, node=node)
