@@ -1,7 +1,9 @@
 """Finding, checking and choosing backends (pluggy plugins found by entry point)."""
 from __future__ import annotations
 
+import difflib
 import functools
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -46,6 +48,9 @@ class Backend:
     name = 'unnamed'
     version = ''
     description = ''
+    # True for the backend whose results define correct ones (the NumPy backend):
+    # the core evaluates constants through it (`reference()`), never by its name.
+    reference = False
 
     def unavailable_reason(self):
         """None when this backend can run here, else a sentence saying why not."""
@@ -74,20 +79,72 @@ class LoweringError(TypeError):
     """An op has no lowering on a backend (raised at function() time)."""
 
 
+class ObjectModeWarning(UserWarning):
+    """A compiled backend runs an op through its Python `perform` (object mode)."""
+
+
+_WARNED_PERFORM = set()
+
+
+def warn_python_perform(backend, op):
+    """Warn, once per backend and op class, that `backend` runs `op` through its Python
+    `perform`: the compiled code leaves machine code (or the GPU) for that node on every
+    call, which is correct but slow, and was silent before."""
+    key = (backend, type(op))
+    if key in _WARNED_PERFORM:
+        return
+    _WARNED_PERFORM.add(key)
+    warnings.warn(f'backend {backend!r} has no compiled lowering for op {op} '
+                  f'({type(op).__module__}.{type(op).__qualname__}): it runs the op\'s Python '
+                  '`perform` in object mode on every call (correct, but slow)',
+                  ObjectModeWarning, stacklevel=2)
+
+
+class PluginError(TypeError):
+    """A plugin implements a hook that tracegraph does not define (a misspelling)."""
+
+
 @functools.lru_cache(maxsize=None)
 def plugin_manager():
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     pm.load_setuptools_entrypoints(hookspecs.PROJECT)
+    _check_hooks(pm)
     return pm
 
 
 def register(plugin, name=None):
-    """Register a plugin object or module by hand (tests, notebooks)."""
+    """Register a plugin object or module by hand (tests, notebooks); a plugin with a
+    hook tracegraph does not define is refused (PluginError) and left unregistered."""
     pm = plugin_manager()
     pm.register(plugin, name=name)
+    try:
+        _check_hooks(pm)
+    except PluginError:
+        pm.unregister(plugin)
+        raise
     _registry.cache_clear()
     return plugin
+
+
+def _check_hooks(pm):
+    """pluggy's check_pending, with an error that names the plugin and the hook.
+
+    pluggy calls only the hooks it has a spec for: a misspelled hook
+    (`tracegraph_lower_ops`) would otherwise be ignored without a word."""
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        plugin = exc.plugin
+        known = [n for n in dir(hookspecs) if n.startswith(hookspecs.PROJECT + '_')]
+        unknown = [c.name for c in pm.get_hookcallers(plugin) or () if not c.has_spec()]
+        hints = []
+        for hook in unknown:
+            close = difflib.get_close_matches(hook, known, n=1)
+            hints.append(f'{hook!r}' + (f' (did you mean {close[0]!r}?)' if close else ''))
+        raise PluginError(f'plugin {pm.get_name(plugin)!r} implements hook(s) that tracegraph does '
+                          f'not define: {", ".join(hints)}. The hooks are: {", ".join(known)} '
+                          '(tracegraph/hookspecs.py)') from exc
 
 
 def unregister(plugin):
@@ -147,6 +204,17 @@ def get(name=None):
         what = 'is not registered' if name not in registry else f'cannot run here ({_availability(name).reason})'
         raise BackendError(f'backend {name!r} {what}. Backends:\n{known}')
     return registry[name]
+
+
+def reference():
+    """The available reference backend (the one marked `reference = True`), or None.
+
+    The core asks for it by this role, not by a plugin's name, so constant folding
+    works with whichever installed plugin declares itself the reference."""
+    for name, backend in sorted(_registry().items()):
+        if getattr(backend, 'reference', False) and _availability(name):
+            return backend
+    return None
 
 
 def lower(backend, node, hook='tracegraph_lower_op'):

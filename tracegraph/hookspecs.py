@@ -74,3 +74,29 @@ def tracegraph_rewrites(backend):
     :param backend: the backend's name.
     :return: a list of rewrites (see ``tracegraph.rewrite``) or None.
     """
+
+
+def backend_hookimpl(name, **options):
+    """Mark a lowering hook (``backend, node``) that answers only for the backend ``name``.
+
+    Every lowering hook is called for every backend; without this, each plugin
+    repeats ``if backend != NAME: return None`` at the top of each hook.  The
+    decorated function is called only when ``backend == name`` and keeps its own
+    ``(backend, node)`` signature; ``options`` go to :data:`hookimpl`
+    (``tryfirst=True``...)::
+
+        @backend_hookimpl('mybackend')
+        def tracegraph_lower_op(backend, node):
+            return my_lowering(node)
+    """
+    def decorate(impl):
+        def hook(backend, node):
+            if backend != name:
+                return None
+            return impl(backend, node)
+        # No functools.wraps: pluggy would follow __wrapped__ to the impl's own
+        # argument names, and this wrapper must receive exactly `backend, node`.
+        hook.__name__, hook.__qualname__, hook.__doc__ = impl.__name__, impl.__qualname__, impl.__doc__
+        hook.__module__, hook.backend_name = impl.__module__, name
+        return hookimpl(**options)(hook)
+    return decorate

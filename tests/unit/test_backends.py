@@ -2,6 +2,7 @@
 import subprocess
 import sys
 import textwrap
+import types
 
 from tracegraph import backends
 from tracegraph.backends import Backend
@@ -76,3 +77,156 @@ def test_loading_the_plugins_imports_no_backend_library_or_lowering():
     ''')
     out = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == '[]'
+
+
+# -- the plugin contract (issue 18) ----------------------------------------------------
+def test_a_misspelled_hook_is_refused_naming_the_plugin_and_the_hook():
+    import pytest
+
+    class Misspelled:
+        @hookimpl
+        def tracegraph_lower_ops(self, backend, node):
+            return None
+
+    plugin = Misspelled()
+    with pytest.raises(backends.PluginError, match=r"plugin 'misspelled'.*'tracegraph_lower_ops' "
+                                                   r"\(did you mean 'tracegraph_lower_op'\?\)"):
+        backends.register(plugin, name='misspelled')
+    assert backends.plugin_manager().get_plugin('misspelled') is None  # left unregistered
+    backends.plugin_manager().check_pending()                          # and the rest is clean
+
+
+def test_backend_hookimpl_answers_only_for_its_backend():
+    from tracegraph.hookspecs import backend_hookimpl
+
+    class Plugin:
+        pass
+    calls = []
+
+    @backend_hookimpl('only-mine')
+    def tracegraph_lower_op(backend, node):
+        calls.append(backend)
+        return 'lowered'
+    Plugin.tracegraph_lower_op = staticmethod(tracegraph_lower_op)
+    node = types.SimpleNamespace(op=None)
+    assert tracegraph_lower_op('numpy', node) is None
+    assert tracegraph_lower_op('only-mine', node) == 'lowered'
+    assert calls == ['only-mine']
+    plugin = backends.register(Plugin(), name='only-mine-plugin')
+    try:
+        caller = backends.plugin_manager().hook.tracegraph_lower_op
+        assert caller(backend='only-mine', node=node) == 'lowered'
+        assert calls == ['only-mine', 'only-mine']  # pluggy passed backend and node
+    finally:
+        backends.unregister(plugin)
+
+
+def test_a_python_perform_op_on_a_compiled_backend_warns_once_naming_the_op():
+    import warnings
+
+    import numpy as np
+    import pytest
+
+    import tracegraph as tg
+    import tracegraph.tensor as T
+    from tracegraph.ir import Apply, Op
+
+    if not backends.availability('numba'):
+        pytest.skip('numba is not installed')
+
+    class TwiceByPerform(Op):
+        __props__ = ()
+
+        def make_node(self, x):
+            return Apply(self, [x], [x.type()])
+
+        def perform(self, node, inputs, output_storage):
+            output_storage[0][0] = 2 * inputs[0]
+
+    x = T.dvector('x')
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        f = tg.function([x], TwiceByPerform()(x) + 1, backend='numba')
+        g = tg.function([x], TwiceByPerform()(x) * 3, backend='numba')
+        tg.function([x], TwiceByPerform()(x), backend='numpy')  # the reference: no warning
+    mine = [w for w in caught if issubclass(w.category, backends.ObjectModeWarning)]
+    assert len(mine) == 1, [str(w.message) for w in mine]
+    assert "'numba'" in str(mine[0].message) and 'TwiceByPerform' in str(mine[0].message)
+    np.testing.assert_allclose(f(np.array([1.0, 2.0])), [3.0, 5.0])
+    np.testing.assert_allclose(g(np.array([1.0, 2.0])), [6.0, 12.0])
+
+
+def test_mode_strings_that_name_a_backend_select_it():
+    import pytest
+
+    import tracegraph as tg
+    import tracegraph.tensor as T
+
+    x = T.dvector('x')
+    assert tg.function([x], x + 1, mode='FAST_RUN').backend == tg.function([x], x + 1).backend
+    assert tg.function([x], x + 1, mode='FAST_COMPILE', backend='numpy').backend == 'numpy'
+    if backends.availability('numba'):
+        assert tg.function([x], x + 1, mode='NUMBA').backend == 'numba'
+    with pytest.raises(ValueError, match="mode 'NUMBA' compiles with backend 'numba'.*backend='numpy'"):
+        tg.function([x], x + 1, mode='NUMBA', backend='numpy')
+    with pytest.raises(backends.BackendError, match="backend 'jax' is not registered"):
+        tg.function([x], x + 1, mode='JAX')
+    with pytest.raises(ValueError, match="mode 'FAST_RNU' is not known"):
+        tg.function([x], x + 1, mode='FAST_RNU')
+
+
+class _MiniReference:
+    """A reference backend of a few NumPy ufuncs, standing in for the NumPy plugin."""
+
+    def __init__(self):
+        self.links = 0
+        plugin = self
+
+        class MiniBackend(Backend):
+            name = 'mini-reference'
+            reference = True
+
+            def link(self, fgraph, options):
+                import numpy as np
+                plugin.links += 1
+                ufuncs = {'exp': np.exp, 'add': np.add, 'mul': np.multiply}
+                values = {}
+
+                def value(v):
+                    return v.data if v.owner is None else values[v]
+                for node in fgraph.toposort():
+                    out = ufuncs[node.op.scalar_op.name](*[value(i) for i in node.inputs])
+                    values[node.outputs[0]] = np.asarray(out)
+                results = tuple(value(o) for o in fgraph.outputs)
+                return backends.Executable(run=lambda: results)
+        self.backend = MiniBackend()
+
+    @hookimpl
+    def tracegraph_backends(self):
+        return [self.backend]
+
+
+def test_constant_folding_needs_no_numpy_plugin_only_a_reference_backend():
+    import numpy as np
+
+    import tracegraph.tensor as T
+    from tracegraph.rewrite.passes import fold
+
+    node = T.exp(T.constant(np.array([0.0, 1.0]))).owner
+    pm = backends.plugin_manager()
+    numpy_plugin = pm.unregister(name='numpy')
+    mini = _MiniReference()
+    try:
+        backends.register(mini, name='mini-reference')
+        backends._availability.cache_clear()
+        assert 'numpy' not in backends.registered()
+        assert backends.reference() is mini.backend
+        folded = fold.evaluate(node)
+        assert mini.links == 1
+        np.testing.assert_allclose(folded[0], np.exp([0.0, 1.0]))
+    finally:
+        backends.unregister(mini)
+        pm.register(numpy_plugin, name='numpy')
+        backends._registry.cache_clear()
+        backends._availability.cache_clear()
+    assert backends.reference().name == 'numpy'

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracegraph.hookspecs import hookimpl
+from tracegraph.hookspecs import backend_hookimpl
 from tracegraph.tensor.elemwise import Elemwise
 
 CALLS = {'exp': 0}
@@ -20,9 +20,9 @@ def exp_via_float64(x):
     return np.exp(np.asarray(x, dtype=np.float64)).astype(np.result_type(x, np.float32))
 
 
-@hookimpl(tryfirst=True)
+@backend_hookimpl('example', tryfirst=True)
 def tracegraph_lower_op(backend, node):
     op = node.op
-    if backend == 'example' and isinstance(op, Elemwise) and getattr(op.scalar_op, 'name', '') == 'exp':
+    if isinstance(op, Elemwise) and getattr(op.scalar_op, 'name', '') == 'exp':
         return exp_via_float64
     return None

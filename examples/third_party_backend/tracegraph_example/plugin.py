@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tracegraph import backends
 from tracegraph.backends import Backend
-from tracegraph.hookspecs import hookimpl
+from tracegraph.hookspecs import backend_hookimpl, hookimpl
 
 NAME = 'example'
 
@@ -34,22 +34,20 @@ def tracegraph_backends():
     return [ExampleBackend()]
 
 
-def _delegate(hook, backend, node):
-    if backend != NAME:
-        return None
+def _delegate(hook, node):
     return getattr(backends.plugin_manager().hook, hook)(backend='numpy', node=node)
 
 
-@hookimpl
+@backend_hookimpl(NAME)
 def tracegraph_lower_op(backend, node):
-    return _delegate('tracegraph_lower_op', backend, node)
+    return _delegate('tracegraph_lower_op', node)
 
 
-@hookimpl
+@backend_hookimpl(NAME)
 def tracegraph_lower_scan(backend, node):
-    return _delegate('tracegraph_lower_scan', backend, node)
+    return _delegate('tracegraph_lower_scan', node)
 
 
-@hookimpl
+@backend_hookimpl(NAME)
 def tracegraph_lower_random(backend, node):
-    return _delegate('tracegraph_lower_random', backend, node)
+    return _delegate('tracegraph_lower_random', node)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracegraph.backends import LoweringError
+from tracegraph.backends import LoweringError, warn_python_perform
 from tracegraph.ifelse import IfElse
 from tracegraph.ir import OpTable
 from tracegraph.tensor.dot import Dot
@@ -91,6 +91,7 @@ def lower_node(node):
         return rule(node)
     if getattr(node.op, 'perform', None) is not None:
         # A Theano-style op with its own `perform`: it runs on the host.
+        warn_python_perform('cupy', node.op)
         every = tuple(range(len(node.inputs)))
         return Call('runtime.perform', (('node', node),), host_inputs=every, output_on=HOST)
     return None

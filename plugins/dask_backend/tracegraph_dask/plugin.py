@@ -6,7 +6,7 @@ loads its plugins.
 from __future__ import annotations
 
 from tracegraph.backends import Backend
-from tracegraph.hookspecs import hookimpl
+from tracegraph.hookspecs import backend_hookimpl, hookimpl
 
 BACKEND = 'dask'
 
@@ -51,25 +51,19 @@ def tracegraph_backends():
     return [DaskBackend()]
 
 
-@hookimpl
+@backend_hookimpl(BACKEND)
 def tracegraph_lower_op(backend, node):
-    if backend != BACKEND:
-        return None
     from .lowering import lower_node
     return lower_node(node)
 
 
-@hookimpl
+@backend_hookimpl(BACKEND)
 def tracegraph_lower_scan(backend, node):
-    if backend != BACKEND:
-        return None
     from .scan import lower_scan
     return lower_scan(node)
 
 
-@hookimpl
+@backend_hookimpl(BACKEND)
 def tracegraph_lower_random(backend, node):
-    if backend != BACKEND:
-        return None
     from .random import lower_random
     return lower_random(node)

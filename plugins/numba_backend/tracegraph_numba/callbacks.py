@@ -19,6 +19,7 @@ import hashlib
 
 import numpy as np
 
+from tracegraph.backends import warn_python_perform
 from tracegraph.tensor.index_check import check_assignment, node_label, selection_shape
 from tracegraph.tensor.subtensor import IN, IncSubtensor
 
@@ -66,6 +67,7 @@ def _objmode_lowering(node, function):
 
 
 def lower_perform(node):
+    warn_python_perform('numba', node.op)
     return _objmode_lowering(node, 'call_perform')
 
 

@@ -6,7 +6,7 @@ uses, so it imports neither Numba nor the lowerings: the hooks import them.
 from __future__ import annotations
 
 from tracegraph.backends import Backend
-from tracegraph.hookspecs import hookimpl
+from tracegraph.hookspecs import backend_hookimpl, hookimpl
 
 BACKEND = 'numba'
 
@@ -43,26 +43,20 @@ def tracegraph_backends():
     return [NumbaBackend()]
 
 
-@hookimpl
+@backend_hookimpl(BACKEND)
 def tracegraph_lower_op(backend, node):
-    if backend != BACKEND:
-        return None
     from . import indexing  # noqa: F401  (registers Subtensor and IncSubtensor)
     from .lowering import lower_node
     return lower_node(node)
 
 
-@hookimpl
+@backend_hookimpl(BACKEND)
 def tracegraph_lower_scan(backend, node):
-    if backend != BACKEND:
-        return None
     from .scan import tracegraph_lower_scan as lower_scan
     return lower_scan(backend, node)
 
 
-@hookimpl
+@backend_hookimpl(BACKEND)
 def tracegraph_lower_random(backend, node):
-    if backend != BACKEND:
-        return None
     from .random import tracegraph_lower_random as lower_random
     return lower_random(backend, node)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracegraph.backends import Backend
-from tracegraph.hookspecs import hookimpl
+from tracegraph.hookspecs import backend_hookimpl, hookimpl
 
 BACKEND = 'numpy'
 
@@ -19,6 +19,7 @@ class NumpyBackend(Backend):
     name = BACKEND
     version = np.__version__
     description = 'generated Python over NumPy ufuncs; the reference backend'
+    reference = True     # constant folding evaluates through this backend
 
     def scalar_spellings(self):
         """The scalar ops this backend's table spells (the others: their decomposition)."""
@@ -35,25 +36,19 @@ def tracegraph_backends():
     return [NumpyBackend()]
 
 
-@hookimpl
+@backend_hookimpl(BACKEND)
 def tracegraph_lower_op(backend, node):
-    if backend != BACKEND:
-        return None
     from .lowering import lower_node
     return lower_node(node)
 
 
-@hookimpl
+@backend_hookimpl(BACKEND)
 def tracegraph_lower_scan(backend, node):
-    if backend != BACKEND:
-        return None
     from .scan import tracegraph_lower_scan as lower_scan
     return lower_scan(backend, node)
 
 
-@hookimpl
+@backend_hookimpl(BACKEND)
 def tracegraph_lower_random(backend, node):
-    if backend != BACKEND:
-        return None
     from .random import lower_random
     return lower_random(node)

@@ -1,9 +1,11 @@
 """Constant folding: a node whose inputs are all constants becomes a constant.
 
-Values are computed by the NumPy backend (found at run time through
-`tracegraph.backends`, so the core imports no backend): a folded constant is
-exactly what the reference backend would have computed, with no second table of
-kernels to keep in step.  Random draws, loops and large results are not folded.
+Values are computed by the reference backend (the registered backend marked
+`reference = True`, the NumPy backend's plugin today; found by that role through
+`tracegraph.backends`, never by a plugin's name, so the core imports no backend): a
+folded constant is exactly what the reference backend would have computed, with no
+second table of kernels to keep in step.  Random draws, loops and large results are
+not folded.
 """
 from __future__ import annotations
 
@@ -42,12 +44,12 @@ def _output_copy(fgraph, node):
 
 
 def evaluate(node):
-    """The output values of `node`, computed by the NumPy backend, or None."""
-    status = backends.availability('numpy')
-    if not status:
+    """The output values of `node`, computed by the reference backend, or None."""
+    reference = backends.reference()
+    if reference is None:
         return None
     graph = FunctionGraph([], list(node.outputs), clone=True)
-    run = backends.get('numpy').link(graph, {'name': f'fold {node.op}'}).run
+    run = reference.link(graph, {'name': f'fold {node.op}'}).run
     with np.errstate(all='ignore'):
         return run()
 
