@@ -31,6 +31,9 @@ _MODES = {'FAST_RUN': 'default', 'FAST_COMPILE': 'fast_compile', 'Mode': 'defaul
           'NanGuardMode': 'default', 'DebugMode': None, 'DEBUG_MODE': None,
           'ProfileMode': 'default', 'NUMBA': 'default', 'JAX': 'default', 'CVM': 'default',
           'c|py': 'default', 'py': 'default', 'c': 'default'}
+# Theano/PyTensor mode names that name a backend: mode='NUMBA' compiles with Numba
+# (PyTensor's meaning) instead of silently running the default backend.
+_MODE_BACKENDS = {'NUMBA': 'numba', 'JAX': 'jax'}
 
 
 class UnusedInputError(ValueError):
@@ -49,6 +52,7 @@ def function(inputs, outputs=None, updates=None, givens=None, no_default_updates
     update_pairs = _normalize_updates(updates)
     update_pairs += _default_updates(out_vars, update_pairs, no_default_updates)
     replace = _normalize_givens(givens)
+    backend = _mode_backend(mode, backend)
     rewrite_set = _rewrite_set(mode, rewrites)
 
     all_outputs = out_vars + [u for _, u in update_pairs]
@@ -209,6 +213,18 @@ def _rewrite_set(mode, rewrites):
                          'every backend is checked against the NumPy backend by the conformance '
                          'suite instead. Use mode="FAST_RUN" or rewrites="none" to debug.')
     return chosen
+
+
+def _mode_backend(mode, backend):
+    """The backend a mode names (mode='NUMBA' -> 'numba'), else `backend` unchanged."""
+    mode_name = mode if isinstance(mode, str) else getattr(mode, 'name', None)
+    wanted = _MODE_BACKENDS.get(mode_name)
+    if wanted is None:
+        return backend
+    if backend is not None and backend != wanted:
+        raise ValueError(f'mode {mode_name!r} compiles with backend {wanted!r}, but backend='
+                         f'{backend!r} was passed too; pass one of them')
+    return wanted
 
 
 def _check_explicit(explicit):
