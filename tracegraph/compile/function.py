@@ -25,6 +25,7 @@ from .io import In, Out
 from .locking import bind, hold, ordered_locks
 from .profile import ProfileStats
 from .shared import SharedVariable
+from .source import exec_with_source, generated_parts
 
 _fn_ids = itertools.count()
 _MODES = {'FAST_RUN': 'default', 'FAST_COMPILE': 'fast_compile', 'Mode': 'default',
@@ -294,7 +295,28 @@ class Function:
 
     @property
     def source(self):
-        return self.executable.source
+        """Everything that runs for a call, as Python source: the per-call wrapper (input
+        checks, the run, the update swap), the backend's graph function, and each
+        generated kernel it calls (see `sources()`, `source_of(name)`)."""
+        return '\n'.join(f'# --- {name} ---\n{text}' for name, text in self.sources().items())
+
+    def sources(self):
+        """{name: source} of the generated code a call runs: 'call' (the wrapper),
+        'run' (the backend's graph function), its kernels by their names there, and
+        'graph' for a backend's source that is not one of those (Numba's module)."""
+        parts = generated_parts(self._fast, 'call')
+        graph = self.executable.source
+        if graph and graph not in parts.values():
+            parts['graph'] = graph  # a backend whose graph is not Python (Numba's module)
+        return parts
+
+    def source_of(self, name):
+        """The source of one part of `sources()`, e.g. `f.source_of('k_fused.plain')`."""
+        parts = self.sources()
+        if name not in parts:
+            raise KeyError(f'{self.name} runs no generated code named {name!r}; '
+                           f'it has {", ".join(parts)}')
+        return parts[name]
 
     @property
     def input_storage(self):
@@ -387,8 +409,7 @@ def _generate_call(fn):
     else:
         lines.append(f'    return [{", ".join(f"r[{i}]" for i in range(fn.n_outputs))}]')
     source = f'def call({", ".join(args)}):\n' + '\n'.join(lines) + '\n'
-    code = compile(source, f'<tracegraph-call {fn.name}>', 'exec')
-    exec(code, env)
+    exec_with_source(source, f'call {fn.name}', env)
     return env['call']
 
 

@@ -24,6 +24,7 @@ import dataclasses
 import numpy as np
 import optree
 
+from ..compile.source import exec_with_source
 from .pytree import NAMESPACE, unflatten
 
 MISSING = object()
@@ -158,7 +159,7 @@ def _converted(var, cls, spec, k, env):
 
 def _define(lines, env, name):
     source = '\n'.join(lines) + '\n'
-    exec(compile(source, f'<tracegraph-fast-call {name}>', 'exec'), env)
+    exec_with_source(source, f'fast-call {name}', env)
     call = env['call']
     call.source = source
     return call

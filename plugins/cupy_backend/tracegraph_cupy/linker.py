@@ -19,8 +19,6 @@ variables stay on the device.
 """
 from __future__ import annotations
 
-import itertools
-import linecache
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -31,6 +29,7 @@ from tracegraph.backends import Executable
 from tracegraph.compile.branches import Branches, nest, walk
 from tracegraph.compile.program import Namer, plan
 from tracegraph.compile.shared import SharedVariable
+from tracegraph.compile.source import exec_with_source
 from tracegraph.rewrite.destroy import schedule
 from tracegraph.tensor.type import TensorType
 
@@ -41,7 +40,6 @@ from .elemwise_kernel import ElementwiseSpec
 from .lowering import DEVICE, HOST, SAME, Call, Kernel, Template
 
 BACKEND = 'cupy'
-_ids = itertools.count()
 _LITERALS = (int, float, str, bool, type(None))
 
 
@@ -316,9 +314,7 @@ def _returned(w, fgraph, program, n_host):
 
 
 def compile_source(source, env, label):
-    filename = f'<tracegraph-{BACKEND} {label} #{next(_ids)}>'
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, 'exec'), env)
+    filename = exec_with_source(source, f'{BACKEND} {label}', env)
     return env['run'], filename
 
 

@@ -9,8 +9,6 @@ scheduler, or on the cluster of the active `distributed.Client`).
 """
 from __future__ import annotations
 
-import itertools
-import linecache
 from functools import partial
 
 import dask
@@ -21,6 +19,7 @@ from tracegraph import backends
 from tracegraph.backends import Executable
 from tracegraph.compile.program import Namer, plan
 from tracegraph.compile.shared import SharedVariable
+from tracegraph.compile.source import exec_with_source
 
 from tracegraph_numpy.linker import Branches, nest
 
@@ -30,7 +29,6 @@ from .options import resolve, to_dask
 from .shape_checks import check_fits
 
 BACKEND = 'dask'
-_ids = itertools.count()
 
 
 def link(fgraph, options):
@@ -38,9 +36,7 @@ def link(fgraph, options):
     kernels = {node: _kernel(node, settings) for node in fgraph.toposort()}
     n_outputs = len(fgraph.outputs) - len(getattr(fgraph, 'update_targets', ()))
     source, env, line_nodes = generate(fgraph, kernels, settings, n_outputs)
-    filename = f'<tracegraph-{BACKEND} {options.get("name") or "f"} #{next(_ids)}>'
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, 'exec'), env)
+    filename = exec_with_source(source, f'{BACKEND} {options.get("name") or "f"}', env)
 
     def node_at(file, lineno):
         return line_nodes.get(lineno) if file == filename else None

@@ -22,6 +22,7 @@ from tracegraph import backends
 from tracegraph.backends import Executable
 from tracegraph.compile.branches import Branches, homes, nest
 from tracegraph.compile.program import op_hint, plan
+from tracegraph.compile.source import exec_with_source
 from tracegraph.rewrite.destroy import outputs_to_copy, schedule
 
 from . import cache, random
@@ -276,5 +277,5 @@ def _wrapper(jit, fgraph, constants):
             outs.append(f'r[{k}]')
     source = (f'def run({", ".join(params)}):\n    r = jit({", ".join(args)})\n'
               f'    return ({", ".join(outs)}{"," if outs else ""})\n')
-    exec(compile(source, '<tracegraph-numba call>', 'exec'), env)
+    exec_with_source(source, 'numba call', env)
     return env['run']

@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from tracegraph.compile.source import exec_with_source
+
 from .scalar_kernels import scalar_kernel
 
 BLOCK = 8192            # elements per block: a handful of float64 buffers fit in L2
@@ -120,14 +122,14 @@ class FusedKernel:
     # -- calling -----------------------------------------------------------------
     def entry(self):
         """The function generated code calls: small inputs go straight to the plain path."""
-        plain, big, ndarray = self.plain, self._large, np.ndarray
+        plain, blocked, ndarray = self.plain, self._large, np.ndarray
         if self.inplace is not None:
             return self.__call__
 
         def fused(*inputs):
             for a in inputs:
                 if a.__class__ is ndarray and a.size >= MIN_BLOCKED:
-                    return big(inputs)
+                    return blocked(inputs)
             return plain(*inputs)
         return fused
 
@@ -135,6 +137,14 @@ class FusedKernel:
         if max(getattr(a, 'size', 1) for a in inputs) < MIN_BLOCKED:
             return self._plain(inputs)
         return self._large(inputs)
+
+    @property
+    def __tracegraph_source__(self):
+        """The blocked loop as `f.source` shows it (every input an array)."""
+        return self.block_source((False,) * self.nin)[0]
+
+    def __tracegraph_parts__(self):
+        return [('plain', self.plain)]
 
     def _large(self, inputs):
         shape = np.broadcast_shapes(*(np.shape(a) for a in inputs))
@@ -196,7 +206,7 @@ class FusedKernel:
         loop = self._loops.get(scalars)
         if loop is None:
             source, env = self.block_source(scalars)
-            exec(compile(source, f'<tracegraph-numpy fused {self.composite}>'[:200], 'exec'), env)
+            exec_with_source(source, f'numpy fused {self.composite}', env)
             loop = self._loops[scalars] = env['run_range']
         return loop
 

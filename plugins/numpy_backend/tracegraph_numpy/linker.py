@@ -13,7 +13,6 @@ shape the order of the lines:
 from __future__ import annotations
 
 import itertools
-import linecache
 import os
 import time
 
@@ -23,12 +22,12 @@ from tracegraph import backends
 from tracegraph.backends import Executable
 from tracegraph.compile.branches import Branches, nest
 from tracegraph.compile.program import Namer, plan
+from tracegraph.compile.source import exec_with_source
 from tracegraph.rewrite.destroy import outputs_to_copy, schedule
 
 from .lowering import Inline
 
 BACKEND = 'numpy'
-_ids = itertools.count()
 
 
 # -- writing the source ---------------------------------------------------------------
@@ -150,9 +149,7 @@ def generate(fgraph, lowerings, name='f', profile=None):
 
 
 def compile_source(source, env, label):
-    filename = f'<tracegraph-{BACKEND} {label} #{next(_ids)}>'
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, 'exec'), env)
+    filename = exec_with_source(source, f'{BACKEND} {label}', env)
     return env['run'], filename
 
 

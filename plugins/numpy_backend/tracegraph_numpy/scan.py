@@ -17,19 +17,17 @@ linecache (a traceback shows its lines) and kept on the kernel as `.source`.
 """
 from __future__ import annotations
 
-import itertools
-import linecache
 
 import numpy as np
 
 from tracegraph import backends
+from tracegraph.compile.source import exec_with_source
 from tracegraph.hookspecs import hookimpl
 from tracegraph.ir import FunctionGraph
 from tracegraph.scan import Scan
 
 from . import linker
 
-_ids = itertools.count()
 
 
 @hookimpl
@@ -44,11 +42,9 @@ def scan_kernel(op):
     inner = prepared_inner(op)
     writer = _LoopWriter(op, inner, backends.lower_graph(linker.BACKEND, inner))
     source = writer.source()
-    filename = f'<tracegraph-numpy scan {op.name or "fn"} #{next(_ids)}>'
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     env = writer.env
-    env['_explain_step'] = _step_explainer(op, filename, writer.line_nodes)
-    exec(compile(source, filename, 'exec'), env)
+    filename = exec_with_source(source, f'numpy scan {op.name or "fn"}', env)
+    env['_explain_step'] = _step_explainer(op, filename, writer.line_nodes)  # read per call
     kernel = env['scan']
     kernel.source = source
     return kernel
