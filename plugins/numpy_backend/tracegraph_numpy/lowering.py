@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tracegraph.compile.source import exec_with_source
 from tracegraph.ifelse import IfElse
 from tracegraph.ir import OpTable
 from tracegraph.tensor.dot import Dot
@@ -93,7 +94,7 @@ def composite_kernel(composite):
     results = ', '.join(names[o] for o in composite.outputs)
     source = (f'def composite({", ".join(names[:composite.nin])}):\n' + '\n'.join(lines)
               + f'\n    return {results}{"," if len(composite.outputs) > 1 else ""}\n')
-    exec(compile(source, f'<tracegraph-numpy composite {str(composite)[:150]}>', 'exec'), env)
+    exec_with_source(source, f'numpy composite {composite}', env)
     return env['composite']
 
 
