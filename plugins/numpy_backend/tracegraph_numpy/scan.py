@@ -12,8 +12,8 @@ function call, no tuple packing.  Outputs go into buffers allocated once before 
 * a nit output's buffer is allocated at step 0, once its row shape is known;
 * finals (shared-variable updates) are carried in local variables.
 
-`f.source` shows the outer graph; the loop's own source is registered with
-linecache (a traceback shows its lines) and kept on the kernel as `.source`.
+The loop's own source goes through exec_with_source (a traceback shows its lines),
+is kept on the kernel as `.source`, and `f.source` lists it after the outer graph.
 """
 from __future__ import annotations
 
