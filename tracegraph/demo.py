@@ -153,6 +153,35 @@ def polynomial(theano, T, backend):
           ' expected', 1.0 * (3 ** 0) + 0.0 * (3 ** 1) + 2.0 * (3 ** 2))
 
 
+@section('Convolutional nets: a small LeNet (conv2d, max pooling, SGD)')
+def lenet(theano, T, backend):
+    from tracegraph.tensor.nnet import conv2d
+    from tracegraph.tensor.signal import pool
+    rng = np.random.RandomState(23455)
+    templates = (rng.uniform(size=(4, 16, 16)) > 0.7).astype(theano.config.floatX)   # 4 "digit" classes
+    labels = rng.randint(0, 4, size=80)
+    images = (templates[labels] + 0.4 * rng.standard_normal((80, 16, 16))).astype(theano.config.floatX)
+    x, y = T.tensor4('x'), T.ivector('y')
+
+    def weights(*shape):
+        return theano.shared((rng.standard_normal(shape) * 0.3).astype(theano.config.floatX))
+    W0, W1, W2, W3 = weights(4, 1, 5, 5), weights(6, 4, 3, 3), weights(24, 20), weights(20, 4)
+    h0 = T.tanh(pool.pool_2d(conv2d(x, W0), (2, 2), ignore_border=True))        # 4 x 6 x 6
+    h1 = T.tanh(pool.pool_2d(conv2d(h0, W1), (2, 2), ignore_border=True))       # 6 x 2 x 2
+    prob = T.nnet.softmax(T.dot(T.tanh(T.dot(h1.flatten(2), W2)), W3))
+    cost = -T.mean(T.log(prob)[T.arange(y.shape[0]), y])
+    error = T.mean(T.neq(T.argmax(prob, axis=1), y))
+    params = [W0, W1, W2, W3]
+    train = theano.function([x, y], cost, updates=[(p, p - 0.3 * g) for p, g in zip(params, T.grad(cost, params))],
+                            backend=backend)
+    validate = theano.function([x, y], error, backend=backend)
+    xs, ys = images.reshape(80, 1, 16, 16), labels.astype('int32')
+    before = float(validate(xs[40:], ys[40:]))
+    costs = [float(train(xs[:40], ys[:40])) for _ in range(30)]
+    print(f'  training cost {costs[0]:.3f} -> {costs[-1]:.3f}; validation error {before:.2f} -> '
+          f'{float(validate(xs[40:], ys[40:])):.2f}')
+
+
 def main(backend_names=None):
     import tracegraph as theano
     import tracegraph.tensor as T
