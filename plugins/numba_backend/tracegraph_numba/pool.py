@@ -45,14 +45,14 @@ def _span(i, w, s, p, n):
 def pool_forward(x, ws, st, pad, out_shape, mode):
     N, A, B, C = x.shape
     out = np.empty((N, out_shape[0], out_shape[1], out_shape[2]), dtype=x.dtype)
-    for i in range(out_shape[0]):
-        a0, a1, na = _span(i, ws[0], st[0], pad[0], A)
-        for j in range(out_shape[1]):
-            b0, b1, nb = _span(j, ws[1], st[1], pad[1], B)
-            for k in range(out_shape[2]):
-                c0, c1, nc = _span(k, ws[2], st[2], pad[2], C)
-                count = na * nb * nc if mode == 2 else (a1 - a0) * (b1 - b0) * (c1 - c0)
-                for n in range(N):
+    for n in range(N):      # outermost: each image's windows are read from one contiguous block
+        for i in range(out_shape[0]):
+            a0, a1, na = _span(i, ws[0], st[0], pad[0], A)
+            for j in range(out_shape[1]):
+                b0, b1, nb = _span(j, ws[1], st[1], pad[1], B)
+                for k in range(out_shape[2]):
+                    c0, c1, nc = _span(k, ws[2], st[2], pad[2], C)
+                    count = na * nb * nc if mode == 2 else (a1 - a0) * (b1 - b0) * (c1 - c0)
                     if mode == 0:
                         best = x[n, a0, b0, c0]
                         for a in range(a0, a1):
@@ -79,13 +79,13 @@ def max_pool_backward(x, maxout, g, ws, st, pad, forward):
     N, A, B, C = x.shape
     O0, O1, O2 = maxout.shape[1], maxout.shape[2], maxout.shape[3]
     result = np.zeros(x.shape if forward else maxout.shape, dtype=x.dtype)
-    for i in range(O0):
-        a0, a1, na = _span(i, ws[0], st[0], pad[0], A)
-        for j in range(O1):
-            b0, b1, nb = _span(j, ws[1], st[1], pad[1], B)
-            for k in range(O2):
-                c0, c1, nc = _span(k, ws[2], st[2], pad[2], C)
-                for n in range(N):
+    for n in range(N):
+        for i in range(O0):
+            a0, a1, na = _span(i, ws[0], st[0], pad[0], A)
+            for j in range(O1):
+                b0, b1, nb = _span(j, ws[1], st[1], pad[1], B)
+                for k in range(O2):
+                    c0, c1, nc = _span(k, ws[2], st[2], pad[2], C)
                     m = maxout[n, i, j, k]
                     for a in range(a0, a1):
                         for b in range(b0, b1):
@@ -102,14 +102,14 @@ def max_pool_backward(x, maxout, g, ws, st, pad, forward):
 def average_pool_backward(x, gz, ws, st, pad, mode):
     N, A, B, C = x.shape
     gx = np.zeros(x.shape, dtype=x.dtype)
-    for i in range(gz.shape[1]):
-        a0, a1, na = _span(i, ws[0], st[0], pad[0], A)
-        for j in range(gz.shape[2]):
-            b0, b1, nb = _span(j, ws[1], st[1], pad[1], B)
-            for k in range(gz.shape[3]):
-                c0, c1, nc = _span(k, ws[2], st[2], pad[2], C)
-                count = na * nb * nc if mode == 2 else (a1 - a0) * (b1 - b0) * (c1 - c0)
-                for n in range(N):
+    for n in range(N):
+        for i in range(gz.shape[1]):
+            a0, a1, na = _span(i, ws[0], st[0], pad[0], A)
+            for j in range(gz.shape[2]):
+                b0, b1, nb = _span(j, ws[1], st[1], pad[1], B)
+                for k in range(gz.shape[3]):
+                    c0, c1, nc = _span(k, ws[2], st[2], pad[2], C)
+                    count = na * nb * nc if mode == 2 else (a1 - a0) * (b1 - b0) * (c1 - c0)
                     share = gz[n, i, j, k] if mode == 1 else gz[n, i, j, k] / count
                     for a in range(a0, a1):
                         for b in range(b0, b1):
