@@ -120,14 +120,11 @@ def U(*shape, lo=-1.0, hi=1.0):
     return lambda rng: rng.uniform(lo, hi, shape)
 
 
-GRAD_CASES = {
+GRAD_CASES = {  # few cases: each is compiled on every backend (test_activations checks the values)
     'bn_train_spatial': (lambda x, g, b: bn.batch_normalization_train(x, g, b, 'spatial')[0] ** 2,
                          [U(3, 2, 2, 2), U(2, lo=0.5, hi=1.5), U(2)]),
     'bn_train_per_activation': (lambda x, g, b: bn.batch_normalization_train(x, g, b)[0] * x,
                                 [U(4, 3), U(1, 3, lo=0.5, hi=1.5), U(1, 3)]),
-    'bn_test': (lambda x, m, v: bn.batch_normalization_test(x, np.full(2, 1.5), np.full(2, 0.5), m, v, axes=(0,)),
-                [U(3, 2), U(2), U(2, lo=0.5, hi=1.5)]),
-    'activations': (lambda x: T.nnet.selu(x) + T.nnet.softsign(x) + T.nnet.elu(x) * T.nnet.logsoftmax(x), [U(3, 4)]),
     'softmax_with_bias': (lambda x, b: T.nnet.softmax_with_bias(x, b) ** 2, [U(3, 4), U(4)]),
 }
 
