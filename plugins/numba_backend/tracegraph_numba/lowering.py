@@ -376,6 +376,8 @@ def _ifelse(node):
     return Lowered('', lazy=True)
 
 
+from .pool import register as _register_pool  # noqa: E402  (the pooling ops)
+_register_pool(lowers)
 from tracegraph.tensor.linalg import LinalgOp as _LinalgOp  # noqa: E402
 from .linalg import lower_linalg as _lower_linalg  # noqa: E402  (the linear-algebra family)
 lowers(_LinalgOp)(_lower_linalg)
@@ -383,7 +385,3 @@ from .conv import register_lowerings as _register_conv  # noqa: E402  (the convo
 _register_conv(lowers)
 from .extra_ops import register as _register_extra_ops  # noqa: E402  (sort, search, unique...)
 _register_extra_ops(lowers)
-
-
-from .pool import register as _register_pool  # noqa: E402  (the pooling ops)
-_register_pool(lowers)

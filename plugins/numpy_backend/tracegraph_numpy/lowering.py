@@ -264,8 +264,6 @@ def _ifelse(node):
 
 
 from . import pool as _pool_lowerings  # noqa: E402,F401  (registers the pooling ops)
-
-
 from .linalg import LinalgOp as _LinalgOp, lower_linalg as _lower_linalg  # noqa: E402
 lowers(_LinalgOp)(_lower_linalg)  # the linear-algebra family (linalg.py)
 from . import conv as _conv_lowerings  # noqa: E402,F401  (registers the convolution ops)
