@@ -168,3 +168,12 @@ def time_once(fn):
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def run_workloads(workloads, argv=()):
+    """Run the workloads whose names contain any word of `argv` (all when empty)."""
+    chosen = [w for w in workloads if not argv or any(a in w.__name__ for a in argv)]
+    for workload in chosen:
+        start = time.perf_counter()
+        workload()
+        print(f'  ({workload.__name__}: {time.perf_counter() - start:.1f} s in all)')

@@ -14,11 +14,10 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
-from bench.harness import Bench
+from bench.harness import Bench, run_workloads
 
 OURS = ('numpy', 'numba')
 
@@ -362,11 +361,7 @@ WORKLOADS = [scalar_overhead, fused_chain, logistic, logreg_step, power_by_scan,
 
 
 def main(argv=()):
-    chosen = [w for w in WORKLOADS if not argv or any(a in w.__name__ for a in argv)]
-    for workload in chosen:
-        start = time.perf_counter()
-        workload()
-        print(f'  ({workload.__name__}: {time.perf_counter() - start:.1f} s in all)')
+    run_workloads(WORKLOADS, argv)
 
 
 if __name__ == '__main__':

@@ -11,11 +11,10 @@ Target: the Numba backend <= 1.0x the NumPy backend on every row.
 from __future__ import annotations
 
 import sys
-import time
 
 import numpy as np
 
-from bench.harness import Bench
+from bench.harness import Bench, run_workloads
 
 OURS = ('numpy', 'numba')
 OPS = {'tanh': (np.tanh, 'tanh'), 'exp': (np.exp, 'exp'), 'log': (np.log, 'log'),
@@ -92,11 +91,7 @@ WORKLOADS = [chains, single_ops]
 
 
 def main(argv=()):
-    chosen = [w for w in WORKLOADS if not argv or any(a in w.__name__ for a in argv)]
-    for workload in chosen:
-        start = time.perf_counter()
-        workload()
-        print(f'  ({workload.__name__}: {time.perf_counter() - start:.1f} s in all)')
+    run_workloads(WORKLOADS, argv)
 
 
 if __name__ == '__main__':
