@@ -24,19 +24,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from . import abstract_conv as ac
+from .abstract_conv import _pads_1axis
+
 # The window copy (im2col) is the one step BLAS does not parallelize: above this many
 # elements NumPy copies it in one slab per core (copies release the GIL).  Measured on
 # the bench's forward shape: 231 -> 159 ms (float32) on a busy 2-core machine.
 PARALLEL_COPY_MIN = 1 << 20
-
-
-def _pads_1axis(k, mode, d):
-    dk = (k - 1) * d + 1
-    if mode == 'half':
-        return dk // 2, dk // 2
-    if mode == 'full':
-        return dk - 1, dk - 1
-    return 0, 0
 
 
 def pads_for(border_mode, kernel_spatial, dilation):
@@ -226,7 +220,6 @@ def grad_inputs(kern, top, shape, *, border_mode, subsample, filter_flip, filter
 
 def kernel_for(op):
     """(kernel, keyword arguments) for one op of `abstract_conv`."""
-    from . import abstract_conv as ac
     table = {ac.AbstractConv: forward, ac.AbstractConv_gradInputs: grad_inputs,
              ac.AbstractConv_gradWeights: grad_weights}
     fn = next((table[c] for c in type(op).__mro__ if c in table), None)
