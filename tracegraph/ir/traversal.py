@@ -25,8 +25,12 @@ def graph_inputs(outputs, blockers=()):
     return [v for v in ancestors(outputs, blockers) if v.owner is None or v in blockers]
 
 
-def toposort(outputs, blockers=()):
-    """Apply nodes between `blockers` and `outputs`, each after the nodes it reads."""
+def toposort(outputs, blockers=(), known_nodes=()):
+    """Apply nodes between `blockers` and `outputs`, each after the nodes it reads.
+
+    Nodes in `known_nodes` (say, those a graph already holds) are left out, and so is
+    everything behind them.
+    """
     blockers = set(blockers)
     order, done, stack = [], set(), []
     for out in outputs:
@@ -34,7 +38,7 @@ def toposort(outputs, blockers=()):
             stack.append((out.owner, False))
     while stack:
         node, expanded = stack.pop()
-        if node in done:
+        if node in done or node in known_nodes:
             continue
         if expanded:
             done.add(node)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 
 from ..ir import Constant
+from ..ir.traversal import toposort
 from .registry import PHASES
 
 MAX_SWEEPS = 20
@@ -70,7 +71,7 @@ def _inherit_source(fgraph, old, new):
     (not the line that called function(), nor a backend's rewrite of a scan's body)."""
     source = old.owner.source if old.owner is not None else None
     if source is not None:
-        for node in _new_nodes(fgraph, [new]):
+        for node in toposort([new], known_nodes=fgraph.apply_nodes):
             node.source = source
 
 
@@ -81,25 +82,6 @@ def _keep_outputs_fresh(fgraph, old, new):
         from ..tensor.math import identity
         return identity(new)
     return new
-
-
-def _new_nodes(fgraph, variables):
-    """Nodes behind `variables` that the graph does not hold yet, in topological order."""
-    order, done = [], set()
-    stack = [(v.owner, False) for v in variables if v.owner is not None]
-    while stack:
-        node, expanded = stack.pop()
-        if node in done or node in fgraph.apply_nodes:
-            continue
-        if expanded:
-            done.add(node)
-            order.append(node)
-            continue
-        stack.append((node, True))
-        for inp in node.inputs:
-            if inp.owner is not None and inp.owner not in done:
-                stack.append((inp.owner, False))
-    return order
 
 
 def run_node_rewrites(fgraph, rewrites, budget):
@@ -117,7 +99,7 @@ def run_node_rewrites(fgraph, rewrites, budget):
             result = rw.fn(fgraph, node)
             if not result:
                 continue
-            fresh = _new_nodes(fgraph, list(result.values()))
+            fresh = toposort(list(result.values()), known_nodes=fgraph.apply_nodes)
             applied = apply_replacements(fgraph, result, rw.name)
             if not applied:
                 continue

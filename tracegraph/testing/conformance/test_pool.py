@@ -35,47 +35,52 @@ def _windows(shape, ws, st, pad, ignore_border):
     return out
 
 
-def ref_pool(x, ws, st, pad, ignore_border, mode):
+def _each_window(x, ws, st, pad, ignore_border):
+    """Yield (output index, the window's region of x, the box's slices, padded window size)."""
     nd = len(ws)
     wins = _windows(x.shape[-nd:], ws, st, pad, ignore_border)
-    y = np.zeros(x.shape[:-nd] + tuple(len(a) for a in wins))
     for lead in np.ndindex(*x.shape[:-nd]):
         for r in itertools.product(*(range(len(a)) for a in wins)):
             box = tuple(slice(wins[i][r[i]][0], wins[i][r[i]][1]) for i in range(nd))
-            region = x[lead][box]
-            if mode == 'max':
-                y[lead + r] = region.max()
-            elif mode == 'sum':
-                y[lead + r] = region.sum()
-            elif mode == 'average_exc_pad':
-                y[lead + r] = region.mean()
-            else:
-                y[lead + r] = region.sum() / np.prod([wins[i][r[i]][2] for i in range(nd)])
+            size = np.prod([wins[i][r[i]][2] for i in range(nd)])
+            yield lead + r, lead, box, size
+
+
+def _pooled_shape(x, ws, st, pad, ignore_border):
+    nd = len(ws)
+    wins = _windows(x.shape[-nd:], ws, st, pad, ignore_border)
+    return x.shape[:-nd] + tuple(len(a) for a in wins)
+
+
+def ref_pool(x, ws, st, pad, ignore_border, mode):
+    y = np.zeros(_pooled_shape(x, ws, st, pad, ignore_border))
+    for out, lead, box, size in _each_window(x, ws, st, pad, ignore_border):
+        region = x[lead][box]
+        if mode == 'max':
+            y[out] = region.max()
+        elif mode == 'sum':
+            y[out] = region.sum()
+        elif mode == 'average_exc_pad':
+            y[out] = region.mean()
+        else:
+            y[out] = region.sum() / size
     return y
 
 
 def ref_max_grad(x, gz, ws, st, pad, ignore_border):
     """Theano's MaxPoolGrad: every position equal to its window's max gets the window's gz."""
-    nd = len(ws)
-    wins = _windows(x.shape[-nd:], ws, st, pad, ignore_border)
     gx = np.zeros_like(x)
-    for lead in np.ndindex(*x.shape[:-nd]):
-        for r in itertools.product(*(range(len(a)) for a in wins)):
-            box = tuple(slice(wins[i][r[i]][0], wins[i][r[i]][1]) for i in range(nd))
-            region = x[lead][box]
-            gx[lead][box] += np.where(region == region.max(), gz[lead + r], 0.0)
+    for out, lead, box, _ in _each_window(x, ws, st, pad, ignore_border):
+        region = x[lead][box]
+        gx[lead][box] += np.where(region == region.max(), gz[out], 0.0)
     return gx
 
 
 def ref_max_grad_grad(x, ggx, ws, st, pad, ignore_border):
-    nd = len(ws)
-    wins = _windows(x.shape[-nd:], ws, st, pad, ignore_border)
-    ggz = np.zeros(x.shape[:-nd] + tuple(len(a) for a in wins))
-    for lead in np.ndindex(*x.shape[:-nd]):
-        for r in itertools.product(*(range(len(a)) for a in wins)):
-            box = tuple(slice(wins[i][r[i]][0], wins[i][r[i]][1]) for i in range(nd))
-            region = x[lead][box]
-            ggz[lead + r] = np.where(region == region.max(), ggx[lead][box], 0.0).sum()
+    ggz = np.zeros(_pooled_shape(x, ws, st, pad, ignore_border))
+    for out, lead, box, _ in _each_window(x, ws, st, pad, ignore_border):
+        region = x[lead][box]
+        ggz[out] = np.where(region == region.max(), ggx[lead][box], 0.0).sum()
     return ggz
 
 
