@@ -33,15 +33,16 @@ def __getattr__(name):
         'value_and_grad': ('tracegraph.trace', 'value_and_grad'),
         'random': ('tracegraph.random', None),
         'sandbox': ('tracegraph.sandbox', None),
-        'scalar': ('tracegraph.scalar', None),
-        # Theano's names libraries import (issue 20)
-        'clone': ('tracegraph.scan_module.scan_utils', 'clone'),
-        'map': ('tracegraph.scan_module.scan_views', 'map'),
-        'reduce': ('tracegraph.scan_module.scan_views', 'reduce'),
-        'foldl': ('tracegraph.scan_module.scan_views', 'foldl'),
-        'foldr': ('tracegraph.scan_module.scan_views', 'foldr'),
-        'scan_module': ('tracegraph.scan_module', None),
-        'gof': ('tracegraph.gof', None),
+        # Theano's top-level names that programs use as `theano.X` (issue 20), from
+        # the room of Theano's module paths, tracegraph/theano/
+        'scalar': ('tracegraph.theano.scalar', None),
+        'clone': ('tracegraph.theano.scan_module.scan_utils', 'clone'),
+        'map': ('tracegraph.theano.scan_module.scan_views', 'map'),
+        'reduce': ('tracegraph.theano.scan_module.scan_views', 'reduce'),
+        'foldl': ('tracegraph.theano.scan_module.scan_views', 'foldl'),
+        'foldr': ('tracegraph.theano.scan_module.scan_views', 'foldr'),
+        'scan_module': ('tracegraph.theano.scan_module', None),
+        'gof': ('tracegraph.theano.gof', None),
     }
     if name not in lazy:
         raise AttributeError(f'module tracegraph has no attribute {name!r}')

@@ -10,7 +10,7 @@ from .ir import Constant, Variable
 from .ir.traversal import toposort
 from .tensor.elemwise import DimShuffle, Elemwise
 from .tensor.scalar import ScalarOp
-from .print_op import Print  # noqa: F401,E402  (Theano's printing.Print)
+from .tensor.print_op import Print  # noqa: F401  (Theano's printing.Print)
 
 _PRECEDENCE = {'**': 4, '*': 3, '/': 3, '//': 3, '%': 3, '+': 2, '-': 2,
                '==': 1, '!=': 1, '<': 1, '<=': 1, '>': 1, '>=': 1, '&': 0, '|': 0, '^': 0}

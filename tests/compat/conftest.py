@@ -3,7 +3,7 @@ runs once per backend by setting the default backend (the programs never name on
 import pytest
 
 import tracegraph
-from tracegraph.compat import alias_theano
+from tracegraph.theano import alias_theano
 from tracegraph.testing.plugin import parametrize_backends as pytest_generate_tests  # noqa: F401
 
 

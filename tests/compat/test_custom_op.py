@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from tracegraph.compat import alias_theano
+from tracegraph.theano import alias_theano
 
 theano = alias_theano()
 import theano.tensor as T  # noqa: E402

@@ -46,7 +46,7 @@ def test_top_level_names(name):
 @pytest.mark.parametrize('module,names', [
     ('tracegraph.printing', ['pp', 'debugprint', 'pydotprint']),
     ('tracegraph.ifelse', ['ifelse']),
-    ('tracegraph.compat', ['alias_theano']),
+    ('tracegraph.theano', ['alias_theano']),
     # Theano 1.0's library (issue 20)
     ('tracegraph.tensor.extra_ops', ['repeat', 'bincount', 'diff', 'squeeze', 'fill_diagonal',
                                      'fill_diagonal_offset', 'to_one_hot', 'searchsorted', 'unique',
@@ -55,10 +55,10 @@ def test_top_level_names(name):
                            'patternbroadcast', 'batched_dot', 'batched_tensordot', 'nonzero', 'nonzero_values',
                            'flatnonzero', 'triu', 'tril', 'diag', 'take', 'choose', 'swapaxes', 'largest',
                            'smallest', 'Variable', 'TensorVariable', 'TensorConstant']),
-    ('tracegraph.tensor.sharedvar', ['TensorSharedVariable', 'ScalarSharedVariable']),
-    ('tracegraph.gof.graph', ['inputs', 'ancestors', 'io_toposort', 'is_same_graph']),
+    ('tracegraph.theano.tensor.sharedvar', ['TensorSharedVariable', 'ScalarSharedVariable']),
+    ('tracegraph.theano.gof.graph', ['inputs', 'ancestors', 'io_toposort', 'is_same_graph']),
     ('tracegraph', ['clone', 'foldl', 'foldr', 'map', 'reduce']),
-    ('tracegraph.scan_module.scan_utils', ['equal_computations']),
+    ('tracegraph.theano.scan_module.scan_utils', ['equal_computations']),
     ('tracegraph.gradient', ['grad_clip', 'disconnected_grad', 'zero_grad', 'consider_constant']),
     ('tracegraph.printing', ['Print']),
 ])

@@ -1,1 +1,1 @@
-"""Theano's `theano.sandbox` paths that programs still import (``rng_mrg``)."""
+"""API.md's path `tracegraph.sandbox.rng_mrg`; the module lives in tracegraph/theano/sandbox."""

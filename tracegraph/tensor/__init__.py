@@ -13,7 +13,7 @@ from .extra_ops import (bincount, compress, cumprod, cumsum, diff, fill_diagonal
                         fill_diagonal_offset, flatnonzero, nonzero, nonzero_values, ravel_multi_index,
                         repeat, searchsorted, squeeze, to_one_hot, unique, unravel_index)
 from .sort import argsort, sort  # noqa: F401,E402
-from .theano_basic import (addbroadcast, batched_dot, batched_tensordot, choose, diag, inv,  # noqa: F401,E402
+from .compositions import (addbroadcast, batched_dot, batched_tensordot, choose, diag, inv,  # noqa: F401,E402
                            largest, mgrid, ogrid, ones, patternbroadcast, roll, smallest, square,
                            stack, swapaxes, take, tile, tri, tril, triu, unbroadcast, zeros)
 from ..ir import Variable  # noqa: F401,E402  (Theano: tensor.Variable is the graph's Variable)

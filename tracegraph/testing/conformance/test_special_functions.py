@@ -105,7 +105,7 @@ def test_float32_and_integer_inputs_follow_the_dtype_rule(backend):
 
 
 def test_theano_names():
-    import tracegraph.scalar as S
+    import tracegraph.theano.scalar as S
     for name in list(UNARY) + list(BINARY):
         assert getattr(T, name)(*[T.dvector()] * SCALAR_OPS[name].nin).owner.op.scalar_op is SCALAR_OPS[name]
     for name in ('gammaln', 'psi', 'tri_gamma', 'gamma', 'gammainc', 'gammaincc', 'erfinv', 'erfcinv',

@@ -11,11 +11,11 @@ import pytest
 import tracegraph as tg
 import tracegraph.tensor as T
 from tracegraph import gradient
-from tracegraph.gof import graph
+from tracegraph.theano.gof import graph
 from tracegraph.printing import Print
 from tracegraph.sandbox.rng_mrg import MRG_RandomStreams
-from tracegraph.scan_module.scan_utils import equal_computations
-from tracegraph.tensor.sharedvar import ScalarSharedVariable, TensorSharedVariable
+from tracegraph.theano.scan_module.scan_utils import equal_computations
+from tracegraph.theano.tensor.sharedvar import ScalarSharedVariable, TensorSharedVariable
 
 
 def test_class_names_and_isinstance():
@@ -41,7 +41,7 @@ def test_graph_helpers():
     assert equal_computations([T.exp(x) + y], [T.exp(x) + y])
     assert not equal_computations([T.exp(x) + y], [T.exp(y) + x])
     assert equal_computations([T.exp(x) + y], [T.exp(y) + x], [x, y], [y, x])
-    assert importlib.import_module('tracegraph.gof').graph is graph
+    assert importlib.import_module('tracegraph.theano.gof').graph is graph
 
 
 def test_clone_replace_and_plural_constructors():
@@ -59,7 +59,7 @@ def test_clone_replace_and_plural_constructors():
 
 def test_sparse_is_a_clear_import_error():
     with pytest.raises(ImportError, match='out of scope'):
-        importlib.import_module('tracegraph.sparse')
+        importlib.import_module('tracegraph.theano.sparse')
 
 
 def test_values_on_every_backend(backend, capfd):

@@ -6,7 +6,7 @@ used).
 """
 from __future__ import annotations
 
-from ..scan import scan
+from ...scan import scan
 
 
 def map(fn, sequences, non_sequences=None, truncate_gradient=-1, go_backwards=False,  # noqa: A001

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensor.scalar import SCALAR_OPS, Composite, ScalarOp  # noqa: F401
+from ..tensor.scalar import SCALAR_OPS, Composite, ScalarOp  # noqa: F401
 
 
 def upcast(dtype, *dtypes):
@@ -12,6 +12,6 @@ def upcast(dtype, *dtypes):
 
 
 # Theano's `theano.scalar.gammaln`, `psi`, ... (theano.scalar.basic_scipy): the records.
-_SPECIAL_NAMES = ('gammaln', 'psi', 'tri_gamma', 'gamma', 'gammainc', 'gammaincc', 'erfinv', 'erfcinv',
-                  'erfcx', 'j0', 'j1', 'i0', 'i1')
-globals().update({name: SCALAR_OPS[name] for name in _SPECIAL_NAMES})
+(gammaln, psi, tri_gamma, gamma, gammainc, gammaincc, erfinv, erfcinv, erfcx, j0, j1, i0, i1) = (
+    SCALAR_OPS[name] for name in ('gammaln', 'psi', 'tri_gamma', 'gamma', 'gammainc', 'gammaincc', 'erfinv',
+                                  'erfcinv', 'erfcx', 'j0', 'j1', 'i0', 'i1'))

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ir import Apply, Op
+from ..ir import Apply, Op
+from .basic import as_tensor_variable
 
 
 def _print_fn(op, value):
@@ -32,7 +33,6 @@ class Print(Op):
         self.global_fn = global_fn or _print_fn
 
     def make_node(self, x):
-        from .tensor.basic import as_tensor_variable
         x = as_tensor_variable(x)
         return Apply(self, [x], [x.type()])
 

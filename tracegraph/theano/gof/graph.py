@@ -2,8 +2,8 @@
 ops, io_toposort, clone, is_same_graph.  Each walks the graph without recursion."""
 from __future__ import annotations
 
-from ..ir import Apply, Constant, Variable  # noqa: F401
-from ..ir import traversal
+from ...ir import Apply, Constant, Variable  # noqa: F401
+from ...ir import traversal
 
 
 def _list(variables):

@@ -1,10 +1,10 @@
-"""`python -m tracegraph.theano_compat script.py [args...]`: run a Theano program on tracegraph."""
+"""`python -m tracegraph.theano script.py [args...]`: run a Theano program on tracegraph."""
 from __future__ import annotations
 
 import runpy
 import sys
 
-from .compat import alias_theano
+from .alias import alias_theano
 
 
 def main(argv=None):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir import Constant
-from ..ir import traversal
+from ...ir import Constant
+from ...ir import traversal
 
 
 def equal_computations(xs, ys, in_xs=None, in_ys=None):
@@ -51,7 +51,7 @@ def clone(output, replace=None, strict=True, share_inputs=True, copy_inputs=None
     """Theano's `theano.clone(output, replace=None, ...)`: a copy of the graph of
     `output` (a variable or a list) with the variables of `replace` (a dict or pairs)
     substituted.  Inputs are shared unless `share_inputs=False`."""
-    from ..tensor.basic import as_tensor_variable
+    from ...tensor.basic import as_tensor_variable
     if copy_inputs is not None:
         share_inputs = not copy_inputs
     replace = dict(replace.items() if isinstance(replace, dict) else (replace or ()))

@@ -1,0 +1,80 @@
+"""The import alias: make `import theano` name tracegraph, for the rest of the process.
+
+`theano` is tracegraph itself; `theano.X` is `tracegraph.theano.X` where the room
+holds X (gof, scalar, gradient, sandbox.rng_mrg, scan_module, sparse,
+tensor.sharedvar, ...) and `tracegraph.X` otherwise (tensor, compile, printing,
+ifelse, config, ...).  The same module objects, so `isinstance` checks and shared
+state agree.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+
+ALIAS = 'theano'
+TARGET = 'tracegraph'
+ROOM = 'tracegraph.theano'
+
+
+def real_name(alias_name):
+    """The module `theano[.x.y]` names: the room's where the room holds it, else
+    tracegraph's.  A room package that mirrors one of tracegraph's (`tensor`) only
+    adds modules to it, so its own name stays tracegraph's."""
+    rest = alias_name[len(ALIAS):]
+    room, own = ROOM + rest, TARGET + rest
+    if rest and _spec(room) is not None:
+        if _spec(room).submodule_search_locations is None or _spec(own) is None:
+            return room
+    return own
+
+
+def _spec(name):
+    try:
+        return importlib.util.find_spec(name)
+    except ModuleNotFoundError:  # a parent is a module, not a package
+        return None
+
+
+class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Resolves `theano[.x.y]` to the tracegraph module `real_name` gives."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != ALIAS and not fullname.startswith(ALIAS + '.'):
+            return None
+        if _spec(real_name(fullname)) is None:
+            return None
+        return importlib.util.spec_from_loader(fullname, self, is_package=True)
+
+    def create_module(self, spec):
+        return importlib.import_module(real_name(spec.name))
+
+    def exec_module(self, module):
+        pass  # the real module is already executed
+
+
+_finder = _AliasFinder()
+
+
+def alias_theano():
+    """Make `import theano...` import tracegraph's modules for the rest of this process."""
+    if _finder not in sys.meta_path:
+        sys.meta_path.insert(0, _finder)
+    loaded = [name for name in sys.modules if name == TARGET or name.startswith(TARGET + '.')]
+    for name in loaded:
+        prefix = ROOM if name.startswith(ROOM + '.') else TARGET
+        alias = ALIAS + name[len(prefix):]
+        real = real_name(alias)
+        if real in sys.modules:
+            sys.modules.setdefault(alias, sys.modules[real])
+    return importlib.import_module(ALIAS)
+
+
+def remove_alias():
+    """Undo `alias_theano()` (tests use this)."""
+    if _finder in sys.meta_path:
+        sys.meta_path.remove(_finder)
+    for name in list(sys.modules):
+        if name == ALIAS or name.startswith(ALIAS + '.'):
+            del sys.modules[name]

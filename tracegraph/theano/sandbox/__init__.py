@@ -1,0 +1,1 @@
+"""Theano's `theano.sandbox` paths that programs still import (``rng_mrg``)."""
