@@ -26,7 +26,9 @@ def test_theano_names_tracegraph(theano):
 def test_room_modules_win(theano):
     for name in ('gof', 'gof.graph', 'scalar', 'gradient', 'scan_module', 'scan_module.scan_utils',
                  'sandbox.rng_mrg', 'tensor.sharedvar', 'tensor.shared_randomstreams'):
-        assert importlib.import_module(f'theano.{name}') is importlib.import_module(f'tracegraph.theano.{name}')
+        module = importlib.import_module(f'theano.{name}')
+        assert module is importlib.import_module(f'tracegraph.theano.{name}')
+        assert module.__spec__.name == f'tracegraph.theano.{name}'   # the alias leaves the real spec
     from theano.sandbox.rng_mrg import MRG_RandomStreams
     from tracegraph.sandbox.rng_mrg import MRG_RandomStreams as documented
     assert MRG_RandomStreams is documented

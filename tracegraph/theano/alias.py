@@ -43,15 +43,21 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname, path=None, target=None):
         if fullname != ALIAS and not fullname.startswith(ALIAS + '.'):
             return None
-        if _spec(real_name(fullname)) is None:
+        real = _spec(real_name(fullname))
+        if real is None:
             return None
-        return importlib.util.spec_from_loader(fullname, self, is_package=True)
+        return importlib.util.spec_from_loader(fullname, self,
+                                               is_package=real.submodule_search_locations is not None)
 
     def create_module(self, spec):
-        return importlib.import_module(real_name(spec.name))
+        module = importlib.import_module(real_name(spec.name))
+        spec.loader_state = module.__spec__
+        return module
 
     def exec_module(self, module):
-        pass  # the real module is already executed
+        # The real module is already executed; the import system has just set its
+        # __spec__ to the alias's, so give it back its own (real_name reads it).
+        module.__spec__ = module.__spec__.loader_state
 
 
 _finder = _AliasFinder()
