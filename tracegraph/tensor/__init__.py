@@ -1,8 +1,9 @@
 """tracegraph.tensor, imported as T: symbolic arrays and the functions over them."""
-from .basic import CONSTRUCTORS as _CONSTRUCTORS, as_tensor, as_tensor_variable, constant, tensor
+from .basic import as_tensor, as_tensor_variable, constant, tensor
 from .elemwise import DimShuffle, Elemwise
 from .math import *  # noqa: F401,F403
 from .math import abs_, all, any, max, min, round, sum  # noqa: A004  (names of the API)
+from . import operators  # noqa: F401  (attaches x + y, x[i], x.sum(), ... to TensorVariable)
 from .subtensor import IncSubtensor, Subtensor, inc_subtensor, set_subtensor
 from .type import TensorType
 from .variable import NoValueError, TensorConstant, TensorVariable
@@ -17,8 +18,8 @@ from .compositions import (addbroadcast, batched_dot, batched_tensordot, choose,
                            largest, mgrid, ogrid, ones, patternbroadcast, roll, smallest, square,
                            stack, swapaxes, take, tile, tri, tril, triu, unbroadcast, zeros)
 from ..ir import Variable  # noqa: F401,E402  (Theano: tensor.Variable is the graph's Variable)
-
-globals().update(_CONSTRUCTORS)
+# Last: T.scalar is the constructor, not the submodule tensor/scalar.py that importing set.
+from .constructors import *  # noqa: F401,F403,E402  (scalar, fmatrix, dvectors, ...: one row per dtype)
 
 TensorVariable.__module__ = __name__
 

@@ -1,4 +1,5 @@
-"""Making tensor variables: constructors, constants, and `as_tensor_variable`."""
+"""Making tensor variables: `T.tensor`, constants, and `as_tensor_variable`
+(the named constructors, `T.fmatrix` ..., are in constructors.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -68,55 +69,3 @@ def _flat(seq):
             yield from _flat(e)
         else:
             yield e
-
-
-# -- constructors: scalar vector matrix row col tensor3..7, with dtype prefixes --------
-_PATTERNS = {
-    'scalar': (), 'vector': (None,), 'matrix': (None, None), 'row': (1, None), 'col': (None, 1),
-    'tensor3': (None,) * 3, 'tensor4': (None,) * 4, 'tensor5': (None,) * 5,
-    'tensor6': (None,) * 6, 'tensor7': (None,) * 7,
-}
-_PREFIXES = {'': 'floatX', 'f': 'float32', 'd': 'float64', 'i': 'int32', 'l': 'int64',
-             'b': 'int8', 'w': 'int16', 'c': 'complex64', 'z': 'complex128'}
-_PLURALS = {'scalar': 'scalars', 'vector': 'vectors', 'matrix': 'matrices', 'row': 'rows',
-            'col': 'cols', 'tensor3': 'tensor3s', 'tensor4': 'tensor4s'}
-
-
-def _constructor(kind, dtype):
-    shape = _PATTERNS[kind]
-
-    def make(name=None, dtype=dtype):
-        return TensorType(dtype, shape)(name)
-
-    make.__name__ = kind
-    make.__doc__ = f'A symbolic {kind} of dtype {dtype}: `{kind}(name=None)`.'
-    return make
-
-
-def _plural(single):
-    def make(*names):
-        if len(names) == 1 and isinstance(names[0], int):
-            return [single() for _ in range(names[0])]
-        if len(names) == 1 and isinstance(names[0], str) and ',' in names[0]:
-            names = [n.strip() for n in names[0].split(',')]
-        elif len(names) == 1 and isinstance(names[0], str):
-            # Theano's rule: one string names one variable per character, and one
-            # character gives the variable itself: matrices('pt') -> p, t; scalars('x') -> x.
-            if len(names[0]) == 1:
-                return single(names[0])
-            names = list(names[0])
-        return [single(n) for n in names]
-    return make
-
-
-def _all_constructors():
-    made = {}
-    for prefix, dtype in _PREFIXES.items():
-        for kind in _PATTERNS:
-            made[prefix + kind] = _constructor(kind, dtype)
-        for kind, plural in _PLURALS.items():
-            made[prefix + plural] = _plural(made[prefix + kind])
-    return made
-
-
-CONSTRUCTORS = _all_constructors()

@@ -443,12 +443,3 @@ def logsumexp(x, axis=None, keepdims=False):
 def is_constant_value(v, value):
     v = as_tensor_variable(v)
     return isinstance(v, TensorConstant) and np.all(v.data == value)
-
-
-def _install_operators():
-    import sys
-    from . import variable
-    variable._m = sys.modules[__name__]
-
-
-_install_operators()
