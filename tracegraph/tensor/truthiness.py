@@ -37,6 +37,11 @@ class refuse_all:
         return False
 
 
+
+class NoValueError(TypeError):
+    """Raised when Python needs the value of a symbolic variable (`if x > 0:`)."""
+
+
 def refuses_bool(variable):
     """True where bool(variable) must raise."""
     return _refusing.depth > 0 or is_comparison(variable)
@@ -54,7 +59,6 @@ def is_comparison(variable):
 
 def truth_error(variable):
     """The NoValueError for bool(variable), naming the user's line and what to write."""
-    from .variable import NoValueError
     where = user_location()
     at = f' (at {where})' if where is not None else ''
     what = 'a symbolic comparison' if is_comparison(variable) else 'a symbolic variable'

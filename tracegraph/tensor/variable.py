@@ -4,11 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Constant, Variable
-from .truthiness import refuses_bool, truth_error
-
-
-class NoValueError(TypeError):
-    """Raised when Python needs the value of a symbolic variable (`if x > 0:`)."""
+from .truthiness import NoValueError, refuses_bool, truth_error  # noqa: F401  (NoValueError: its public path)
 
 
 class TensorVariable(Variable):

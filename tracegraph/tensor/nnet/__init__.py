@@ -9,20 +9,7 @@ from __future__ import annotations
 from ..basic import as_tensor_variable
 from .. import math as m
 from ..math import sigmoid, softplus  # noqa: F401  (re-exported: T.nnet.sigmoid)
-
-
-def softmax(x, axis=-1):
-    """Row-wise softmax by default (Theano's `softmax` on a matrix), stable in float32."""
-    x = as_tensor_variable(x)
-    shifted = m.sub(x, m.max(x, axis=axis, keepdims=True))
-    e = m.exp(shifted)
-    return m.true_div(e, m.sum(e, axis=axis, keepdims=True))
-
-
-def log_softmax(x, axis=-1):
-    x = as_tensor_variable(x)
-    shifted = m.sub(x, m.max(x, axis=axis, keepdims=True))
-    return m.sub(shifted, m.log(m.sum(m.exp(shifted), axis=axis, keepdims=True)))
+from .activations import log_softmax, softmax
 
 
 def relu(x, alpha=0):

@@ -1,4 +1,4 @@
-"""The rest of Theano 1.0's T.nnet activations and softmax variants (issue 20), as
+"""T.nnet's softmax and log_softmax, their variants and the rest of Theano 1.0's activations (issue 20), as
 graphs of existing ops: their gradients and every backend come with those ops."""
 from __future__ import annotations
 
@@ -9,6 +9,20 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
+def softmax(x, axis=-1):
+    """Row-wise softmax by default (Theano's `softmax` on a matrix), stable in float32."""
+    x = as_tensor_variable(x)
+    shifted = m.sub(x, m.max(x, axis=axis, keepdims=True))
+    e = m.exp(shifted)
+    return m.true_div(e, m.sum(e, axis=axis, keepdims=True))
+
+
+def log_softmax(x, axis=-1):
+    x = as_tensor_variable(x)
+    shifted = m.sub(x, m.max(x, axis=axis, keepdims=True))
+    return m.sub(shifted, m.log(m.sum(m.exp(shifted), axis=axis, keepdims=True)))
+
+
 def selu(x):
     """Scaled exponential linear unit (Klambauer et al. 2017), Theano's constants."""
     x = as_tensor_variable(x)
@@ -17,19 +31,16 @@ def selu(x):
 
 def logsoftmax(c):
     """Theano's name for the row-wise log of softmax (stable: x - max - log(sum(exp)))."""
-    from . import log_softmax
     return log_softmax(c)
 
 
 def softmax_with_bias(x, b):
     """softmax(x + b), b a vector added to every row."""
-    from . import softmax
     return softmax(m.add(as_tensor_variable(x), as_tensor_variable(b)))
 
 
 def crossentropy_softmax_1hot_with_bias(x, b, y_idx):
     """(negative log-likelihood of the labels y_idx, softmax(x + b))."""
-    from . import log_softmax, softmax
     x = m.add(as_tensor_variable(x), as_tensor_variable(b))
     y_idx = as_tensor_variable(y_idx)
     rows = m.arange(m.shape(x)[0])
@@ -45,7 +56,6 @@ def h_softmax(x, batch_size, n_outputs, n_classes, n_outputs_per_class, W1, b1, 
     (integer labels, (batch,) or (batch, 1)), the probability of each row's target,
     computing only that target's class (shape (batch,), as Theano's code returns).
     """
-    from . import softmax
     x = as_tensor_variable(x)
     W1, b1, W2, b2 = (as_tensor_variable(v) for v in (W1, b1, W2, b2))
     class_probs = softmax(m.add(m.dot(x, W1), b1))
