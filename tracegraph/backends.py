@@ -61,7 +61,7 @@ class Backend:
         raise NotImplementedError
 
     def to_host(self, value):
-        from .compile.shared import to_host
+        from .tensor.shared import to_host
         return to_host(value)
 
     def native_input(self, ttype, value, allow_downcast, what):

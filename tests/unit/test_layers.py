@@ -48,11 +48,6 @@ REMAINING_UPWARD = {
     # Variable.eval and verify_grad compile functions
     ('tracegraph.tensor.variable', 'tracegraph.compile.function'),
     ('tracegraph.autodiff.verify', 'tracegraph.compile.function'),
-    # shared variables live in compile/ but random streams and scan need them
-    ('tracegraph.random.state', 'tracegraph.compile.shared'),
-    ('tracegraph.random.streams', 'tracegraph.compile.shared'),
-    ('tracegraph.scan.basic', 'tracegraph.compile.shared'),
-    ('tracegraph.scan.outer_draws', 'tracegraph.compile.shared'),
     # scan() reuses a private helper of compile/function.py
     ('tracegraph.scan.basic', 'tracegraph.compile.function'),
     # scan's rewrites are rewrites (they belong in the rewrite layer)

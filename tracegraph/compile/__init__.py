@@ -2,7 +2,7 @@
 from . import picklers  # noqa: F401 - registers how scalar op records pickle
 from .function import Function, UnusedInputError, function
 from .io import In, Out, Param
-from .shared import Container, SharedVariable, shared, shared_constructor
+from ..tensor.shared import Container, SharedVariable, shared, shared_constructor
 
 __all__ = ['Container', 'Function', 'In', 'Out', 'Param', 'SharedVariable', 'UnusedInputError',
            'function', 'shared', 'shared_constructor']

@@ -24,7 +24,7 @@ from .errors import explain
 from .io import In, Out
 from .locking import bind, hold, ordered_locks
 from .profile import ProfileStats
-from .shared import SharedVariable
+from ..tensor.shared import SharedVariable
 from .source import exec_with_source, generated_parts
 
 _fn_ids = itertools.count()

@@ -7,7 +7,7 @@ a compiled function applies), so a saved state replays the same draws.
 """
 from __future__ import annotations
 
-from ..compile.shared import GenericSharedVariable, shared_constructor
+from ..tensor.shared import GenericSharedVariable, shared_constructor
 from ..ir import Type, Variable
 from .philox import MASK64, seed_key
 

@@ -15,7 +15,7 @@ import secrets
 import numpy as np
 
 from .. import config
-from ..compile.shared import shared
+from ..tensor.shared import shared
 from ..ir import Variable
 from ..tensor.basic import as_tensor_variable
 from .op import RandomVariable, size_input

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..compile.shared import SharedVariable
+from ..tensor.shared import SharedVariable
 from ..ir import Constant, FunctionGraph, Variable
 from ..tensor.basic import as_tensor_variable, constant
 from ..tensor.math import shape_padleft

@@ -13,7 +13,7 @@ input) is computed once, outside, and read by every step; and a variable listed 
 """
 from __future__ import annotations
 
-from ..compile.shared import SharedVariable
+from ..tensor.shared import SharedVariable
 from ..ir import Constant
 
 

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 
 from ..compile.io import In
-from ..compile.shared import SharedVariable
+from ..tensor.shared import SharedVariable
 from ..ir import Constant, Variable, graph_inputs, user_location
 from ..tensor.basic import as_tensor_variable
 from ..tensor.truthiness import refuse_all

@@ -7,7 +7,7 @@ views of it for `isinstance` checks as Theano's libraries write them:
 """
 from __future__ import annotations
 
-from ...compile.shared import GenericSharedVariable, SharedVariable, shared  # noqa: F401
+from ...tensor.shared import GenericSharedVariable, SharedVariable, shared  # noqa: F401
 
 
 class _TensorSharedMeta(type):

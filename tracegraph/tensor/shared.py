@@ -9,8 +9,8 @@ import threading
 
 import numpy as np
 
-from ..tensor.type import TensorType
-from ..tensor.variable import TensorVariable
+from .type import TensorType
+from .variable import TensorVariable
 
 
 _container_ids = itertools.count()
