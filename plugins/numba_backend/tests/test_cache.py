@@ -38,3 +38,34 @@ def test_the_package_fingerprint_covers_every_module_file(tmp_path, monkeypatch)
         after = cache._package_fingerprint()
         assert after != before
         before = after
+
+
+def _built_here(tg, T):
+    """x * y + 1, built on the line after the one returned."""
+    import sys
+    line = sys._getframe().f_lineno + 2
+    x, y = T.dvectors('x', 'y')
+    return line, tg.function([x, y], x * y + 1, backend='numba')
+
+
+def _built_there(tg, T):
+    import sys
+    line = sys._getframe().f_lineno + 2
+    x, y = T.dvectors('x', 'y')
+    return line, tg.function([x, y], x * y + 1, backend='numba')
+
+
+def test_a_graph_built_at_another_line_is_the_same_module_and_errors_name_each_line():
+    # The user's lines are not in the module file (located.py): an edit above a graph
+    # does not compile it again, and messages and f.source still name the lines.
+    import numpy as np
+
+    import tracegraph as tg
+    import tracegraph.tensor as T
+    here, there = _built_here(tg, T), _built_there(tg, T)
+    assert here[0] != there[0]
+    assert here[1].executable.extra['module_path'] == there[1].executable.extra['module_path']
+    for line, f in (here, there):
+        with pytest.raises(ValueError, match=rf'broadcast \(built at \S*test_cache\.py:{line}: '):
+            f(np.ones(3), np.ones(4))
+        assert f'test_cache.py:{line}:' in f.source

@@ -28,7 +28,8 @@ from tracegraph.rewrite.destroy import outputs_to_copy, schedule
 from . import cache, random
 from .module_lifetime import release_with
 from . import helpers, small_dot, vector_math
-from .lowered import JIT, Lowered, header
+from .located import Locations, with_location
+from .lowered import JIT, Lowered, header, location_marker
 from .scalar_source import literal
 
 BACKEND = 'numba'
@@ -57,6 +58,8 @@ class Generator:
             self.lines = []
             self.line_nodes = {}
             self.constants = {}     # name -> Constant, from this graph and its inner graphs
+            self.nodes_by_id = {}   # for the location markers (located.py)
+        root.nodes_by_id.update((id(node), node) for node in lowerings)
         self.program = plan(fgraph, reserved=root.names_used)
         by_node = {s.node: s for s in self.program.steps}  # in-place writes last (destroy.py)
         self.program.steps[:] = [by_node[n] for n in schedule(list(by_node))]
@@ -85,6 +88,7 @@ class Generator:
             self.root.line_nodes[len(self.root.lines) - 1] = node
 
     def source(self):
+        """The module file's text; `self.shown` is the same with the user's lines."""
         program = self.program
         self.emit_block(self.tree, 1)
         used = set(re.findall(r'[A-Za-z_][A-Za-z0-9_]*', '\n'.join(self.lines)))
@@ -110,7 +114,10 @@ class Generator:
                 f'\ndef run({", ".join(args)}):\n')
         first_line = text.count('\n') + 1
         self.line_nodes = {first_line + k: node for k, node in self.line_nodes.items()}
-        return text + '\n'.join(self.lines) + '\n'
+        text += '\n'.join(self.lines) + '\n'
+        self.locations = Locations(self.nodes_by_id)
+        self.shown = self.locations.shown(text)
+        return self.locations.numbered(text)
 
     def _returns(self):
         program, fgraph = self.program, self.fgraph
@@ -144,7 +151,7 @@ class Generator:
             raise TypeError(f'the numba lowering of {step.node.op} must be a Lowered template, '
                             f'got {type(lowered).__name__}')
         indent = '    ' * depth
-        self.emit(f'{indent}# {step.node.op}' + (f'  ({step.node.source})' if step.node.source else ''))
+        self.emit(f'{indent}# {step.node.op}' + _where(step.node))
         if lowered.emit is not None:
             lowered.emit(self, step, depth)
             return
@@ -168,7 +175,7 @@ class Generator:
         n = step.node.op.n_outs
         indent = '    ' * depth
         cond, values = step.inputs[0], step.inputs[1:]
-        self.emit(f'{indent}# {step.node.op}' + (f'  ({step.node.source})' if step.node.source else ''))
+        self.emit(f'{indent}# {step.node.op}' + _where(step.node))
         self.emit(f'{indent}if {cond}:')
         self.emit_block(branches.then, depth + 1)
         for o, v in zip(step.outputs, values[:n]):
@@ -177,6 +184,10 @@ class Generator:
         self.emit_block(branches.orelse, depth + 1)
         for o, v in zip(step.outputs, values[n:]):
             self.emit(f'{indent}    {o} = {v}')
+
+
+def _where(node):
+    return f'  ({location_marker(node)})' if node.source else ''
 
 
 def _ndim(var):
@@ -247,9 +258,9 @@ def link(fgraph, options):
     source = generator.source()
     constants = [np.array(c.data) for c in generator.array_constants]
     module, path = compile_module(source, generator.kernels, _signature(fgraph, constants))
-    run = _wrapper(module.run, fgraph, constants)
+    run = _wrapper(module.run, fgraph, constants, generator.locations.sources)
     release_with(run, module)
-    shown = source + ''.join(f'\n\n# --- {name} ---\n{text}' for name, text in sorted(generator.kernels.items()))
+    shown = generator.shown + ''.join(f'\n\n# --- {name} ---\n{text}' for name, text in sorted(generator.kernels.items()))
 
     def node_at(file, lineno):
         return generator.line_nodes.get(lineno) if file == path else None
@@ -257,10 +268,12 @@ def link(fgraph, options):
                       extra={'module_path': path, 'jit': module.run, 'kernels': dict(generator.kernels)})
 
 
-def _wrapper(jit, fgraph, constants):
+def _wrapper(jit, fgraph, constants, sources):
     """The Python side of a call: pass constants, give 0-d results their NumPy dtype,
-    and carry random streams' states across as words (random.py)."""
-    env = {'jit': jit, 'to_words': random.to_words, 'from_words': random.from_words}
+    carry random streams' states across as words (random.py), and write the user's
+    line into the message of an error the compiled code raises (located.py)."""
+    env = {'jit': jit, 'to_words': random.to_words, 'from_words': random.from_words,
+           'sources': sources, 'with_location': with_location}
     params = [f'a{k}' for k in range(len(fgraph.inputs))]
     args = [f'to_words({p})' if random.is_state(v) else p for p, v in zip(params, fgraph.inputs)]
     for k, c in enumerate(constants):
@@ -275,7 +288,14 @@ def _wrapper(jit, fgraph, constants):
             outs.append(f't{k}(r[{k}])')
         else:
             outs.append(f'r[{k}]')
-    source = (f'def run({", ".join(params)}):\n    r = jit({", ".join(args)})\n'
+    source = (f'def run({", ".join(params)}):\n'
+              f'    try:\n'
+              f'        r = jit({", ".join(args)})\n'
+              f'    except Exception as exc:\n'
+              f'        located = with_location(exc, sources)\n'
+              f'        if located is None:\n'
+              f'            raise\n'
+              f'        raise located from None\n'
               f'    return ({", ".join(outs)}{"," if outs else ""})\n')
     exec_with_source(source, 'numba call', env)
     return env['run']

@@ -61,5 +61,17 @@ def kernel(params, body, preamble=''):
 
 
 def error_message(node, what):
-    where = f' (built at {node.source})' if getattr(node, 'source', None) else ''
+    """`<op>: <what> (built at <the user's line>)`, with a marker for the line.
+
+    The user's line is not written into the graph module: editing the user's file
+    above the graph would change the module's text, so its disk-cache key, and
+    compile the graph again.  The linker numbers the markers (`located.py`) and the
+    call wrapper writes the line back into the message it raises.
+    """
+    where = f' (built at {location_marker(node)})' if getattr(node, 'source', None) else ''
     return f'{node.op}: {what}{where}'
+
+
+def location_marker(node):
+    """Stands for `node.source` in generated text until the linker numbers it."""
+    return f'<tg-node {id(node)}>'

@@ -1,0 +1,56 @@
+"""The user's lines in a graph module: numbered in the file, written back when shown or raised.
+
+Generated lines name the node they come from (a comment above each step, and the
+message of each run-time check).  Written as the user's file and line, they would
+make the module's text, hence its disk-cache key, change whenever the user edits
+their file above the graph, and every such edit would compile the graph function
+again (seconds).  So the lowerings write a marker (`lowered.location_marker`), the
+module file holds `#0`, `#1`... in order of first appearance (the same for the same
+graph, whoever built it where), `f.source` shows the lines, and the call wrapper
+puts the line back into the message of an exception the compiled code raises.
+"""
+from __future__ import annotations
+
+import re
+
+MARKER = re.compile(r'<tg-node (\d+)>')
+NUMBERED = re.compile(r' \(built at #(\d+)\)')
+
+
+class Locations:
+    """The markers of one graph module, numbered in order of first appearance."""
+
+    def __init__(self, nodes_by_id):
+        self.nodes_by_id = nodes_by_id
+        self.sources = []       # number -> the user's line (node.source)
+        self._numbers = {}      # id(node) -> number
+
+    def numbered(self, text):
+        """`text` with each marker as `#k`: what the module file holds."""
+        return MARKER.sub(self._number, text)
+
+    def shown(self, text):
+        """`text` with each marker as the user's line: what `f.source` shows."""
+        return MARKER.sub(lambda m: str(self.nodes_by_id[int(m.group(1))].source), text)
+
+    def _number(self, match):
+        key = int(match.group(1))
+        if key not in self._numbers:
+            self._numbers[key] = len(self.sources)
+            self.sources.append(self.nodes_by_id[key].source)
+        return f'#{self._numbers[key]}'
+
+
+def with_location(exc, sources):
+    """`exc` again with `(built at #k)` in its message written as the user's line,
+    or None when its message has no such mark (or its type takes no message)."""
+    if len(exc.args) != 1 or not isinstance(exc.args[0], str):
+        return None
+    message = exc.args[0]
+    located = NUMBERED.sub(lambda m: f' (built at {sources[int(m.group(1))]})', message)
+    if located == message:
+        return None
+    try:
+        return type(exc)(located)
+    except Exception:
+        return None
