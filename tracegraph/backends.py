@@ -10,6 +10,7 @@ from typing import Any, Callable
 import pluggy
 
 from . import config, hookspecs
+from .ir import OpTable
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class Backend:
     # True for the backend whose results define correct ones (the NumPy backend):
     # the core evaluates constants through it (`reference()`), never by its name.
     reference = False
+    # 'package.module:function' of the default `link`, imported at the first compile
+    # (plugins are loaded by every process; their linkers import heavy libraries).
+    linker = None
 
     def unavailable_reason(self):
         """None when this backend can run here, else a sentence saying why not."""
@@ -58,7 +62,9 @@ class Backend:
 
     def link(self, fgraph, options):
         """Compile a rewritten FunctionGraph into an Executable."""
-        raise NotImplementedError
+        if self.linker is None:
+            raise NotImplementedError(f'backend {self.name!r} sets neither `linker` nor `link`')
+        return hookspecs.load(self.linker)(fgraph, options)
 
     def to_host(self, value):
         from .tensor.shared import to_host
@@ -68,6 +74,33 @@ class Backend:
         """An input value of this backend's own array type (e.g. a Dask array), checked
         against `ttype` and returned unconverted; None for any other value, which the
         function then converts to NumPy.  `what` names the input in error messages."""
+        return None
+
+
+class LoweringTable(OpTable):
+    """A backend's lowering rules by op class, and its answer for an op that has only a
+    Python `perform` method (Theano's "Creating a new Op"); `lower(node)` is what the
+    backend's `tracegraph_lower_op` hook answers::
+
+        LOWERINGS = LoweringTable(perform=run_perform)
+        lowers = LOWERINGS.register
+
+        @lowers(Dot)
+        def lower_dot(node): ...
+    """
+
+    def __init__(self, perform=None):
+        super().__init__()
+        self.perform = perform
+
+    def lower(self, node):
+        """The rule's lowering of `node`, else `perform(node)` for an op with a Python
+        `perform`, else None (the core then names the op in a LoweringError)."""
+        rule = self.find(node.op)
+        if rule is not None:
+            return rule(node)
+        if self.perform is not None and callable(getattr(node.op, 'perform', None)):
+            return self.perform(node)
         return None
 
 

@@ -12,6 +12,8 @@ per compile, never per call.  ``docs/plugins.md`` walks through writing one.
 """
 from __future__ import annotations
 
+import importlib
+
 import pluggy
 
 PROJECT = 'tracegraph'
@@ -53,7 +55,9 @@ def tracegraph_lower_scan(backend, node):
     """How ``backend`` runs a Scan node (an op holding an inner FunctionGraph).
 
     Same contract as :func:`tracegraph_lower_op`; kept apart because a loop is
-    lowered differently from a single computation on most backends.
+    lowered differently from a single computation on most backends.  The core asks
+    it only of nodes whose op routes there (``op.lowering_hook``), so ``node.op``
+    is a :class:`tracegraph.scan.Scan`.
     """
 
 
@@ -63,7 +67,8 @@ def tracegraph_lower_random(backend, node):
 
     Every backend must produce the draws that the counter-based generator in
     ``tracegraph.random.philox`` specifies, so that one seed gives the same
-    numbers everywhere.  Same contract as :func:`tracegraph_lower_op`.
+    numbers everywhere.  Same contract as :func:`tracegraph_lower_op`; ``node.op``
+    is a :class:`tracegraph.random.op.RandomVariable` (its ``lowering_hook``).
     """
 
 
@@ -100,3 +105,29 @@ def backend_hookimpl(name, **options):
         hook.__module__, hook.backend_name = impl.__module__, name
         return hookimpl(**options)(hook)
     return decorate
+
+
+def load(target):
+    """The object a ``'package.module:name'`` string names, importing the module."""
+    module, _, name = target.partition(':')
+    return getattr(importlib.import_module(module), name)
+
+
+def lowering_hook(name, target, **options):
+    """A lowering hook for the backend ``name`` that answers ``target(node)``, where
+    ``target`` is ``'package.module:function'``, imported when the hook is first asked.
+
+    A plugin module is loaded by every process that compiles anything, whatever backend
+    it uses, so its lowerings (which import Numba, SciPy, CuPy...) are imported by the
+    hook, not by the plugin::
+
+        tracegraph_lower_op = lowering_hook('mybackend', 'my_package.lowering:lower_node')
+    """
+    found = []
+
+    def lowering(backend, node):
+        if not found:
+            found.append(load(target))
+        return found[0](node)
+    lowering.__doc__ = f'{target}(node), for the backend {name!r}'
+    return backend_hookimpl(name, **options)(lowering)

@@ -62,12 +62,13 @@ def op_hint(node):
     return type(op).__name__.lower()
 
 
-def plan(fgraph, reserved=()):
+def plan(fgraph, reserved=(), order=None):
+    """The Program of `fgraph`, running its nodes in `order` (default: its toposort)."""
     namer = Namer(reserved)
     names = {}
     inputs = [names.setdefault(v, namer(v.name or 'arg')) for v in fgraph.inputs]
     constants = {}
-    nodes = fgraph.toposort()
+    nodes = fgraph.toposort() if order is None else order
     steps = []
     for node in nodes:
         for v in node.inputs:

@@ -19,7 +19,7 @@ def draw(op, state, inputs, fill=serial_fill):
     """(the advanced state, the values) of `op` drawing from `state` with `inputs`
     (the size, when the op has one, then the parameters)."""
     dist = op.distribution
-    size, params = _split(op, inputs)
+    size, params = split_size(inputs, op.has_size, dist.name)
     dtype = np.dtype(op.dtype)
     if dist.elementwise:
         shape = size if size is not None else np.broadcast_shapes(*(np.shape(p) for p in params))
@@ -27,22 +27,30 @@ def draw(op, state, inputs, fill=serial_fill):
         out = np.empty(shape, dtype)
         fill(dist.fill, state.key, state.draw, out.reshape(-1), flat)
     else:
-        if dist.shape_rule == 'pvals':
-            shape = np.shape(params[-1])
-        elif dist.shape_rule == 'size+n':
-            shape = size + (int(params[0]),)
-        else:
-            shape = size
-        out = np.asarray(dist.draw(state.key, state.draw, shape, *params)).astype(dtype, copy=False)
+        out = whole_array(dist, state, size, params, dtype)
     return state.advanced(), out
 
 
-def _split(op, inputs):
-    if not op.has_size:
+def whole_array(dist, state, size, params, dtype):
+    """The values of a whole-array distribution (permutation, choice, multinomial) drawn
+    from `state`: their shape is the size, or follows the parameters (`shape_rule`)."""
+    if dist.shape_rule == 'pvals':
+        shape = np.shape(params[-1])
+    elif dist.shape_rule == 'size+n':
+        shape = size + (int(params[0]),)
+    else:
+        shape = size
+    return np.asarray(dist.draw(state.key, state.draw, shape, *params)).astype(dtype, copy=False)
+
+
+def split_size(inputs, has_size, name):
+    """(the size as a tuple of ints or None, the parameters) of a draw's inputs; a
+    negative size is refused, naming the distribution `name`."""
+    if not has_size:
         return None, inputs
     size = tuple(int(s) for s in inputs[0])
     if any(s < 0 for s in size):
-        raise ValueError(f'{op.distribution.name}: size {size} has a negative entry')
+        raise ValueError(f'{name}: size {size} has a negative entry')
     return size, inputs[1:]
 
 

@@ -169,6 +169,24 @@ def index_shape(x_shape, entries, inputs):
     return bshape + tuple(d for p in basic for d in p)
 
 
+def index_tuple(entries, parts, as_int=int):
+    """The Python index that `entries` stand for, given the run-time values of the
+    node's symbolic `parts` in order: integer positions and slice bounds become Python
+    ints through `as_int`, index arrays are taken as they are."""
+    it = iter(parts)
+    index = []
+    for e in entries:
+        if e[0] == 'newaxis':
+            index.append(None)
+        elif e[0] == 'int':
+            index.append(as_int(next(it)) if e[1] == IN else e[1])
+        elif e[0] == 'array':
+            index.append(next(it))
+        else:
+            index.append(slice(*(as_int(next(it)) if p == IN else p for p in e[1:])))
+    return tuple(index)
+
+
 def format_index(entries, names):
     """`[1:n, i]`-style text of an index, given names for its symbolic inputs."""
     it = iter(names)

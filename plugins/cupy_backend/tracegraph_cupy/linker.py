@@ -19,8 +19,7 @@ variables stay on the device.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 import numpy as np
 
@@ -41,25 +40,6 @@ from .lowering import DEVICE, HOST, SAME, Call, Kernel, Template
 
 BACKEND = 'cupy'
 _LITERALS = (int, float, str, bool, type(None))
-
-
-@dataclass(frozen=True)
-class _Scheduled:
-    """A graph whose order runs in-place nodes last, after every reader of the buffers
-    they overwrite (`tracegraph.rewrite.destroy.schedule`)."""
-
-    fgraph: Any
-
-    @property
-    def inputs(self):
-        return self.fgraph.inputs
-
-    @property
-    def outputs(self):
-        return self.fgraph.outputs
-
-    def toposort(self):
-        return schedule(self.fgraph.toposort())
 
 
 class _Writer:
@@ -144,7 +124,8 @@ def generate(fgraph, lowerings, device, inner=False):
     """
     env = {'cupy': device.xp, 'numpy': np, 'runtime': runtime, 'to_device': device.to_device,
            'to_host': device.to_host, 'device_array': device.array_type}
-    program = plan(_Scheduled(fgraph), reserved=env)
+    # In-place nodes run last, after every reader of the buffers they overwrite.
+    program = plan(fgraph, reserved=env, order=schedule(fgraph.toposort()))
     for cname, const in program.constants.items():
         env[cname] = const.data
     device.prepare(_specs(lowerings.values()))

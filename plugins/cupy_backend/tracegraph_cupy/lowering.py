@@ -22,9 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracegraph.backends import LoweringError, warn_python_perform
+from tracegraph.backends import LoweringError, LoweringTable, warn_python_perform
 from tracegraph.ifelse import IfElse
-from tracegraph.ir import OpTable
 from tracegraph.tensor.dot import Dot
 from tracegraph.tensor.elemwise import DimShuffle, Elemwise
 from tracegraph.tensor.reduce import ArgReduce, CAReduce
@@ -80,21 +79,16 @@ class Lazy:
     output_on: str = DEVICE
 
 
-LOWERINGS = OpTable()
+def _perform(node):
+    """A Theano-style op with its own `perform`: it runs on the host."""
+    warn_python_perform('cupy', node.op)
+    every = tuple(range(len(node.inputs)))
+    return Call('runtime.perform', (('node', node),), host_inputs=every, output_on=HOST)
+
+
+LOWERINGS = LoweringTable(perform=_perform)
 lowers = LOWERINGS.register
-
-
-def lower_node(node):
-    """The lowering of `node`, or None when no rule covers its op class."""
-    rule = LOWERINGS.find(node.op)
-    if rule is not None:
-        return rule(node)
-    if getattr(node.op, 'perform', None) is not None:
-        # A Theano-style op with its own `perform`: it runs on the host.
-        warn_python_perform('cupy', node.op)
-        every = tuple(range(len(node.inputs)))
-        return Call('runtime.perform', (('node', node),), host_inputs=every, output_on=HOST)
-    return None
+lower_node = LOWERINGS.lower
 
 
 @lowers(Elemwise)

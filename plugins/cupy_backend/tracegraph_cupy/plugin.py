@@ -8,7 +8,7 @@ need them.
 from __future__ import annotations
 
 from tracegraph.backends import Backend
-from tracegraph.hookspecs import backend_hookimpl, hookimpl
+from tracegraph.hookspecs import hookimpl, lowering_hook
 
 from . import availability
 
@@ -18,6 +18,7 @@ BACKEND = 'cupy'
 class CupyBackend(Backend):
     name = BACKEND
     description = 'one CUDA kernel per fused Elemwise, CuPy/cuBLAS for the rest; state on the GPU'
+    linker = 'tracegraph_cupy.linker:link'
 
     def scalar_spellings(self):
         """The scalar ops this backend's table spells (the others: their decomposition)."""
@@ -31,29 +32,12 @@ class CupyBackend(Backend):
     def unavailable_reason(self):
         return availability.unavailable_reason()
 
-    def link(self, fgraph, options):
-        from . import linker
-        return linker.link(fgraph, options)
-
 
 @hookimpl
 def tracegraph_backends():
     return [CupyBackend()]
 
 
-@backend_hookimpl(BACKEND)
-def tracegraph_lower_op(backend, node):
-    from .lowering import lower_node
-    return lower_node(node)
-
-
-@backend_hookimpl(BACKEND)
-def tracegraph_lower_random(backend, node):
-    from .random import lower_random
-    return lower_random(node)
-
-
-@backend_hookimpl(BACKEND)
-def tracegraph_lower_scan(backend, node):
-    from .scan import lower_scan
-    return lower_scan(node)
+tracegraph_lower_op = lowering_hook(BACKEND, 'tracegraph_cupy.lowering:lower_node')
+tracegraph_lower_scan = lowering_hook(BACKEND, 'tracegraph_cupy.scan:lower_scan')
+tracegraph_lower_random = lowering_hook(BACKEND, 'tracegraph_cupy.random:lower_random')

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from tracegraph.random.reference_draw import split_size, whole_array
 from tracegraph.tensor.index_check import check_assignment, selection_shape
-from tracegraph.tensor.subtensor import IN
+from tracegraph.tensor.subtensor import index_tuple
 
 
 def scatter_add(xp):
@@ -19,26 +20,10 @@ def scatter_add(xp):
     return cupyx.scatter_add
 
 
-def build_index(entries, parts):
-    """A Python index tuple from an IncSubtensor's entries and its symbolic parts."""
-    parts = iter(parts)
-    index = []
-    for e in entries:
-        if e[0] == 'newaxis':
-            index.append(None)
-        elif e[0] == 'array':
-            index.append(next(parts))
-        elif e[0] == 'int':
-            index.append(int(next(parts)) if e[1] == IN else e[1])
-        else:
-            index.append(slice(*(int(next(parts)) if p == IN else p for p in e[1:])))
-    return tuple(index)
-
-
 def subtensor(xp, x, *parts, entries, label=''):
     """x[index] with index arrays: CuPy wraps out-of-bounds indices around where NumPy
     raises, so the index is checked first (one device-to-host read per index array)."""
-    index = build_index(entries, parts)
+    index = index_tuple(entries, parts)
     selection_shape(x.shape, index, label)
     return x[index]
 
@@ -48,7 +33,7 @@ def inc_subtensor(xp, x, y, *parts, entries, set_instead_of_inc, inplace, label=
 
     Every check comes before the first write (CuPy's scatter wraps out-of-bounds
     indices around), so a failing call leaves x as it was."""
-    index = build_index(entries, parts)
+    index = index_tuple(entries, parts)
     check_assignment(x.shape, index, getattr(y, 'shape', ()), label, set_instead_of_inc)
     out = x if inplace else x.copy()
     if set_instead_of_inc:
@@ -79,15 +64,6 @@ def perform(xp, *inputs, node):
     return results[0] if len(results) == 1 else results
 
 
-def _split_draw(inputs, has_size, dist):
-    if not has_size:
-        return None, inputs
-    size = tuple(int(s) for s in inputs[0])
-    if any(s < 0 for s in size):
-        raise ValueError(f'{dist}: size {size} has a negative entry')
-    return size, inputs[1:]
-
-
 def _check_params(xp, dist, params):
     """The reference's parameter checks (one small device-to-host read each)."""
     if dist == 'integers' and bool(xp.any(params[1] <= params[0])):
@@ -101,7 +77,7 @@ def _check_params(xp, dist, params):
 
 def draw(xp, state, *inputs, kernel, dist, has_size, dtype):
     """An elementwise distribution: one kernel launch writes every value."""
-    size, params = _split_draw(inputs, has_size, dist)
+    size, params = split_size(inputs, has_size, dist)
     shape = size if has_size else np.broadcast_shapes(*(p.shape for p in params))
     for p, name in zip(params, ('low/avg/n', 'high/std/p')):
         try:
@@ -121,16 +97,9 @@ def draw_on_host(xp, state, *inputs, dist, has_size, dtype):
     """A whole-array distribution (permutation, choice, multinomial): the reference
     draws it on the host, then it is uploaded."""
     from tracegraph.random.distributions import DISTRIBUTIONS
-    distribution = DISTRIBUTIONS[dist]
-    size, params = _split_draw(inputs, has_size, dist)
-    if distribution.shape_rule == 'pvals':
-        shape = np.shape(params[-1])
-    elif distribution.shape_rule == 'size+n':
-        shape = size + (int(params[0]),)
-    else:
-        shape = size
-    values = distribution.draw(state.key, state.draw, shape, *params)
-    return state.advanced(), xp.asarray(np.asarray(values).astype(dtype, copy=False))
+    size, params = split_size(inputs, has_size, dist)
+    values = whole_array(DISTRIBUTIONS[dist], state, size, params, dtype)
+    return state.advanced(), xp.asarray(values)
 
 
 def scan(xp, n_steps, *outer, loop):

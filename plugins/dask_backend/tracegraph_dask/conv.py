@@ -54,6 +54,18 @@ def _indices(prefix, n):
     return tuple(f'{prefix}{k}' for k in range(n))
 
 
+def _prepared(node):
+    """(the kernel's keyword arguments, the output dtype, the number of spatial axes, the
+    kernel of one batch chunk) of a convolution node."""
+    run, kwargs = ck.kernel_for(node.op)
+    return kwargs, node.outputs[0].dtype, node.op.convdim, _described(run, node, _chunk_kwargs(kwargs))
+
+
+def _static_ints(shape):
+    """A shape input's value as a tuple of Python ints."""
+    return tuple(int(n) for n in np.asarray(concrete(shape)))
+
+
 def _described(run, node, kwargs):
     where = f' (built at {node.source})' if node.source else ''
 
@@ -68,9 +80,8 @@ def _described(run, node, kwargs):
 
 @lowers(AbstractConv)
 def _forward(node, options):
-    run, kwargs = ck.kernel_for(node.op)
-    name, dtype, nd = kwargs['name'], node.outputs[0].dtype, node.op.convdim
-    chunk = _described(run, node, _chunk_kwargs(kwargs))
+    kwargs, dtype, nd, chunk = _prepared(node)
+    name = kwargs['name']
 
     def conv(img, kern):
         img, kern = _batch_split(img), _whole(kern)
@@ -92,13 +103,12 @@ def _forward(node, options):
 
 @lowers(AbstractConv_gradInputs)
 def _grad_inputs(node, options):
-    run, kwargs = ck.kernel_for(node.op)
-    name, dtype, nd = kwargs['name'], node.outputs[0].dtype, node.op.convdim
-    chunk = _described(run, node, _chunk_kwargs(kwargs))
+    kwargs, dtype, nd, chunk = _prepared(node)
+    name = kwargs['name']
 
     def conv_grad_inputs(kern, top, shape):
         kern, top = _whole(kern), _batch_split(top)
-        spatial = tuple(int(n) for n in np.asarray(concrete(shape)))
+        spatial = _static_ints(shape)
         _checked(node, name, 'filter_shape', kern.shape, kwargs['kshp'])
         out_shape = (top.shape[0], kern.shape[1] * kwargs['num_groups']) + spatial
         _checked(node, name, 'input_shape', out_shape, kwargs['imshp'])
@@ -115,14 +125,13 @@ def _grad_inputs(node, options):
 
 @lowers(AbstractConv_gradWeights)
 def _grad_weights(node, options):
-    run, kwargs = ck.kernel_for(node.op)
-    name, dtype, nd = kwargs['name'], node.outputs[0].dtype, node.op.convdim
-    chunk = _described(run, node, _chunk_kwargs(kwargs))
+    kwargs, dtype, nd, chunk = _prepared(node)
+    name = kwargs['name']
 
     def conv_grad_weights(img, top, shape):
         img = _batch_split(img)
         top = _batch_split(top).rechunk({0: img.chunks[0]})
-        ks = tuple(int(n) for n in np.asarray(concrete(shape)))
+        ks = _static_ints(shape)
         _checked(node, name, 'input_shape', img.shape, kwargs['imshp'])
         g = kwargs['num_groups']
         out_shape = (top.shape[1], img.shape[1] // g) + ks

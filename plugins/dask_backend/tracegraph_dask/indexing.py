@@ -11,26 +11,15 @@ from __future__ import annotations
 import dask.array as da
 import numpy as np
 
-from tracegraph.tensor.subtensor import IN
+from tracegraph.tensor.subtensor import index_tuple
 
 from .chunkwise import concrete, is_lazy, single_task
 
 
 def index_values(entries, parts):
     """The Python index of a Subtensor/IncSubtensor, from its entries and the values
-    of its symbolic parts (slice bounds and integers become Python ints)."""
-    it = iter(parts)
-    index = []
-    for e in entries:
-        if e[0] == 'newaxis':
-            index.append(None)
-        elif e[0] == 'int':
-            index.append(int(concrete(next(it))) if e[1] == IN else e[1])
-        elif e[0] == 'array':
-            index.append(next(it))
-        else:
-            index.append(slice(*(int(concrete(next(it))) if p == IN else p for p in e[1:])))
-    return tuple(index)
+    of its symbolic parts (slice bounds and integers computed, as Python ints)."""
+    return index_tuple(entries, parts, as_int=lambda part: int(concrete(part)))
 
 
 def take(x, index):

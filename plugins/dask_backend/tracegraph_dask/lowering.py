@@ -18,6 +18,7 @@ import dask
 import dask.array as da
 import numpy as np
 
+from tracegraph.backends import LoweringTable
 from tracegraph.compile.program import op_hint
 from tracegraph.ifelse import IfElse
 from tracegraph.tensor.dot import Dot
@@ -33,9 +34,6 @@ from .chunkwise import (as_dask, blockwise, computed, concrete, described, is_la
 from .indexing import index_values, take
 from .options import chunk_shape
 from .shape_checks import check_alloc_shape, check_join_shapes
-
-RULES = {}
-
 
 @dataclass(frozen=True)
 class Lowering:
@@ -59,24 +57,16 @@ class Lowering:
         return either
 
 
+LOWERINGS = LoweringTable(perform=lambda node: Lowering(node, _whole_array_perform, eager=True))
+lower_node = LOWERINGS.lower
+
+
 def lowers(*op_classes, eager=True):
+    """Register `rule(node, options)` for `op_classes`; `eager` as in `Lowering`."""
     def register(rule):
-        for cls in op_classes:
-            RULES[cls] = (rule, eager)
+        LOWERINGS.add(op_classes, lambda node: Lowering(node, rule, eager))
         return rule
     return register
-
-
-def lower_node(node):
-    """The Lowering of `node`, or None when Dask has no rule for its op (the core then
-    raises a LoweringError naming the op, at function() time)."""
-    for cls in type(node.op).__mro__:
-        if cls in RULES:
-            rule, eager = RULES[cls]
-            return Lowering(node, rule, eager)
-    if getattr(node.op, 'perform', None) is not None:
-        return Lowering(node, _whole_array_perform, eager=True)
-    return None
 
 
 def _named(fn, name):

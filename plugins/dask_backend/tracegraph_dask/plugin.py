@@ -6,7 +6,7 @@ loads its plugins.
 from __future__ import annotations
 
 from tracegraph.backends import Backend
-from tracegraph.hookspecs import backend_hookimpl, hookimpl
+from tracegraph.hookspecs import hookimpl, lowering_hook
 
 BACKEND = 'dask'
 
@@ -15,6 +15,7 @@ class DaskBackend(Backend):
     name = BACKEND
     description = ('a Dask graph per call: NumPy kernels on each chunk, Dask reductions, '
                    'threads or a distributed cluster')
+    linker = 'tracegraph_dask.linker:link'
 
     def scalar_spellings(self):
         """The NumPy backend's kernels run on each chunk: its table is this backend's."""
@@ -36,10 +37,6 @@ class DaskBackend(Backend):
             return f'dask[array] is not installed ({exc}); pip install "dask[array]"'
         return None
 
-    def link(self, fgraph, options):
-        from . import linker
-        return linker.link(fgraph, options)
-
     def native_input(self, ttype, value, allow_downcast, what):
         """Dask arrays are taken as inputs as they are (checked, not computed)."""
         from .inputs import accept_dask_array
@@ -51,19 +48,6 @@ def tracegraph_backends():
     return [DaskBackend()]
 
 
-@backend_hookimpl(BACKEND)
-def tracegraph_lower_op(backend, node):
-    from .lowering import lower_node
-    return lower_node(node)
-
-
-@backend_hookimpl(BACKEND)
-def tracegraph_lower_scan(backend, node):
-    from .scan import lower_scan
-    return lower_scan(node)
-
-
-@backend_hookimpl(BACKEND)
-def tracegraph_lower_random(backend, node):
-    from .random import lower_random
-    return lower_random(node)
+tracegraph_lower_op = lowering_hook(BACKEND, 'tracegraph_dask.lowering:lower_node')
+tracegraph_lower_scan = lowering_hook(BACKEND, 'tracegraph_dask.scan:lower_scan')
+tracegraph_lower_random = lowering_hook(BACKEND, 'tracegraph_dask.random:lower_random')

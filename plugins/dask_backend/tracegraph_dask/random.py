@@ -20,7 +20,6 @@ from dask.array.core import normalize_chunks
 from dask.utils import parse_bytes
 
 from tracegraph import backends
-from tracegraph.random.op import RandomVariable
 
 from .chunkwise import as_dask, computed, concrete, is_lazy
 from .lowering import Lowering
@@ -29,8 +28,6 @@ from .options import chunk_shape
 
 def lower_random(node):
     """The Lowering of a random-variable node (what `tracegraph_lower_random` answers)."""
-    if not isinstance(node.op, RandomVariable):
-        return None
     return Lowering(node, _random_rule, eager=False)
 
 

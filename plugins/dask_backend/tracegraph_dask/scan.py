@@ -19,7 +19,6 @@ import dask
 import dask.array as da
 import numpy as np
 
-from tracegraph.scan import Scan
 from tracegraph.tensor.type import TensorType
 from tracegraph_numpy.scan import scan_kernel
 
@@ -28,9 +27,7 @@ from .lowering import Lowering
 
 
 def lower_scan(node):
-    """The Lowering of a Scan node (what `tracegraph_lower_scan` answers), or None."""
-    if not isinstance(node.op, Scan):
-        return None
+    """The Lowering of a Scan node (what `tracegraph_lower_scan` answers)."""
     return Lowering(node, _scan_rule, eager=False)
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from tracegraph.backends import warn_python_perform
 from tracegraph.tensor.index_check import check_assignment, node_label, selection_shape
-from tracegraph.tensor.subtensor import IN, IncSubtensor
+from tracegraph.tensor.subtensor import IncSubtensor, index_tuple
 
 from .lowered import Lowered, kernel
 
@@ -108,21 +108,6 @@ def call_perform(key, *args):
     return _outputs(node, [s[0] for s in storage])
 
 
-def _index(entries, args):
-    it = iter(args)
-    out = []
-    for e in entries:
-        if e[0] == 'newaxis':
-            out.append(None)
-        elif e[0] == 'int':
-            out.append(int(next(it)) if e[1] == IN else e[1])
-        elif e[0] == 'array':
-            out.append(next(it))
-        else:
-            out.append(slice(*(int(next(it)) if p == IN else p for p in e[1:])))
-    return tuple(out)
-
-
 def located(exc, node):
     """`exc` again (its type where it can be rebuilt from a message), saying which
     node raised it and the user's line that built the node."""
@@ -141,11 +126,11 @@ def call_numpy_indexing(key, *args):
     values = _inputs(node, args)
     op = node.op
     if not isinstance(op, IncSubtensor):
-        index = _index(op.entries, values[1:])
+        index = index_tuple(op.entries, values[1:])
         selection_shape(values[0].shape, index, node_label(node))  # errors name the op
         return _outputs(node, [values[0][index]])
     x, y = values[0], values[1]
-    index = _index(op.entries, values[2:])
+    index = index_tuple(op.entries, values[2:])
     # Every check before the first write, so an in-place failure leaves x as it was.
     check_assignment(x.shape, index, np.shape(y), node_label(node), op.set_instead_of_inc)
     out = x if op.inplace else x.copy()

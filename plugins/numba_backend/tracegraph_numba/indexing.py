@@ -20,7 +20,6 @@ from tracegraph.tensor.subtensor import IN, IncSubtensor, Subtensor, index_shape
 
 from . import callbacks
 from .lowered import Lowered, error_message
-from .lowering import lowers
 
 
 def _parts(entries, first_input):
@@ -127,7 +126,6 @@ def _array_axis(entries):
     return None
 
 
-@lowers(Subtensor)
 def _subtensor(node):
     if not _native(node, 1):
         return callbacks.lower_numpy_indexing(node)
@@ -142,7 +140,6 @@ def _subtensor(node):
     return Lowered('\n'.join(lines))
 
 
-@lowers(IncSubtensor)
 def _incsubtensor(node):
     op = node.op
     arrays = [v for v in node.inputs[2:] if v.ndim > 0]
@@ -192,3 +189,8 @@ def _incsubtensor(node):
     else:
         lines.append(f'    {target} += {row}')
     return Lowered('\n'.join(lines))
+
+
+def register(lowers):
+    lowers(Subtensor)(_subtensor)
+    lowers(IncSubtensor)(_incsubtensor)

@@ -11,8 +11,8 @@ import string
 
 import numpy as np
 
+from tracegraph.backends import LoweringTable
 from tracegraph.ifelse import IfElse
-from tracegraph.ir import OpTable
 from tracegraph.tensor.dot import Dot
 from tracegraph.tensor.elemwise import DimShuffle, Elemwise
 from tracegraph.tensor.reduce import ArgReduce, CAReduce
@@ -25,18 +25,9 @@ from .lowered import Lowered, error_message, kernel
 from .scalar_source import cast, literal, np_type
 from .shape_checks import alloc_lines, join_check, reshape_check
 
-LOWERINGS = OpTable()
+LOWERINGS = LoweringTable(perform=callbacks.lower_perform)
 lowers = LOWERINGS.register
-
-
-def lower_node(node):
-    """The lowering for `node`, or None when no rule covers its op class."""
-    rule = LOWERINGS.find(node.op)
-    if rule is not None:
-        return rule(node)
-    if callable(getattr(node.op, 'perform', None)):
-        return callbacks.lower_perform(node)
-    return None
+lower_node = LOWERINGS.lower
 
 
 def _lines(*lines):
@@ -385,3 +376,5 @@ from .conv import register_lowerings as _register_conv  # noqa: E402  (the convo
 _register_conv(lowers)
 from .extra_ops import register as _register_extra_ops  # noqa: E402  (sort, search, unique...)
 _register_extra_ops(lowers)
+from .indexing import register as _register_indexing  # noqa: E402  (Subtensor, IncSubtensor)
+_register_indexing(lowers)

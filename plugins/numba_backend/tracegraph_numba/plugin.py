@@ -6,7 +6,7 @@ uses, so it imports neither Numba nor the lowerings: the hooks import them.
 from __future__ import annotations
 
 from tracegraph.backends import Backend
-from tracegraph.hookspecs import backend_hookimpl, hookimpl
+from tracegraph.hookspecs import hookimpl, lowering_hook
 
 BACKEND = 'numba'
 
@@ -14,6 +14,7 @@ BACKEND = 'numba'
 class NumbaBackend(Backend):
     name = BACKEND
     description = 'the whole graph compiled by Numba into one machine-code function'
+    linker = 'tracegraph_numba.linker:link'
 
     def scalar_spellings(self):
         """The scalar ops this backend's table spells (the others: their decomposition)."""
@@ -33,30 +34,12 @@ class NumbaBackend(Backend):
             return f'{exc.name} is not installed (pip install tracegraph-numba)'
         return None
 
-    def link(self, fgraph, options):
-        from . import linker
-        return linker.link(fgraph, options)
-
 
 @hookimpl
 def tracegraph_backends():
     return [NumbaBackend()]
 
 
-@backend_hookimpl(BACKEND)
-def tracegraph_lower_op(backend, node):
-    from . import indexing  # noqa: F401  (registers Subtensor and IncSubtensor)
-    from .lowering import lower_node
-    return lower_node(node)
-
-
-@backend_hookimpl(BACKEND)
-def tracegraph_lower_scan(backend, node):
-    from .scan import tracegraph_lower_scan as lower_scan
-    return lower_scan(backend, node)
-
-
-@backend_hookimpl(BACKEND)
-def tracegraph_lower_random(backend, node):
-    from .random import tracegraph_lower_random as lower_random
-    return lower_random(backend, node)
+tracegraph_lower_op = lowering_hook(BACKEND, 'tracegraph_numba.lowering:lower_node')
+tracegraph_lower_scan = lowering_hook(BACKEND, 'tracegraph_numba.scan:lower_scan')
+tracegraph_lower_random = lowering_hook(BACKEND, 'tracegraph_numba.random:lower_random')

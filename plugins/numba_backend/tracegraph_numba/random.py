@@ -12,15 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracegraph.hookspecs import hookimpl
 from tracegraph.random import reference_draw
-from tracegraph.random.op import RandomVariable
 from tracegraph.random.state import RandomState, RandomStateType
 
 from . import callbacks
-
-BACKEND = 'numba'
-
 
 def is_state(variable):
     return isinstance(variable.type, RandomStateType)
@@ -34,10 +29,7 @@ def from_words(words):
     return RandomState.from_words((int(words[0]), int(words[1])), int(words[2]))
 
 
-@hookimpl
-def tracegraph_lower_random(backend, node):
-    if backend != BACKEND or not isinstance(node.op, RandomVariable):
-        return None
+def lower_random(node):
     return callbacks.lower_callback(node, 'call_random')
 
 

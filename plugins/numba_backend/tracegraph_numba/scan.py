@@ -21,9 +21,7 @@ which `_swap_is_safe` checks.
 from __future__ import annotations
 
 from tracegraph import backends
-from tracegraph.hookspecs import hookimpl
 from tracegraph.ir import FunctionGraph
-from tracegraph.scan import Scan
 from tracegraph.rewrite.destroy import memory_sources
 from tracegraph.tensor.elemwise import Elemwise
 
@@ -33,10 +31,7 @@ from .scalar_source import np_type
 BACKEND = 'numba'
 
 
-@hookimpl
-def tracegraph_lower_scan(backend, node):
-    if backend != BACKEND or not isinstance(node.op, Scan):
-        return None
+def lower_scan(node):
     from tracegraph.rewrite import rewrite_graph
 
     inner = FunctionGraph(node.op.inner.inputs, node.op.inner.outputs, clone=True)

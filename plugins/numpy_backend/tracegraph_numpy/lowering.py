@@ -7,22 +7,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tracegraph.backends import LoweringTable
 from tracegraph.compile.source import exec_with_source
 from tracegraph.ifelse import IfElse
-from tracegraph.ir import OpTable
 from tracegraph.tensor.dot import Dot
 from tracegraph.tensor.elemwise import DimShuffle, Elemwise
 from tracegraph.tensor.reduce import ArgReduce, CAReduce
 from tracegraph.tensor.scalar import Composite, expensive
 from tracegraph.tensor.shape_ops import (Alloc, ARange, CumOp, Eye, Join, MakeVector,
                                         Reshape, Shape)
-from tracegraph.tensor.subtensor import IN, IncSubtensor, Subtensor, format_index
+from tracegraph.tensor.subtensor import IncSubtensor, Subtensor, format_index, index_tuple
 
 from .fused import FusedKernel, cached_kernel
 from .scalar_kernels import scalar_kernel
-
-LOWERINGS = OpTable()
-lowers = LOWERINGS.register
 
 
 @dataclass(frozen=True)
@@ -31,17 +28,6 @@ class Inline:
 
     template: str
     globals: tuple = ()  # (name, object) pairs the expression refers to
-
-
-def lower_node(node):
-    """The lowering for `node`, or None when no rule covers its op class."""
-    rule = LOWERINGS.find(node.op)
-    if rule is not None:
-        return rule(node)
-    perform = getattr(node.op, 'perform', None)
-    if perform is not None:
-        return _perform_kernel(node)
-    return None
 
 
 def _perform_kernel(node):
@@ -55,6 +41,11 @@ def _perform_kernel(node):
         return results[0] if n_out == 1 else results
     perform.__name__ = f'perform_{type(node.op).__name__}'
     return perform
+
+
+LOWERINGS = LoweringTable(perform=_perform_kernel)
+lowers = LOWERINGS.register
+lower_node = LOWERINGS.lower
 
 
 @lowers(Elemwise)
@@ -167,26 +158,11 @@ def _incsubtensor(node):
     op = node.op
     advanced = any(e[0] == 'array' for e in op.entries)
     entries, set_ = op.entries, op.set_instead_of_inc
-
-    def build(args):
-        it = iter(args)
-        out = []
-        for e in entries:
-            if e[0] == 'newaxis':
-                out.append(None)
-            elif e[0] == 'int':
-                out.append(next(it) if e[1] == IN else e[1])
-            elif e[0] == 'array':
-                out.append(next(it))
-            else:
-                out.append(slice(*(next(it) if p == IN else p for p in e[1:])))
-        return tuple(out)
-
     copy = not op.inplace
 
     def inc_subtensor(x, y, *args):
         out = x.copy() if copy else x
-        idx = build(args)
+        idx = index_tuple(entries, args)
         if set_:
             out[idx] = y
         elif advanced:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracegraph.backends import Backend
-from tracegraph.hookspecs import backend_hookimpl, hookimpl
+from tracegraph.hookspecs import hookimpl, lowering_hook
 
 BACKEND = 'numpy'
 
@@ -20,15 +20,12 @@ class NumpyBackend(Backend):
     version = np.__version__
     description = 'generated Python over NumPy ufuncs; the reference backend'
     reference = True     # constant folding evaluates through this backend
+    linker = 'tracegraph_numpy.linker:link'
 
     def scalar_spellings(self):
         """The scalar ops this backend's table spells (the others: their decomposition)."""
         from .scalar_kernels import table
         return table()
-
-    def link(self, fgraph, options):
-        from . import linker
-        return linker.link(fgraph, options)
 
 
 @hookimpl
@@ -36,19 +33,6 @@ def tracegraph_backends():
     return [NumpyBackend()]
 
 
-@backend_hookimpl(BACKEND)
-def tracegraph_lower_op(backend, node):
-    from .lowering import lower_node
-    return lower_node(node)
-
-
-@backend_hookimpl(BACKEND)
-def tracegraph_lower_scan(backend, node):
-    from .scan import tracegraph_lower_scan as lower_scan
-    return lower_scan(backend, node)
-
-
-@backend_hookimpl(BACKEND)
-def tracegraph_lower_random(backend, node):
-    from .random import lower_random
-    return lower_random(node)
+tracegraph_lower_op = lowering_hook(BACKEND, 'tracegraph_numpy.lowering:lower_node')
+tracegraph_lower_scan = lowering_hook(BACKEND, 'tracegraph_numpy.scan:lower_scan')
+tracegraph_lower_random = lowering_hook(BACKEND, 'tracegraph_numpy.random:lower_random')

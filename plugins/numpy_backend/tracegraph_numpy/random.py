@@ -13,19 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from tracegraph.hookspecs import hookimpl
 from tracegraph.random import reference_draw
 
 CHUNK = 1 << 17          # values per task: big enough to hide the task overhead,
 PARALLEL_FROM = 1 << 18  # small enough to keep Box-Muller's temporaries in cache
 _pool = None
-
-
-@hookimpl
-def tracegraph_lower_random(backend, node):
-    if backend != 'numpy':
-        return None
-    return lower_random(node)
 
 
 def lower_random(node):

@@ -22,18 +22,13 @@ import numpy as np
 
 from tracegraph import backends
 from tracegraph.compile.source import exec_with_source
-from tracegraph.hookspecs import hookimpl
 from tracegraph.ir import FunctionGraph
-from tracegraph.scan import Scan
 
 from . import linker
 
 
 
-@hookimpl
-def tracegraph_lower_scan(backend, node):
-    if backend != linker.BACKEND or not isinstance(node.op, Scan):
-        return None
+def lower_scan(node):
     return scan_kernel(node.op)
 
 
