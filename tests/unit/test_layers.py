@@ -48,8 +48,6 @@ REMAINING_UPWARD = {
     # Variable.eval and verify_grad compile functions
     ('tracegraph.tensor.variable', 'tracegraph.compile.function'),
     ('tracegraph.autodiff.verify', 'tracegraph.compile.function'),
-    # scan() reuses a private helper of compile/function.py
-    ('tracegraph.scan.basic', 'tracegraph.compile.function'),
     # scan's rewrites are rewrites (they belong in the rewrite layer)
     ('tracegraph.scan.pushout', 'tracegraph.rewrite'),
     ('tracegraph.scan.rewrites', 'tracegraph.rewrite'),

@@ -19,12 +19,12 @@ from ..ir import Constant, FunctionGraph, Variable, ancestors, graph_inputs
 from ..ir.traversal import clone_graph
 from ..tensor.basic import as_tensor_variable
 from ..tensor.math import identity
+from ..tensor.shared import SharedVariable, checked_update
 from .collector import fewer_collections
 from .errors import explain
 from .io import In, Out
 from .locking import bind, hold, ordered_locks
 from .profile import ProfileStats
-from ..tensor.shared import SharedVariable
 from .source import exec_with_source, generated_parts
 
 _fn_ids = itertools.count()
@@ -132,32 +132,8 @@ def _normalize_updates(updates):
         if target in seen:
             raise ValueError(f'shared variable {target} is updated twice in one function')
         seen.add(target)
-        out.append((target, _check_update(target, expr)))
+        out.append((target, checked_update(target, expr)))
     return out
-
-
-def _check_update(target, expr):
-    name = target.name or str(target)
-    if not isinstance(expr, Variable):
-        expr = as_tensor_variable(expr)
-        if getattr(expr, 'weak', None) is not None:
-            from ..tensor.elemwise import _adopt
-            expr = _adopt(expr, target.type.dtype)
-    if expr.type == target.type:
-        return expr
-    if getattr(expr.type, 'dtype', None) != getattr(target.type, 'dtype', None):
-        raise TypeError(
-            f'the update of shared variable {name!r} has dtype {expr.type.dtype} but {name} is '
-            f'{target.type.dtype}: an update must keep the dtype. Cast the expression, e.g. '
-            f'({expr}).astype({target.type.dtype!r}).')
-    if expr.type.ndim != target.type.ndim:
-        raise TypeError(f'the update of shared variable {name!r} has {expr.type.ndim} '
-                        f'dimension(s) but {name} has {target.type.ndim}')
-    for axis, (want, got) in enumerate(zip(target.type.shape, expr.type.shape)):
-        if want is not None and got is not None and want != got:
-            raise ValueError(f'the update of shared variable {name!r} has length {got} on axis '
-                             f'{axis}, but {name} has {want}')
-    return expr
 
 
 def _default_updates(outputs, pairs, no_default_updates):
@@ -170,7 +146,7 @@ def _default_updates(outputs, pairs, no_default_updates):
         for v in graph_inputs(frontier):
             if isinstance(v, SharedVariable) and v.default_update is not None and v not in skip:
                 skip.add(v)
-                found.append((v, _check_update(v, v.default_update)))
+                found.append((v, checked_update(v, v.default_update)))
                 new.append(v.default_update)
         frontier = new
     return found

@@ -7,8 +7,8 @@ a compiled function applies), so a saved state replays the same draws.
 """
 from __future__ import annotations
 
-from ..tensor.shared import GenericSharedVariable, shared_constructor
 from ..ir import Type, Variable
+from ..tensor.shared import GenericSharedVariable, shared_constructor
 from .philox import MASK64, seed_key
 
 ALGORITHM = 'philox4x64-10'

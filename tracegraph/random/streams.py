@@ -15,9 +15,9 @@ import secrets
 import numpy as np
 
 from .. import config
-from ..tensor.shared import shared
 from ..ir import Variable
 from ..tensor.basic import as_tensor_variable
+from ..tensor.shared import shared
 from .op import RandomVariable, size_input
 from .state import RandomState
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..tensor.shared import SharedVariable
 from ..ir import Constant, FunctionGraph, Variable
 from ..tensor.basic import as_tensor_variable, constant
 from ..tensor.math import shape_padleft
+from ..tensor.shared import SharedVariable, checked_update
 from ..tensor.type import TensorType
 from .op import Scan
 from .outer_draws import read_as_is
@@ -116,7 +116,7 @@ def _trace(fn, seqs, states, non_seqs, outs_info, name):
     nit_outs = [outputs[k] for k in nit_positions]
     roots = state_outs + nit_outs + list(updates.values()) + ([condition] if condition is not None else [])
     updates = _with_default_updates(roots, updates, made_outside)
-    inner_outputs = state_outs + nit_outs + [_update_value(s, e) for s, e in updates.items()]
+    inner_outputs = state_outs + nit_outs + [checked_update(s, e) for s, e in updates.items()]
     if condition is not None:
         inner_outputs.append(condition)
     finals = list(updates)
@@ -275,11 +275,6 @@ def _check_states(outputs, states, name):
 
 def _conflict(a, b):
     return any(x is not None and y is not None and x != y for x, y in zip(a, b))
-
-
-def _update_value(target, expr):
-    from ..compile.function import _check_update
-    return _check_update(target, expr)
 
 
 def _with_default_updates(roots, updates, made_outside):

@@ -13,8 +13,8 @@ input) is computed once, outside, and read by every step; and a variable listed 
 """
 from __future__ import annotations
 
-from ..tensor.shared import SharedVariable
 from ..ir import Constant
+from ..tensor.shared import SharedVariable
 
 
 def read_as_is(made_outside, non_sequences):

@@ -9,6 +9,9 @@ import threading
 
 import numpy as np
 
+from ..ir import Variable
+from .basic import as_tensor_variable
+from .elemwise import _adopt
 from .type import TensorType
 from .variable import TensorVariable
 
@@ -127,6 +130,32 @@ class GenericSharedVariable(SharedVariable):
     def get_value(self, borrow=False, return_internal_type=False):
         value = self.container.value
         return value if borrow else copy.deepcopy(value)
+
+
+def checked_update(target, expr):
+    """`expr` as the new value of shared variable `target` (tg.function's updates and
+    scan's): a Python number takes the target's dtype; a different dtype, rank or
+    static length is an error that says how to fix it."""
+    name = target.name or str(target)
+    if not isinstance(expr, Variable):
+        expr = as_tensor_variable(expr)
+        if getattr(expr, 'weak', None) is not None:
+            expr = _adopt(expr, target.type.dtype)
+    if expr.type == target.type:
+        return expr
+    if getattr(expr.type, 'dtype', None) != getattr(target.type, 'dtype', None):
+        raise TypeError(
+            f'the update of shared variable {name!r} has dtype {expr.type.dtype} but {name} is '
+            f'{target.type.dtype}: an update must keep the dtype. Cast the expression, e.g. '
+            f'({expr}).astype({target.type.dtype!r}).')
+    if expr.type.ndim != target.type.ndim:
+        raise TypeError(f'the update of shared variable {name!r} has {expr.type.ndim} '
+                        f'dimension(s) but {name} has {target.type.ndim}')
+    for axis, (want, got) in enumerate(zip(target.type.shape, expr.type.shape)):
+        if want is not None and got is not None and want != got:
+            raise ValueError(f'the update of shared variable {name!r} has length {got} on axis '
+                             f'{axis}, but {name} has {want}')
+    return expr
 
 
 _SHARED_CONSTRUCTORS = []

@@ -11,9 +11,9 @@ import threading
 from dataclasses import dataclass
 
 from ..compile.io import In
-from ..tensor.shared import SharedVariable
 from ..ir import Constant, Variable, graph_inputs, user_location
 from ..tensor.basic import as_tensor_variable
+from ..tensor.shared import SharedVariable
 from ..tensor.truthiness import refuse_all
 from ..tensor.variable import NoValueError
 from .arguments import none_arguments, none_error

@@ -27,9 +27,9 @@ from tracegraph import backends
 from tracegraph.backends import Executable
 from tracegraph.compile.branches import Branches, nest, walk
 from tracegraph.compile.program import Namer, plan
-from tracegraph.tensor.shared import SharedVariable
 from tracegraph.compile.source import exec_with_source
 from tracegraph.rewrite.destroy import schedule
+from tracegraph.tensor.shared import SharedVariable
 from tracegraph.tensor.type import TensorType
 
 from . import runtime

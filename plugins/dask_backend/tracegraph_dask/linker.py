@@ -18,8 +18,8 @@ import numpy as np
 from tracegraph import backends
 from tracegraph.backends import Executable
 from tracegraph.compile.program import Namer, plan
-from tracegraph.tensor.shared import SharedVariable
 from tracegraph.compile.source import exec_with_source
+from tracegraph.tensor.shared import SharedVariable
 
 from tracegraph_numpy.linker import Branches, nest
 
