@@ -37,12 +37,16 @@ def _whole(x):
     return x.rechunk(tuple((n,) for n in x.shape))
 
 
-def _checked(node, name, what, shape, hint):
-    try:
-        ck.check_hint(name, what, shape, hint)
-    except ValueError as exc:
-        where = f' (built at {node.source})' if node.source else ''
-        raise ValueError(f'{exc}{where}') from None
+def _check_hints(node, kwargs, **shapes):
+    """The op's shape hints (`input_shape`, `filter_shape`), in the order given, against
+    the whole arrays' shapes; an error names the user's line."""
+    hints = {'input_shape': kwargs['imshp'], 'filter_shape': kwargs['kshp']}
+    for what, shape in shapes.items():
+        try:
+            ck.check_hint(kwargs['name'], what, shape, hints[what])
+        except ValueError as exc:
+            where = f' (built at {node.source})' if node.source else ''
+            raise ValueError(f'{exc}{where}') from None
 
 
 def _chunk_kwargs(kwargs):
@@ -81,12 +85,11 @@ def _described(run, node, kwargs):
 @lowers(AbstractConv)
 def _forward(node, options):
     kwargs, dtype, nd, chunk = _prepared(node)
-    name = kwargs['name']
+    run = ck.kernel_for(node.op)[0]
 
     def conv(img, kern):
         img, kern = _batch_split(img), _whole(kern)
-        _checked(node, name, 'input_shape', img.shape, kwargs['imshp'])
-        _checked(node, name, 'filter_shape', kern.shape, kwargs['kshp'])
+        _check_hints(node, kwargs, input_shape=img.shape, filter_shape=kern.shape)
         ks = kern.shape[2:]
         pads = ck.pads_for(kwargs['border_mode'], ks, kwargs['filter_dilation'])
         out = ck.output_spatial(img.shape[2:], ks, pads, kwargs['subsample'], kwargs['filter_dilation'])
@@ -104,14 +107,12 @@ def _forward(node, options):
 @lowers(AbstractConv_gradInputs)
 def _grad_inputs(node, options):
     kwargs, dtype, nd, chunk = _prepared(node)
-    name = kwargs['name']
 
     def conv_grad_inputs(kern, top, shape):
         kern, top = _whole(kern), _batch_split(top)
         spatial = _static_ints(shape)
-        _checked(node, name, 'filter_shape', kern.shape, kwargs['kshp'])
         out_shape = (top.shape[0], kern.shape[1] * kwargs['num_groups']) + spatial
-        _checked(node, name, 'input_shape', out_shape, kwargs['imshp'])
+        _check_hints(node, kwargs, filter_shape=kern.shape, input_shape=out_shape)
         out_index = ('b',) + _indices('o', nd + 1)
 
         def block(k, t):
@@ -126,16 +127,13 @@ def _grad_inputs(node, options):
 @lowers(AbstractConv_gradWeights)
 def _grad_weights(node, options):
     kwargs, dtype, nd, chunk = _prepared(node)
-    name = kwargs['name']
 
     def conv_grad_weights(img, top, shape):
         img = _batch_split(img)
         top = _batch_split(top).rechunk({0: img.chunks[0]})
         ks = _static_ints(shape)
-        _checked(node, name, 'input_shape', img.shape, kwargs['imshp'])
-        g = kwargs['num_groups']
-        out_shape = (top.shape[1], img.shape[1] // g) + ks
-        _checked(node, name, 'filter_shape', out_shape, kwargs['kshp'])
+        out_shape = (top.shape[1], img.shape[1] // kwargs['num_groups']) + ks
+        _check_hints(node, kwargs, input_shape=img.shape, filter_shape=out_shape)
         out_index = ('b',) + _indices('o', nd + 2)
 
         def partial(i, t):
