@@ -45,9 +45,6 @@ REMAINING_UPWARD = {
     ('tracegraph.tensor.reduce', 'tracegraph.autodiff.reverse'),
     ('tracegraph.tensor.shape_ops', 'tracegraph.autodiff.scalar_grads'),
     ('tracegraph.tensor.subtensor', 'tracegraph.autodiff.scalar_grads'),
-    # Variable.eval and verify_grad compile functions
-    ('tracegraph.tensor.variable', 'tracegraph.compile.function'),
-    ('tracegraph.autodiff.verify', 'tracegraph.compile.function'),
     # scan's rewrites are rewrites (they belong in the rewrite layer)
     ('tracegraph.scan.pushout', 'tracegraph.rewrite'),
     ('tracegraph.scan.rewrites', 'tracegraph.rewrite'),

@@ -13,6 +13,7 @@ import numpy as np
 from ..tensor import math as m
 from ..tensor.basic import as_tensor_variable
 from ..tensor.type import TensorType
+from ..tensor.variable import compile_function
 from .errors import GradientError
 from .gradients import grad
 
@@ -52,8 +53,8 @@ def verify_grad(fun, pt, rng=None, eps=None, abs_tol=None, rel_tol=None, backend
     rel_tol = rel_tol if rel_tol is not None else _TOL[dtype]
     proj = TensorType(out.dtype, out.type.shape)('projection')
     grads = grad(m.sum(m.mul(out, proj)), inputs, disconnected_inputs='ignore')
-    from ..compile.function import function
-    symbolic = function(inputs + [proj], grads, backend=backend, mode=mode, on_unused_input='ignore')
+    symbolic = compile_function(inputs + [proj], grads, backend=backend, mode=mode,
+                                on_unused_input='ignore')
     forward = _reference(inputs, out, backend)
     shape = np.shape(forward(*pt))
     moved = _output_differences(forward, pt, eps)
@@ -68,11 +69,10 @@ def verify_grad(fun, pt, rng=None, eps=None, abs_tol=None, rel_tol=None, backend
 def _reference(inputs, out, backend):
     """The forward function for finite differences, which call it twice per input element:
     on the reference NumPy backend, where calls are cheapest, unless it cannot run it."""
-    from ..compile.function import function
     try:
-        return function(inputs, out, backend='numpy', on_unused_input='ignore')
+        return compile_function(inputs, out, backend='numpy', on_unused_input='ignore')
     except Exception:  # e.g. a user op that only the chosen backend's plugin lowers
-        return function(inputs, out, backend=backend, on_unused_input='ignore')
+        return compile_function(inputs, out, backend=backend, on_unused_input='ignore')
 
 
 def _worst_dtype(dtypes):

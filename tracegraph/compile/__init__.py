@@ -1,11 +1,14 @@
 """Compiling graphs into functions: tg.function, In/Param/Out, shared variables."""
+from ..tensor.shared import Container, SharedVariable, shared, shared_constructor
+from ..tensor.variable import install_function
 from . import picklers  # noqa: F401 - registers how scalar op records pickle
 from .function import Function, UnusedInputError, function
 from .io import In, Out, Param
-from ..tensor.shared import Container, SharedVariable, shared, shared_constructor
 
 __all__ = ['Container', 'Function', 'In', 'Out', 'Param', 'SharedVariable', 'UnusedInputError',
            'function', 'shared', 'shared_constructor']
+
+install_function(function)  # Variable.eval and verify_grad compile through tensor.variable's slot
 
 
 # `tg.compile` names both this package and the @tg.compile decorator (tracegraph.trace):

@@ -69,10 +69,25 @@ class TensorVariable(Variable):
 
     def eval(self, inputs_to_values=None):
         """Compile and run this variable (Theano's `Variable.eval`)."""
-        from ..compile.function import function
         inputs_to_values = inputs_to_values or {}
-        fn = function(list(inputs_to_values), self, on_unused_input='ignore')
+        fn = compile_function(list(inputs_to_values), self, on_unused_input='ignore')
         return fn(*inputs_to_values.values())
+
+
+# Compiling is the compile layer's, above this one, yet eval() and verify_grad run
+# graphs: tracegraph.compile installs tg.function here when it loads, and
+# `import tracegraph` always loads it (compile/__init__.py: install_function).
+_installed = {}
+
+
+def install_function(function):
+    """Make `function(inputs, outputs, **options)` (tg.function) what compile_function calls."""
+    _installed['function'] = function
+
+
+def compile_function(inputs, outputs, **options):
+    """tg.function(inputs, outputs, **options), for layers below tracegraph.compile."""
+    return _installed['function'](inputs, outputs, **options)
 
 
 class TensorConstant(Constant, TensorVariable):

@@ -261,3 +261,9 @@ def test_backend_from_config(monkeypatch):
     monkeypatch.setattr(tg.config, 'backend', 'nope')
     with pytest.raises(ValueError, match="'nope' is not registered"):
         function([x], x + 1)
+
+
+def test_eval_compiles_on_the_default_backend(backend, monkeypatch):
+    monkeypatch.setattr(tg.config, 'backend', backend)
+    x = T.dvector('x')
+    np.testing.assert_array_equal((x * 2 + 1).eval({x: [1.0, 2.0]}), [3.0, 5.0])
