@@ -37,8 +37,6 @@ LAYERS = {
 # close a cycle.  A listed edge that no longer exists fails too (delete its line), so
 # this list is exactly what is true.
 REMAINING_UPWARD = {
-    # Op.__call__ / as_tensor_variable: ir builds tensors for its ops' inputs
-    ('tracegraph.ir.op', 'tracegraph.tensor.basic'),
     # grad rules of tensor ops use autodiff's vocabulary (ZERO, scalar_grads); T.grad
     ('tracegraph.tensor', 'tracegraph.autodiff'),
     ('tracegraph.tensor.elemwise', 'tracegraph.autodiff.scalar_grads'),

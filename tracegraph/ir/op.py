@@ -9,6 +9,19 @@ hash and printing from those.
 """
 from __future__ import annotations
 
+from .apply import Apply
+from .variable import Type
+
+# How make_node's default turns an argument (a variable, a number, an array) into a
+# graph input: values are the tensor layer's, above this one, so tensor/basic.py
+# installs as_tensor_variable here when it loads (install_input_conversion).
+_installed = {}
+
+
+def install_input_conversion(convert):
+    """Make `convert(value) -> Variable` what ops declaring `itypes` apply to their inputs."""
+    _installed['convert'] = convert
+
 
 class Op:
     __props__: tuple | None = None
@@ -20,12 +33,10 @@ class Op:
         """The default, for ops that declare `itypes` and `otypes` (Theano's `as_op` style)."""
         if self.itypes is None or self.otypes is None:
             raise NotImplementedError(f'{type(self).__name__} must define make_node (or itypes and otypes)')
-        from ..tensor.basic import as_tensor_variable
-        from .apply import Apply
         in_types = [_as_type(t) for t in self.itypes]
         if len(inputs) != len(in_types):
             raise TypeError(f'{self} takes {len(in_types)} input(s), got {len(inputs)}')
-        inputs = [as_tensor_variable(i) for i in inputs]
+        inputs = [_installed['convert'](i) for i in inputs]
         for k, (var, want) in enumerate(zip(inputs, in_types)):
             if var.type.dtype != want.dtype or var.type.ndim != want.ndim:
                 raise TypeError(f'{self}: input {k} ({var}) is {var.type}, expected {want}')
@@ -65,7 +76,6 @@ class Op:
 
 def _as_type(t):
     """A Type from a Type or from a variable constructor such as T.dmatrix."""
-    from .variable import Type
     if isinstance(t, Type):
         return t
     if callable(t):

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import config
 from ..ir import Variable
+from ..ir.op import install_input_conversion
 from .type import TensorType
 from .variable import TensorConstant, TensorVariable
 
@@ -61,6 +62,7 @@ def as_tensor_variable(x, name=None, ndim=None, dtype=None):
 
 
 as_tensor = as_tensor_variable
+install_input_conversion(as_tensor_variable)  # for ops that declare itypes (ir/op.py)
 
 
 def _flat(seq):
