@@ -63,8 +63,6 @@ REMAINING_CYCLE_EDGES = {
     # an op's grad method reaches the module of its gradient rules
     ('tracegraph.tensor.linalg.ops', 'tracegraph.tensor.linalg.grads'),
     ('tracegraph.scan.op', 'tracegraph.scan.grad'),
-    # Function.copy / pickling
-    ('tracegraph.compile.function', 'tracegraph.compile.persist'),
 }
 
 

@@ -21,13 +21,15 @@ from .. import backends
 from ..ir import FunctionGraph
 
 # Bumped when the pickled layout changes, so an old pickle fails with a clear message.
-_FORMAT = 1
+# Format 2 holds the function's class, so this module needs no import of function.py.
+_FORMAT = 2
 
 
 def reduce_function(fn):
     """`Function.__reduce__`: rebuild from (graph, inputs, updates, backend, options)."""
     state = {
         'format': _FORMAT,
+        'class': type(fn),
         'ins': fn.ins,
         'fgraph': fn.fgraph,
         'backend': fn.backend,
@@ -49,7 +51,7 @@ def restore_function(state):
     fgraph = state['fgraph']
     n = state['n_outputs']
     updates = list(zip(state['update_targets'], fgraph.outputs[n:]))
-    return _link(state['ins'], fgraph, state['backend'], state['shared_variables'], updates,
+    return _link(state['class'], state['ins'], fgraph, state['backend'], state['shared_variables'], updates,
                  n, state['single'], state['name'], state['link_options'])
 
 
@@ -91,17 +93,17 @@ def copy_function(fn, share_memory=True, swap=None, delete_updates=False, name=N
     # takes every value as an argument, so it is reused (it keeps no state between
     # calls).  Dropping updates changes the graph, and a profile is per executable.
     same_code = None if delete_updates or stats is not None else fn.executable
-    return _link(ins, fgraph, fn.backend, shared_vars, updates, fn.n_outputs, fn.single,
+    return _link(type(fn), ins, fgraph, fn.backend, shared_vars, updates, fn.n_outputs, fn.single,
                  name or fn.name, options, stats, same_code)
 
 
-def _link(ins, fgraph, backend, shared_vars, updates, n_outputs, single, name, options,
-          stats=None, executable=None):
-    from .function import Function
+def _link(function_class, ins, fgraph, backend, shared_vars, updates, n_outputs, single, name,
+          options, stats=None, executable=None):
     if executable is None:
         executable = backends.get(backend).link(fgraph, dict(options, profile=stats))
     if stats is not None and executable.profile is None:
         executable.profile = stats
     outputs = list(fgraph.outputs[:n_outputs])
-    return Function(ins, fgraph, executable, backend, shared_vars, updates, n_outputs=n_outputs,
-                    single=single, name=name, outputs=outputs, link_options=options)
+    return function_class(ins, fgraph, executable, backend, shared_vars, updates,
+                          n_outputs=n_outputs, single=single, name=name, outputs=outputs,
+                          link_options=options)
