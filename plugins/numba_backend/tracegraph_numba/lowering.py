@@ -143,8 +143,9 @@ def _careduce(node):
     if init is not None:
         lines.append(f'${{o0}} = np.full({shape}, {init})')
     else:
-        lines.append(f'${{o0}} = np.empty({shape}, dtype={np_type(dtype)})')
-        lines.append(f'${{o0}}[...] = ${{i0}}[{first}]')
+        # A copy, not `o0[...] = x[first]`: Numba's array assignment brings its
+        # shape-mismatch message, whose string formatting compiled ~2 s per process.
+        lines.append(f'${{o0}} = ${{i0}}[{first}].astype({np_type(dtype)})')
     target = f'${{o0}}[{out_index}]'
     lines += _loops('${i0}.shape', x.ndim, [f'{target} = {_combine(op.reducer, target, value, dtype)}'])
     return _kernel(node, *lines)
