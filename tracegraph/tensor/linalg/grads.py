@@ -10,12 +10,11 @@ from __future__ import annotations
 from .. import math as m
 from . import ops
 
-RULES = {}
-
 
 def rule(op_class):
+    """Register `fn(op, inputs, output_grads)` as the pullback of `op_class`."""
     def register(fn):
-        RULES[op_class] = fn
+        ops.GRAD_RULES[op_class] = fn
         return fn
     return register
 

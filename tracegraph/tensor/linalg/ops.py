@@ -6,7 +6,8 @@ whose NumPy/SciPy function takes no batch say so with `batched = False`.  The
 static shape rule is one method, `core_shapes`, shared by `make_node` and by the
 backends that must know output sizes before running (Dask).  How an op runs is
 each backend's business (their `linalg.py` lowering files); the gradients live
-in grads.py, next door, and are attached to the ops here by name.
+in grads.py, next door, which registers each in GRAD_RULES (by op class) when
+linalg/__init__.py loads it.
 """
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from dataclasses import dataclass
 from ...ir import Apply, Op
 from ..basic import as_tensor_variable
 from ..type import TensorType
+
+# The pullback of each op class, `rule(op, inputs, output_grads)`: grads.py fills it.
+GRAD_RULES = {}
 
 
 def _same(*lengths):
@@ -88,8 +92,7 @@ class LinalgOp(Op):
         return self.name
 
     def grad(self, inputs, output_grads):
-        from . import grads
-        rule = grads.RULES.get(type(self))
+        rule = GRAD_RULES.get(type(self))
         if rule is None:
             raise TypeError(f'{self.name} has no gradient (Theano defines none either); mark '
                             'its input constant with consider_constant if you do not need it')
