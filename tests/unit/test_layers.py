@@ -60,8 +60,6 @@ REMAINING_CYCLE_EDGES = {
     ('tracegraph.tensor.reduce', 'tracegraph.tensor.math'),
     ('tracegraph.tensor.shape_ops', 'tracegraph.tensor.math'),
     ('tracegraph.tensor.shape_ops', 'tracegraph.tensor.reduce'),
-    # an op's grad method reaches the module of its gradient rules
-    ('tracegraph.scan.op', 'tracegraph.scan.grad'),
 }
 
 

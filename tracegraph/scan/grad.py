@@ -22,7 +22,6 @@ from ..ir import FunctionGraph, ancestors, clone_graph, graph_replace
 from ..tensor import math as m
 from ..tensor.elemwise import DimShuffle, Elemwise
 from ..tensor.subtensor import set_subtensor
-from .op import Scan
 
 
 class ScanGradientError(TypeError):
@@ -269,11 +268,11 @@ class _Backward:
     def build(self, n_back):
         op = self.op
         inner, n_seq_rows = self._inner()
-        backward = Scan(inner, n_seqs=n_seq_rows, state_taps=(),
-                        n_nit=len(self.diff_seqs) + self.n_factor_nits,
-                        n_finals=len(self.diff_states) + len(self.diff_non),
-                        n_non_seqs=len(self.i_non), truncate_gradient=-1,
-                        name=f'grad_of_{op.name or "scan_fn"}')
+        backward = type(op)(inner, n_seqs=n_seq_rows, state_taps=(),  # a Scan, as op is
+                            n_nit=len(self.diff_seqs) + self.n_factor_nits,
+                            n_finals=len(self.diff_states) + len(self.diff_non),
+                            n_non_seqs=len(self.i_non), truncate_gradient=-1,
+                            name=f'grad_of_{op.name or "scan_fn"}')
         pending0 = [m.zeros_like(self.inits[i]) for i in self.diff_states]
         accs0 = [m.zeros_like(self.non_seqs[k]) for k in self.diff_non]
         self.outer_rows = self._outer_sequences()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from ..ir import Apply, FunctionGraph, Op
 from ..tensor.basic import as_tensor_variable
 from ..tensor.type import TensorType
+from .grad import scan_grad
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,6 @@ class Scan(Op):
 
     # -- gradient ----------------------------------------------------------------
     def L_op(self, inputs, outputs, output_grads):
-        from .grad import scan_grad
         return scan_grad(self, inputs, outputs, output_grads)
 
     def grad(self, inputs, output_grads):
