@@ -6,8 +6,8 @@ prefix in LAYERS; an edge into a higher layer fails, naming the import, and so d
 any cycle of modules, whatever their layers.  This table is the one place the order
 is written down:
 
-    config  <-  ir  <-  tensor  <-  autodiff, scan, random, ifelse  <-  rewrite
-            <-  compile, backends  <-  trace  <-  printing  <-  theano, tools, testing, tracegraph (the package's __init__)
+    config  <-  ir  <-  tensor  <-  autodiff, scan, random, ifelse, kernels.ufuncs  <-  rewrite
+            <-  compile, backends, kernels  <-  trace  <-  printing  <-  theano, tools, testing, tracegraph (the package's __init__)
 """
 import ast
 import pathlib
@@ -21,8 +21,10 @@ LAYERS = {
     'tracegraph.ir': 1,
     'tracegraph.tensor': 2,
     'tracegraph.autodiff': 3, 'tracegraph.scan': 3, 'tracegraph.random': 3, 'tracegraph.ifelse': 3,
+    'tracegraph.kernels.ufuncs': 3,   # NumPy's spelling of each scalar op: a reference evaluator
     'tracegraph.rewrite': 4,
     'tracegraph.hookspecs': 5, 'tracegraph.backends': 5, 'tracegraph.compile': 5,
+    'tracegraph.kernels': 5,          # array kernels the backends share (generated block loops)
     'tracegraph.trace': 6,
     'tracegraph.printing': 7,
     # Theano's paths, the tools built on everything, and the package's own __init__.

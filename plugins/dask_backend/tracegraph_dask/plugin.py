@@ -19,7 +19,7 @@ class DaskBackend(Backend):
 
     def scalar_spellings(self):
         """The NumPy backend's kernels run on each chunk: its table is this backend's."""
-        from tracegraph_numpy.scalar_kernels import table
+        from tracegraph.kernels.ufuncs import table
         return table()
 
     @property

@@ -8,7 +8,7 @@ output's) and a multiply by 0 or 1 in the index.
 Large transcendental-heavy nodes take another path at run time: Numba's exp/tanh
 are scalar libm calls here (no SVML), NumPy's ufuncs are SIMD, so above
 `BLOCKED_MIN_WORK` transcendental evaluations the node calls back (through `numba.objmode`) to
-`tracegraph_numba.blocked`, which evaluates the same steps as NumPy ufuncs over
+`tracegraph.kernels.blocked`, which evaluates the same steps as NumPy ufuncs over
 cache-sized blocks on every core.  `bench/numba.py` and the README hold the
 measurements behind this choice.
 """
@@ -166,7 +166,7 @@ def _kernel(node, steps, outputs, how, scalar_in, into=False):
     loop = _body(node, steps, outputs, how, scalar_in)
     if not _blocked(node, steps):
         return kernel(params, allocate + loop + ([] if into else [f'return {outs},']))
-    # Large transcendental work goes to NumPy's SIMD ufuncs (see blocked.py); NumPy
+    # Large transcendental work goes to NumPy's SIMD ufuncs (tracegraph.kernels.blocked); NumPy
     # also allocates the outputs there (it asks the kernel for huge pages, NRT does not).
     # The loop is a function of its own: in a function that also holds the objmode
     # call, LLVM neither inlines the vector math nor vectorizes the loop (7x slower).

@@ -24,7 +24,7 @@ KERNEL_HEADER = '''import math
 import numpy as np
 from numba import njit, objmode
 
-from tracegraph_numba.blocked import evaluate as blocked_evaluate
+from tracegraph.kernels.blocked import evaluate as blocked_evaluate
 from tracegraph_numba.callbacks import call_numpy_indexing, call_perform
 from tracegraph_numba.random import call_random
 from tracegraph_numba.helpers import *  # noqa: F401,F403

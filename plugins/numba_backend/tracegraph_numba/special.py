@@ -9,7 +9,7 @@ name, so a module using one imports this one first (`lowered.header`).  Importin
 cython_special costs about 0.3 s: only kernels that use a special function do.
 
 Large arrays of these ops never reach this code: they are TRANSCENDENTAL, so the
-blocked path evaluates them with SciPy's ufuncs (blocked.py).
+blocked path evaluates them with SciPy's ufuncs (tracegraph.kernels.blocked).
 """
 from __future__ import annotations
 

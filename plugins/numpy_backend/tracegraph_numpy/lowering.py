@@ -8,18 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracegraph.backends import LoweringTable
-from tracegraph.compile.source import exec_with_source
 from tracegraph.ifelse import IfElse
+from tracegraph.kernels.elemwise import elemwise_kernel
 from tracegraph.tensor.dot import Dot
 from tracegraph.tensor.elemwise import DimShuffle, Elemwise
 from tracegraph.tensor.reduce import ArgReduce, CAReduce
-from tracegraph.tensor.scalar import Composite, expensive
 from tracegraph.tensor.shape_ops import (Alloc, ARange, CumOp, Eye, Join, MakeVector,
                                         Reshape, Shape)
 from tracegraph.tensor.subtensor import IncSubtensor, Subtensor, format_index, index_tuple
-
-from .fused import FusedKernel, cached_kernel
-from .scalar_kernels import scalar_kernel
 
 
 @dataclass(frozen=True)
@@ -50,43 +46,10 @@ lower_node = LOWERINGS.lower
 
 @lowers(Elemwise)
 def _elemwise(node):
+    # Backend-neutral (the Dask backend runs it on chunks too): tracegraph.kernels.
     op = node.op
-    scalar_op = op.scalar_op
-    in_dtypes = [i.dtype for i in node.inputs]
-    target = op.inplace[0][1] if op.inplace else None
-    if isinstance(scalar_op, Composite):
-        composite = scalar_op
-    elif expensive(scalar_op) or target is not None:
-        # A single compute-bound op (its record's group) is worth a blocked, threaded pass.
-        n = len(node.inputs)
-        composite = Composite(tuple(in_dtypes), ((scalar_op, tuple(range(n)), node.outputs[0].dtype),), (n,))
-    else:
-        return scalar_kernel(scalar_op, in_dtypes, node.outputs[0].dtype)
-    plain = composite_kernel(composite)
-    last = composite.nin + len(composite.steps) - 1
-    if composite.outputs != (last,):
-        return plain  # several outputs, or an input passed through: no blocked form
-    return FusedKernel(composite, inplace=target, plain=plain).entry()
-
-
-def composite_kernel(composite):
-    """Evaluate a Composite step by step over whole arrays (the plain path), as one
-    generated straight-line Python function: a line per step, no interpreter loop."""
-    dtypes = list(composite.in_dtypes)
-    env, lines = {}, []
-    names = [f'i{k}' for k in range(composite.nin)]
-    for k, (op, args, dtype) in enumerate(composite.steps):
-        env[f'k{k}'] = cached_kernel(op, [dtypes[a] for a in args], dtype)
-        dtypes.append(dtype)
-        lines.append(f'    t{k} = k{k}({", ".join(names[a] for a in args)})')
-        names.append(f't{k}')
-    if len(lines) == 1 and composite.outputs == (composite.nin,):
-        return env['k0']
-    results = ', '.join(names[o] for o in composite.outputs)
-    source = (f'def composite({", ".join(names[:composite.nin])}):\n' + '\n'.join(lines)
-              + f'\n    return {results}{"," if len(composite.outputs) > 1 else ""}\n')
-    exec_with_source(source, f'numpy composite {composite}', env)
-    return env['composite']
+    return elemwise_kernel(op.scalar_op, [i.dtype for i in node.inputs], node.outputs[0].dtype,
+                           inplace=op.inplace[0][1] if op.inplace else None)
 
 
 @lowers(DimShuffle)

@@ -24,7 +24,7 @@ class NumpyBackend(Backend):
 
     def scalar_spellings(self):
         """The scalar ops this backend's table spells (the others: their decomposition)."""
-        from .scalar_kernels import table
+        from tracegraph.kernels.ufuncs import table
         return table()
 
 

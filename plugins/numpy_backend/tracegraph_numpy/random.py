@@ -8,16 +8,11 @@ give exactly the numbers of one sequential draw.
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
-import numpy as np
-
+from tracegraph.kernels.threads import n_threads, run_split
 from tracegraph.random import reference_draw
 
 CHUNK = 1 << 17          # values per task: big enough to hide the task overhead,
 PARALLEL_FROM = 1 << 18  # small enough to keep Box-Muller's temporaries in cache
-_pool = None
 
 
 def lower_random(node):
@@ -32,7 +27,7 @@ def lower_random(node):
 def fill_parallel(fill, key, draw, out, params):
     """fill(key, draw, start, stop, out[start:stop], *params sliced), over chunks on threads."""
     n = out.size
-    if n < PARALLEL_FROM or (os.cpu_count() or 1) == 1:
+    if n < PARALLEL_FROM:
         fill(key, draw, 0, n, out, *params)
         return
 
@@ -40,12 +35,4 @@ def fill_parallel(fill, key, draw, out, params):
         stop = min(start + CHUNK, n)
         sliced = [p[start:stop] if p.ndim else p for p in params]
         fill(key, draw, start, stop, out[start:stop], *sliced)
-    for _ in _executor().map(task, range(0, n, CHUNK)):
-        pass
-
-
-def _executor():
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=os.cpu_count(), thread_name_prefix='tracegraph-rng')
-    return _pool
+    run_split(task, [(start,) for start in range(0, n, CHUNK)], n_threads())

@@ -1,5 +1,5 @@
 """Fused elementwise chains over arrays large enough for blocked, threaded kernels
-(the NumPy backend switches at 65,536 elements), against NumPy eager."""
+(tracegraph.kernels.blocked.THRESHOLD: 16,384 float64 elements), against NumPy eager."""
 import numpy as np
 import pytest
 import scipy.special

@@ -65,16 +65,11 @@ def test_backends_read_expensive_from_the_groups():
 
 
 def test_coverage_of_the_backend_tables():
-    numpy_kernels = pytest.importorskip('tracegraph_numpy.scalar_kernels')
-    assert coverage(numpy_kernels.table())['missing'] == []
-    assert 'xlogx' in coverage(numpy_kernels.table())['decomposed']
+    from tracegraph.kernels import ufuncs
+    assert coverage(ufuncs.table())['missing'] == []
+    assert 'xlogx' in coverage(ufuncs.table())['decomposed']
     scalar_source = pytest.importorskip('tracegraph_numba.scalar_source')
     assert coverage(set(scalar_source.EXPRESSIONS))['missing'] == []
-    blocked = pytest.importorskip('tracegraph_numba.blocked')
-    # The Numba blocked path has an array function for every op the loop spells
-    # (a gap used to fail only at run time, on arrays of 4,096 elements or more).
-    for name in scalar_source.EXPRESSIONS:
-        assert callable(blocked.kernel_of(name)), name
 
 
 def test_backends_coverage_lists_the_scalar_spellings():

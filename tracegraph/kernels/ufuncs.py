@@ -1,7 +1,9 @@
 """Each scalar op as a NumPy function over arrays (a ufunc wherever NumPy has one).
 
-KERNELS and SPECIAL together are this backend's one spelling table; a scalar op in
-neither is computed through its record's decomposition (`ScalarOp.decompose`).
+KERNELS and SPECIAL together are the NumPy spelling table (the NumPy backend's, and
+the Numba backend's blocked path's); a scalar op in neither is computed through its
+record's decomposition (`ScalarOp.decompose`).  INTO holds the ops that are not one
+ufunc call in a form that writes into a given output, for the blocked loop's scratch.
 """
 from __future__ import annotations
 
@@ -63,6 +65,24 @@ SPECIAL = {'erf': 'erf', 'erfc': 'erfc', 'erfinv': 'erfinv', 'sigmoid': 'expit',
            'tri_gamma': lambda sp: lambda x: sp.zeta(2.0, x)}
 
 
+def _sigmoid_into(x, out):
+    # 1 / (1 + exp(-x)) is accurate everywhere (exp overflow gives the right 0),
+    # and unlike scipy's expit it runs on NumPy's SIMD exp.
+    np.negative(x, out=out)
+    np.exp(out, out=out)
+    np.add(out, 1, out=out)
+    np.reciprocal(out, out=out)
+
+
+def _softplus_into(x, out):
+    np.logaddexp(0, x, out=out)
+
+
+# Ops whose whole-array form returns a new array, written into `out` instead (float
+# outputs only); the blocked loop would otherwise copy each block's result once more.
+INTO = {'sigmoid': _sigmoid_into, 'softplus': _softplus_into}
+
+
 def table():
     """The names this backend spells natively."""
     return set(KERNELS) | set(SPECIAL)
@@ -104,7 +124,19 @@ def check_coverage():
     """Every scalar op is spelled here or decomposes into ops that are (run at load)."""
     missing = coverage(table())['missing']
     if missing:
-        raise ImportError(f'tracegraph-numpy has no kernel and no decomposition for {missing}')
+        raise ImportError(f'tracegraph.kernels.ufuncs has no kernel and no decomposition for {missing}')
+
+
+_CACHED = {}
+
+
+def cached_kernel(scalar_op, in_dtypes, dtype):
+    """scalar_kernel, remembered: finding a kernel's dtypes costs a trial call."""
+    key = (scalar_op, tuple(in_dtypes), dtype)
+    kernel = _CACHED.get(key)
+    if kernel is None:
+        kernel = _CACHED[key] = scalar_kernel(scalar_op, list(in_dtypes), dtype)
+    return kernel
 
 
 def scalar_kernel(scalar_op, in_dtypes, out_dtype):

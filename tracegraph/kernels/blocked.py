@@ -1,0 +1,263 @@
+"""A fused elementwise Composite over large arrays, evaluated in cache-sized blocks.
+
+Each step is a NumPy ufunc (SIMD, unlike a compiled loop's libm calls) writing into
+a scratch buffer of one block, so the chain makes one pass over memory instead of
+one temporary array per step, and the blocks are shared among a thread per core
+(ufuncs release the GIL; `threads.run_split`).  The loop over blocks is generated
+Python, one line per step, registered with linecache (`f.source` shows it).
+
+Both the NumPy backend (every fused Elemwise above THRESHOLD elements, see
+`kernels.elemwise`) and the Numba backend (large transcendental work, through
+`evaluate` in `numba.objmode`) run this one evaluator.
+
+Block size and threshold, per dtype, measured on this machine kind (2 cores of an
+Intel Xeon with AVX-512, 2 MiB of L2 each, shared with other work) by
+`python -m bench.elemwise blocks`, CPU time per call (all threads):
+
+* block: the fused chain `(x*y + 2*x - exp(-y)) * tanh(x)` on 10^7 elements took
+  float64 98/75/75/77/98 ms with blocks of 4,096/8,192/16,384/32,768/65,536
+  elements, float32 41/39/35/32/35 ms.  128 KiB a buffer is best for both: the
+  chain's six block buffers stay in L2 while a ufunc call costs ~1 µs per block.
+* threshold: the plain path (whole-array calls) against blocks on one thread, same
+  chain: float64 8,192 elements 31 against 46 µs, 16,384: 262 against 92 µs;
+  float32 32,768: 55 against 71, 65,536: 472 against 140.  Once the arrays pass
+  128-256 KiB, each whole-array temporary costs fresh pages from the kernel (the
+  allocator returns memory that large to it); below that, plain calls win.
+  A call above the threshold that spans several blocks shares them among threads.
+"""
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from tracegraph.compile.source import exec_with_source
+from tracegraph.tensor.scalar import SCALAR_OPS, Composite, cast_op
+
+from .threads import n_threads, run_split
+from .ufuncs import INTO, cached_kernel
+
+# Elements per block, and the element count from which blocks on every core beat
+# one whole-array ufunc call per step (below it the NumPy backend runs the plain
+# path, and a call from Numba stays on one thread).  Other dtypes: float64's bytes.
+BLOCK = {'float64': 1 << 14, 'float32': 1 << 15}
+THRESHOLD = {'float64': 1 << 14, 'float32': 1 << 16}
+
+# Blocks a thread takes at a time: enough to make the call and its scratch buffers
+# cheap (~2 µs against ~1 ms of work), few enough that a thread whose core is busy
+# with another process leaves its share to the others.
+SHARE_BLOCKS = 8
+
+# NumPy runs these binary ufuncs on SIMD only when every operand is contiguous: a
+# broadcast operand (a scalar, stride 0) sends the whole call to scalar libm code.
+# Measured on 10^4 float64: power 77 µs with a broadcast base, 23 µs with the base
+# copied out to a contiguous block first (arctan2: 66 against 23).
+CONTIGUOUS_ONLY = frozenset({np.power, np.arctan2})
+
+
+def per_dtype(table, dtype):
+    """`table`'s entry for `dtype`, or float64's scaled to the same bytes."""
+    dtype = np.dtype(dtype)
+    if dtype.name in table:
+        return table[dtype.name]
+    return max(1, table['float64'] * 8 // dtype.itemsize)
+
+
+class BlockedKernel:
+    """Evaluate a Composite in blocks; `inplace` is the input its one output overwrites."""
+
+    def __init__(self, composite, inplace=None):
+        self.composite, self.inplace = composite, inplace
+        self.nin = composite.nin
+        dtypes = [np.dtype(d) for d in composite.in_dtypes]
+        self.calls = []
+        for op, args, dtype in composite.steps:
+            self.calls.append(_step_call(op, [dtypes[a] for a in args], dtype))
+            dtypes.append(np.dtype(dtype))
+        self.dtypes = dtypes
+        self.out_dtypes = [dtypes[o] for o in composite.outputs]
+        widest = max(dtypes, key=lambda d: d.itemsize)
+        self.block, self.threshold = per_dtype(BLOCK, widest), per_dtype(THRESHOLD, widest)
+        self.slots = self._assign_buffers()
+        self._loops = {}  # which inputs are scalars -> the generated block loop
+
+    def _assign_buffers(self):
+        """A scratch slot per step that is not an output, reused once its value is dead."""
+        steps, outputs = self.composite.steps, set(self.composite.outputs)
+        last_use = {}
+        for k, (_, args, _) in enumerate(steps):
+            for a in args:
+                last_use[a] = k
+        free, slots, self.slot_dtypes = {}, {}, []
+        for k in range(len(steps)):
+            value = self.nin + k
+            if value not in outputs:
+                dtype = self.dtypes[value]
+                pool = free.setdefault(dtype, [])
+                slots[value] = pool.pop() if pool else len(self.slot_dtypes)
+                if slots[value] == len(self.slot_dtypes):
+                    self.slot_dtypes.append(dtype)
+            for a in set(steps[k][1]):  # a value read twice by one step is freed once
+                if a in slots and last_use.get(a) == k and a != value:
+                    free[self.dtypes[a]].append(slots[a])
+        return slots
+
+    # -- calling -------------------------------------------------------------------
+    def __call__(self, *inputs):
+        """The output (a tuple of them when there are several) of `inputs` as broadcast."""
+        outs = self.evaluate(np.broadcast_shapes(*(np.shape(a) for a in inputs)), inputs)
+        return outs[0] if len(outs) == 1 else outs
+
+    def evaluate(self, shape, inputs):
+        """The outputs of `inputs` (broadcast to `shape`): new C-contiguous arrays, or
+        the in-place input itself where it can take the result."""
+        operands, flat = self._operands(inputs, shape)
+        outs = self._outputs(inputs, shape)
+        if flat and all(o.flags.c_contiguous for o in outs):
+            operands = [v.reshape(-1) if v.ndim else v for v in operands]
+            targets = [o.reshape(-1) for o in outs]
+        else:
+            operands = [np.broadcast_to(v, shape) if v.ndim else v for v in operands]
+            targets = outs
+        self._run(operands, targets)
+        return tuple(outs)
+
+    def _operands(self, inputs, shape):
+        """Each input as an array of its dtype (0-d when it has one element), and
+        whether every one is 0-d or a C-contiguous array of `shape` (the flat layout)."""
+        operands, flat = [], True
+        for a, dtype in zip(inputs, self.dtypes[:self.nin]):
+            if a.__class__ is not np.ndarray or a.dtype != dtype:
+                a = np.asarray(a, dtype=dtype)
+            if a.size == 1:
+                # A broadcast scalar as 0-d: the others may still take the flat path,
+                # without a broadcast view per operand (each costs several µs).
+                a = a.reshape(())
+            elif a.shape != shape or not a.flags.c_contiguous:
+                flat = False
+            operands.append(a)
+        return operands, flat
+
+    def _outputs(self, inputs, shape):
+        if self.inplace is not None:
+            target = inputs[self.inplace]
+            if isinstance(target, np.ndarray) and target.shape == shape and target.flags.writeable:
+                return [target]
+        return [np.empty(shape, dtype=d) for d in self.out_dtypes]
+
+    def _run(self, operands, targets):
+        """Split the blocks (of rows: the flat layout has one element a row) among threads."""
+        n, row = targets[0].shape[0], targets[0].shape[1:]
+        if targets[0].size == 0:
+            return
+        loop = self._loop(tuple(v.ndim == 0 for v in operands))
+        step = max(1, min(self.block // max(1, math.prod(row)), n))  # rows per block
+        threads = 1 if targets[0].size < self.threshold else n_threads()
+        blocks = -(-n // step)
+        per = step * min(SHARE_BLOCKS, -(-blocks // threads))
+        run_split(_quiet, [(loop, s, min(s + per, n), step, (step,) + row, *targets, *operands)
+                           for s in range(0, n, per)], threads)
+
+    def _loop(self, scalars):
+        loop = self._loops.get(scalars)
+        if loop is None:
+            source, env = self.block_source(scalars)
+            exec_with_source(source, f'blocked {self.composite}', env)
+            loop = self._loops[scalars] = env['run_range']
+        return loop
+
+    @property
+    def __tracegraph_source__(self):
+        """The block loop as `f.source` shows it (every input an array)."""
+        return self.block_source((False,) * self.nin)[0]
+
+    # -- the generated loop ----------------------------------------------------------
+    def block_source(self, scalars):
+        """Python source of the loop over the blocks of rows [start, stop) (a flat array's
+        rows are its elements): one ufunc call per step, into scratch or the output."""
+        outputs = self.composite.outputs
+        ins, outs = [f'i{k}' for k in range(self.nin)], [f'o{j}' for j in range(len(outputs))]
+        env = {'empty': np.empty, 'dense': _dense}
+        lines = [f'def run_range(start, stop, step, shape, {", ".join(outs + ins)}):']
+        for slot, dtype in enumerate(self.slot_dtypes):
+            env[f'd{slot}'] = dtype
+            lines.append(f'    s{slot} = empty(shape, dtype=d{slot})')
+        spare = [k for k, (fn, how) in enumerate(self.calls) if fn in CONTIGUOUS_ONLY]
+        lines += [f'    c{k} = [None] * {len(self.composite.steps[k][1])}' for k in spare]
+        lines += ['    for b0 in range(start, stop, step):',
+                  '        b1 = min(b0 + step, stop)',
+                  '        full = b1 - b0 == step']
+        names = [i if scalar else f'a{k}' for k, (i, scalar) in enumerate(zip(ins, scalars))]
+        lines += [f'        a{k} = i{k}[b0:b1]' for k, scalar in enumerate(scalars) if not scalar]
+        lines += [f'        r{j} = o{j}[b0:b1]' for j in range(len(outputs))]
+        lines += [f'        v{slot} = s{slot} if full else s{slot}[:b1 - b0]'
+                  for slot in range(len(self.slot_dtypes))]
+        for k, ((fn, how), (_, args, _)) in enumerate(zip(self.calls, self.composite.steps)):
+            value = self.nin + k
+            env[f'w{k}'] = fn
+            target = f'r{outputs.index(value)}' if value in outputs else f'v{self.slots[value]}'
+            operands = ', '.join(names[a] for a in args)
+            if k in spare:
+                operands = f'*dense(c{k}, ({operands},), {target})'
+            if how == 'ufunc':
+                lines.append(f'        w{k}({operands}, out={target})')
+            elif how == 'into':
+                lines.append(f'        w{k}({operands}, {target})')
+            else:
+                lines.append(f'        {target}[...] = w{k}({operands})')
+            names.append(target)
+        lines += [f'        r{j}[...] = {names[o]}' for j, o in enumerate(outputs) if o < self.nin]
+        return '\n'.join(lines) + '\n', env
+
+
+def _step_call(scalar_op, in_dtypes, dtype):
+    """(function, how) for one step: how is 'ufunc' (writes with out=), 'into' (takes
+    the output as its last argument) or 'assign' (returns values to copy)."""
+    into = INTO.get(getattr(scalar_op, 'name', None))
+    if into is not None and np.dtype(dtype).kind == 'f':
+        return into, 'into'
+    kernel = cached_kernel(scalar_op, in_dtypes, dtype)
+    return kernel, 'ufunc' if isinstance(kernel, np.ufunc) else 'assign'
+
+
+def _dense(spare, ins, out):
+    """`ins` with each broadcast operand copied out to a contiguous block shaped as `out`.
+
+    Only when some operand is already a full contiguous block: if every operand
+    is broadcast, so is the result, and copying would not pay."""
+    full = [x.shape == out.shape and x.flags.c_contiguous for x in ins]
+    if all(full) or not any(full):
+        return ins
+    dense = list(ins)
+    for j, x in enumerate(ins):
+        if not full[j]:
+            if spare[j] is None:
+                spare[j] = np.empty(out.shape, dtype=x.dtype)
+            dense[j] = spare[j][:out.shape[0]]     # the last block may be shorter
+            np.copyto(dense[j], x)
+    return dense
+
+
+def _quiet(loop, *args):
+    # Overflow in exp is part of the math here (1 / (1 + inf) is the right 0).
+    with np.errstate(all='ignore'):
+        loop(*args)
+
+
+# -- the Numba backend's entry ---------------------------------------------------------
+def evaluate(spec, shape, *args):
+    """The outputs (new C-contiguous arrays of `shape`) of the fused steps `spec` of `args`.
+
+    `spec` is the Composite as literal data, which a generated module can hold as a
+    constant: `(in_dtypes, ((op name, cast dtype or None, args, dtype), ...), outputs)`.
+    """
+    return kernel_of_spec(spec).evaluate(tuple(shape), args)
+
+
+@functools.lru_cache(maxsize=256)
+def kernel_of_spec(spec):
+    in_dtypes, steps, outputs = spec
+    ops = [(cast_op(cast) if name == 'cast' else SCALAR_OPS[name], tuple(args), dtype)
+           for name, cast, args, dtype in steps]
+    return BlockedKernel(Composite(tuple(in_dtypes), tuple(ops), tuple(outputs)))
