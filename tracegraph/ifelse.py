@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from .ir import Apply, Op
 from .tensor.basic import as_tensor_variable
+from .tensor.batching import NoBatchRule, batch_rule, batched_value
 from .tensor.type import TensorType
 
 
@@ -50,6 +51,15 @@ class IfElse(Op):
         g_else = IfElse(n)(cond, *[zeros_like(e) for e in else_], *output_grads)
         as_list = (lambda v: v if isinstance(v, list) else [v])
         return [ZERO] + as_list(g_then) + as_list(g_else)
+
+
+
+@batch_rule(IfElse)
+def _ifelse(node, args, flags, size):
+    if flags[0]:
+        raise NoBatchRule('cannot batch an ifelse whose condition depends on the batched value')
+    values = [batched_value(a, f, size) for a, f in zip(args[1:], flags[1:])]
+    return IfElse(node.op.n_outs)(args[0], *values)
 
 
 def _match(e, t):

@@ -3,9 +3,9 @@
 The Jacobian's row i is the pullback of the unit vector e_i.  Rather than one
 gradient graph per row (a graph growing with the output's size), the pullback is
 built once for a symbolic seed u and then batched over the rows of an identity
-matrix (vectorize.py): one graph whatever the number of elements.  A Scan in the
-pullback (a scan's backward loop) is batched too, as one loop over batched values
-(batch_scan.py).  When the pullback holds an op without a batching rule (a user's
+matrix (tensor/batching.py): one graph whatever the number of elements.  A Scan in
+the pullback (a scan's backward loop) is batched too, as one loop over batched values
+(scan/batching.py).  When the pullback holds an op without a batching rule (a user's
 op, a loop that stops on a batched condition), a scan over the rows of the identity
 runs the same pullback once per row instead: one graph still, a loop at run time.
 """
@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from ..tensor import math as m
 from ..tensor.basic import as_tensor_variable
+from ..tensor.batching import NoBatchRule, vectorize
 from .gradients import Lop, grad
 from .reverse import as_wrt_list
-from . import batch_scan  # noqa: F401  (registers the batching rule of Scan)
-from .vectorize import NoBatchRule, vectorize
 
 
 def jacobian(expression, wrt, consider_constant=None, disconnected_inputs='raise'):

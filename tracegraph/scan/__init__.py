@@ -8,7 +8,11 @@ So the module object is made callable; it forwards to `scan.basic.scan`.
 import sys
 import types
 
-from . import pushout, rewrites  # noqa: F401  (registers the scan rewrites with the engine)
+from . import batching  # noqa: F401  (registers the batching rule of Scan)
+# Registers the scan rewrites with the engine, in this order: a rewrite registered first
+# tries a node first, and a loop scan_vectorize turns into whole arrays needs no pushout.
+from . import rewrites  # noqa: F401
+from . import pushout  # noqa: F401
 from .basic import Until, scan, until
 from .op import Scan
 

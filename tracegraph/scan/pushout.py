@@ -6,7 +6,7 @@ loop starts: `dot(X[:n], W)` computes all of them as one matrix product (one
 BLAS gemm instead of n gemv calls, and one Python-level op instead of n on the
 NumPy backend).  The pushed-out value becomes a new sequence of the loop.
 
-Only subgraphs the batching rules of `scan_vectorize` cover are moved, and only
+Only subgraphs the batching rules (tensor/batching.py) cover are moved, and only
 when they hold real work (not just a view of the row).  Loops that may stop
 early (`until`) or whose step count the user gave are left alone: the moved
 work would run for steps the loop never reaches, or over rows that may be missing.
@@ -17,8 +17,8 @@ from ..ir import Constant, FunctionGraph
 from ..rewrite import register
 from ..tensor.elemwise import DimShuffle
 from ..tensor.subtensor import IN, Subtensor
+from ..tensor.batching import NoBatchRule, batch_node, has_batch_rule
 from .op import Scan
-from .rewrites import BATCH_RULES
 
 VIEWS = (DimShuffle, Subtensor)
 
@@ -38,17 +38,18 @@ def _batched_values(op, node):
     batched = {ph: first_rows(seq, n_steps) for ph, seq in zip(i_seqs, node.inputs[op.outer_slices()[0]])}
     heavy = set()
     for inner_node in inner.toposort():
-        rule = BATCH_RULES.get(type(inner_node.op))
         ins = inner_node.inputs
-        if rule is None or not any(i in batched for i in ins) or \
+        if not has_batch_rule(inner_node.op) or not any(i in batched for i in ins) or \
                 not all(i in batched or i in outer or isinstance(i, Constant) for i in ins):
             continue
-        made = rule(inner_node, [batched.get(i, outer.get(i, i)) for i in ins], [i in batched for i in ins])
-        if made is None:
+        try:
+            made = batch_node(inner_node, [batched.get(i, outer.get(i, i)) for i in ins],
+                              [i in batched for i in ins], n_steps)
+        except NoBatchRule:
             continue
-        batched.update(zip(inner_node.outputs, made))
+        batched.update((old, new) for old, (new, has_axis) in zip(inner_node.outputs, made) if has_axis)
         if not isinstance(inner_node.op, VIEWS) or any(i in heavy for i in ins):
-            heavy.update(inner_node.outputs)
+            heavy.update(o for o in inner_node.outputs if o in batched)
     return batched, heavy
 
 

@@ -9,18 +9,15 @@
 * `scan_merge`: two loops with the same number of steps, neither reading the
   other's results, become one loop (one pass over the steps, not two).
 * `scan_vectorize`: a loop with nothing fed back (no states, finals or until)
-  whose step is made of batchable ops (elementwise math, dimshuffles, dot with
-  a non-sequence, reductions) becomes the same ops over whole sequences.
+  whose step is made of ops with a batching rule (tensor/batching.py: elementwise
+  math, dimshuffles, dots, reductions, indexing, ...) becomes the same ops over
+  whole sequences, the steps being the batch.
 """
 from __future__ import annotations
 
-import dataclasses
-
 from ..ir import Constant, FunctionGraph, ancestors, clone_graph, toposort
 from ..rewrite import register
-from ..tensor.dot import Dot
-from ..tensor.elemwise import DimShuffle, Elemwise
-from ..tensor.reduce import CAReduce
+from ..tensor.batching import NoBatchRule, batch_node, has_batch_rule
 from ..tensor.subtensor import IN, Subtensor
 from .op import Scan
 
@@ -109,57 +106,10 @@ def _same_outputs(fgraph, node, new_node):
 
 
 # -- a loop with nothing fed back is one pass over whole arrays ------------------------
-BATCH_RULES = {}
-
-
-def batches(*op_classes):
-    def add(fn):
-        for cls in op_classes:
-            BATCH_RULES[cls] = fn
-        return fn
-    return add
-
-
-@batches(Elemwise)
-def _batch_elemwise(node, inputs, batched):
-    # Elemwise pads the unbatched operands on the left: they broadcast over the steps.
-    return node.op.make_node(*inputs).outputs
-
-
-@batches(DimShuffle)
-def _batch_dimshuffle(node, inputs, batched):
-    order = (0,) + tuple(a if a == 'x' else a + 1 for a in node.op.new_order)
-    return DimShuffle(node.op.input_ndim + 1, order).make_node(inputs[0]).outputs
-
-
-@batches(Dot)
-def _batch_dot(node, inputs, batched):
-    a, b = inputs
-    if batched[1] or a.ndim != 2:  # only rows x (a non-sequence): X @ W
-        return None
-    return node.op.make_node(a, b).outputs
-
-
-@batches(CAReduce)
-def _batch_reduce(node, inputs, batched):
-    axes = tuple(a + 1 for a in node.op.axes)
-    return dataclasses.replace(node.op, axes=axes).make_node(inputs[0]).outputs
-
-
-@batches(Subtensor)
-def _batch_subtensor(node, inputs, batched):
-    # row[i, 1:3] -> rows[:, i, 1:3], when only the indexed value is batched and the
-    # index is basic (an array index would move the batch axis).
-    if not node.op.is_basic or any(batched[1:]):
-        return None
-    entries = (('slice', None, None, None),) + node.op.entries
-    return Subtensor(entries).make_node(*inputs).outputs
-
-
 def _vectorizable(op):
     return (op.n_states == 0 and op.n_finals == 0 and not op.as_while and op.n_nit > 0
             and not op.steps_from_user
-            and all(type(n.op) in BATCH_RULES for n in op.inner.apply_nodes))
+            and all(has_batch_rule(n.op) for n in op.inner.apply_nodes))
 
 
 @register('scan_vectorize', phase='canonicalize', tracks=(Scan,))
@@ -182,10 +132,11 @@ def scan_vectorize(fgraph, node):
         if not any(flags):
             made = inner_node.op.make_node(*args).outputs
         else:
-            made = BATCH_RULES[type(inner_node.op)](inner_node, args, flags)
-            if made is None:
+            try:
+                made, out_flags = zip(*batch_node(inner_node, args, flags, n_steps))
+            except NoBatchRule:
                 return None
-            batched.update(inner_node.outputs)
+            batched.update(o for o, b in zip(inner_node.outputs, out_flags) if b)
         memo.update(zip(inner_node.outputs, made))
     replacements = {}
     for old, inner_out in zip(node.outputs, op.inner.outputs):

@@ -128,7 +128,7 @@ def test_rop_eval_point_must_match_rank():
 
 
 def test_jacobian_through_scan(backend):
-    # jacobian batches the pullback through the Scan (autodiff/batch_scan.py).
+    # jacobian batches the pullback through the Scan (scan/batching.py).
     import tracegraph as tg
     x = T.dvector('x')
     powers, _ = tg.scan(lambda prev, x: prev * x, outputs_info=T.ones_like(x), non_sequences=x, n_steps=3)

@@ -395,6 +395,17 @@ def test_indexing_rows_inside_the_step_vectorizes(backend):
     np.testing.assert_allclose(f(m, 3), m[:, 0] * 2 + m[:, 1:3].sum(axis=1) + m[:, 3])
 
 
+def test_matrix_times_row_and_reshape_inside_the_step_vectorize(backend):
+    # The step's ops are batched by the same rules as jacobian's (tensor/batching.py).
+    X, W = T.dmatrix('X'), T.dmatrix('W')
+    out, _ = tg.scan(lambda row, W: T.dot(W, row).sum() + T.reshape(row, (2, -1))[1].sum(),
+                     sequences=X, non_sequences=W)
+    f = tg.function([X, W], out, backend=backend)
+    assert _scans(f) == []
+    x, w = np.arange(12.0).reshape(3, 4), np.linspace(-1, 1, 8).reshape(2, 4)
+    np.testing.assert_allclose(f(x, w), (x @ w.T).sum(axis=1) + x[:, 2:].sum(axis=1), rtol=1e-12)
+
+
 def test_a_draw_made_outside_the_loop_and_listed_as_non_sequence_is_one_value(backend):
     # Theano: "if you want d not updated through the loop, pass it as a non_sequence"
     # (a draw made outside and not listed is redrawn at every step: test_reliability_errors)

@@ -1,28 +1,36 @@
-"""Batching a graph: run it for a whole batch of values of some inputs at once.
+"""Batching: run a graph for a whole batch of values of some inputs at once.
 
 `vectorize(outputs, {u: U})` rebuilds `outputs` so that each variable computed from
 `u` gets a leading batch axis: U holds B values of u stacked along axis 0.  One rule
-per op class says how that op handles a batched input (a reduction shifts its axes
-by one, a dot becomes a tensordot, ...).  The graph does not grow with B: that is
-what makes `jacobian` a single graph (the pullback batched over the rows of an
-identity matrix) rather than one gradient per output element.
+per op class (the table below; IfElse's and Scan's rules sit next to those ops) says
+how that op handles a batched input (a reduction shifts its axes by one, a dot of a
+batch of rows is a matrix product, ...).  The graph does not grow with B.
+
+Two users share the table: `jacobian` (the pullback batched over the rows of an
+identity matrix: one graph, not one gradient per output element) and the scan
+rewrites `scan_vectorize` and `scan_pushout_sequences` (a step's work over whole
+sequences, the steps being the batch).
+
+A rule is `rule(node, args, flags, size)`: `args` are the node's inputs with batched
+ones replaced by their batched values, `flags` says which are batched, `size` is the
+batch length (a symbolic scalar).  It returns the new output or outputs, or raises
+NoBatchRule when it cannot batch this case.
 """
 from __future__ import annotations
 
-from ..ifelse import IfElse
 from ..ir.traversal import toposort
-from ..tensor import math as m
-from ..tensor.dot import Dot
-from ..tensor.elemwise import DimShuffle, Elemwise
-from ..tensor.reduce import ArgReduce, CAReduce
-from ..tensor.shape_ops import Alloc, CumOp, Join, MakeVector, Reshape, Shape
-from ..tensor.subtensor import IncSubtensor, Subtensor
+from . import math as m
+from .dot import Dot
+from .elemwise import DimShuffle, Elemwise
+from .reduce import ArgReduce, CAReduce
+from .shape_ops import Alloc, CumOp, Join, MakeVector, Reshape, Shape
+from .subtensor import IncSubtensor, Subtensor
 
 BATCH_RULES = {}
 
 
 class NoBatchRule(TypeError):
-    """An op of the graph has no batching rule (jacobian then loops with scan instead)."""
+    """A node cannot be batched (jacobian then loops with scan; a scan rewrite declines)."""
 
 
 def batch_rule(*op_classes):
@@ -31,6 +39,19 @@ def batch_rule(*op_classes):
             BATCH_RULES[cls] = fn
         return fn
     return register
+
+
+def has_batch_rule(op):
+    return any(cls in BATCH_RULES for cls in type(op).__mro__)
+
+
+def batch_node(node, args, flags, size):
+    """[(new output, whether it has the batch axis)] for each output of `node` computed
+    over a batch (a rule may leave an output that ignores the batch as it is);
+    NoBatchRule if the node cannot be batched."""
+    new = _rule_for(node.op)(node, list(args), list(flags), size)
+    new = new if isinstance(new, (list, tuple)) else [new]
+    return [(out, out.ndim == old.ndim + 1) for old, out in zip(node.outputs, new)]
 
 
 def vectorize(outputs, batched_inputs):
@@ -42,12 +63,10 @@ def vectorize(outputs, batched_inputs):
             continue
         args, flags = zip(*(memo.get(i, (i, False)) for i in node.inputs))
         if any(flags):
-            new = _rule_for(node.op)(node, list(args), list(flags), size)
+            memo.update(zip(node.outputs, batch_node(node, args, flags, size)))
         else:  # reads only unbatched replacements (shapes of batched values)
-            new = node.op(*args)
-        new = new if isinstance(new, (list, tuple)) else [new]
-        for old, out in zip(node.outputs, new):
-            memo[old] = (out, out.ndim == old.ndim + 1)
+            made = node.op.make_node(*args).outputs
+            memo.update((old, (out, False)) for old, out in zip(node.outputs, made))
     results = [memo.get(o, (o, False)) for o in outputs]
     return [v if batched else _tile(v, size) for v, batched in results]
 
@@ -56,8 +75,8 @@ def _rule_for(op):
     for cls in type(op).__mro__:
         if cls in BATCH_RULES:
             return BATCH_RULES[cls]
-    raise NoBatchRule(f'jacobian/hessian cannot batch {op}: no batching rule for '
-                    f'{type(op).__name__} in tracegraph/autodiff/vectorize.py')
+    raise NoBatchRule(f'cannot batch {op}: no batching rule for {type(op).__name__} '
+                      '(tracegraph/tensor/batching.py)')
 
 
 def _tile(v, size):
@@ -65,7 +84,8 @@ def _tile(v, size):
     return m.alloc(v, size, *[m.shape(v)[i] for i in range(v.ndim)])
 
 
-def _batched(v, flag, size):
+def batched_value(v, flag, size):
+    """`v` with the batch axis: itself if batched (`flag`), else repeated `size` times."""
     return v if flag else _tile(v, size)
 
 
@@ -103,7 +123,7 @@ def _argreduce(node, args, flags, size):
 def _dot(node, args, flags, size):
     a, b = args
     if flags[0] and flags[1]:  # a pullback is linear in its seed: no product of two seeds
-        raise TypeError('jacobian cannot batch a dot of two batched values')
+        raise NoBatchRule('cannot batch a dot of two batched values')
     # A batch of vectors times a matrix or vector is one plain dot: (B, k) @ (k[, n]) and
     # x @ (B, k).T; tensordot would reshape, which costs JIT backends compile time.
     if flags[0] and a.ndim == 2:
@@ -146,7 +166,7 @@ def _move_axis(v, source, dest):
 @batch_rule(Subtensor)
 def _subtensor(node, args, flags, size):
     if any(flags[1:]):
-        raise TypeError('jacobian cannot batch an index that depends on the batched value')
+        raise NoBatchRule('cannot batch an index that depends on the batched value')
     entries = (('slice', None, None, None),) + node.op.entries
     out = Subtensor(entries)(args[0], *args[1:])
     at = _index_batch_axis(node.op.entries, args[1:])
@@ -156,12 +176,12 @@ def _subtensor(node, args, flags, size):
 @batch_rule(IncSubtensor)
 def _incsubtensor(node, args, flags, size):
     if any(flags[2:]):
-        raise TypeError('jacobian cannot batch an index that depends on the batched value')
+        raise NoBatchRule('cannot batch an index that depends on the batched value')
     op, (x, y), idx = node.op, args[:2], args[2:]
-    x = _batched(x, flags[0], size)
+    x = batched_value(x, flags[0], size)
     at = _index_batch_axis(op.entries, idx)
     if flags[1] or at:
-        y = _batched(y, flags[1], size)
+        y = batched_value(y, flags[1], size)
         sel = Subtensor(op.entries)(node.inputs[0], *node.inputs[2:]).ndim
         y = m.dimshuffle(y, [0] + ['x'] * (sel - y.ndim + 1) + list(range(1, y.ndim)))
         y = _move_axis(y, 0, at) if at else y
@@ -183,12 +203,12 @@ def _reshape(node, args, flags, size):
 
 @batch_rule(Join)
 def _join(node, args, flags, size):
-    return Join(node.op.axis + 1)(*[_batched(a, f, size) for a, f in zip(args, flags)])
+    return Join(node.op.axis + 1)(*[batched_value(a, f, size) for a, f in zip(args, flags)])
 
 
 @batch_rule(MakeVector)
 def _make_vector(node, args, flags, size):
-    parts = [m.cast(_batched(a, f, size), node.op.dtype) for a, f in zip(args, flags)]
+    parts = [m.cast(batched_value(a, f, size), node.op.dtype) for a, f in zip(args, flags)]
     return m.concatenate([m.shape_padright(p) for p in parts], axis=1)
 
 
@@ -198,14 +218,6 @@ def _cumop(node, args, flags, size):
     if node.op.axis is None:
         return CumOp(node.op.mode, 1)(m.reshape(x, [size, -1]))
     return CumOp(node.op.mode, node.op.axis + 1)(x)
-
-
-@batch_rule(IfElse)
-def _ifelse(node, args, flags, size):
-    if flags[0]:
-        raise TypeError('jacobian cannot batch an ifelse whose condition depends on the batched value')
-    values = [_batched(a, f, size) for a, f in zip(args[1:], flags[1:])]
-    return IfElse(node.op.n_outs)(args[0], *values)
 
 
 @batch_rule(Shape)

@@ -4,7 +4,7 @@
 identity matrix.  When that pullback holds a Scan (the backward loop of a scan's
 gradient, or its own gradient when differentiating twice), this rule gives every
 loop-carried value that depends on the batch a batch axis, and batches the loop's
-step with the same rules (vectorize.py) that batch the outer graph.
+step with the same rules (tensor/batching.py) that batch the outer graph.
 
 Layout: a Scan iterates over axis 0 of its sequences and stacks its per-step
 outputs along axis 0, so the batch axis sits second on the loop's side of the
@@ -20,10 +20,10 @@ element would stop at a different step): NoBatchRule, and jacobian loops instead
 from __future__ import annotations
 
 from ..ir import FunctionGraph, ancestors
-from ..scan.op import Scan
 from ..tensor import math as m
+from ..tensor.batching import NoBatchRule, batch_rule, batched_value, vectorize
 from ..tensor.type import TensorType
-from .vectorize import NoBatchRule, _batched, batch_rule, vectorize
+from .op import Scan
 
 
 @batch_rule(Scan)
@@ -135,10 +135,10 @@ def _outer_inputs(op, args, flags, carried, size):
         outer.append(_swap_first_axes(a) if f else a)
     for i in range(op.n_states):
         a, f = args[o_init.start + i], flags[o_init.start + i]
-        outer.append(_swap_first_axes(_batched(a, f, size)) if ('state', i) in carried else a)
+        outer.append(_swap_first_axes(batched_value(a, f, size)) if ('state', i) in carried else a)
     for k in range(op.n_finals):
         a, f = args[o_fin.start + k], flags[o_fin.start + k]
-        outer.append(_batched(a, f, size) if ('final', k) in carried else a)
+        outer.append(batched_value(a, f, size) if ('final', k) in carried else a)
     outer += args[o_non]
     return outer
 
