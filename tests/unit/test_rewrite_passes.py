@@ -99,6 +99,21 @@ def test_shape_of_an_elementwise_result_comes_from_its_inputs():
     assert text == 'identity(TensorConstant{[3 4]})'  # an output is never a bare constant
 
 
+def test_shape_of_a_pool_or_conv_result_comes_from_the_ops_infer_shape():
+    from tracegraph.tensor.nnet import conv2d
+    from tracegraph.tensor.signal.pool import pool_2d
+    img, kern = T.dtensor4('img'), T.dtensor4('kern')
+    results = [pool_2d(img, ws=(3, 2), stride=(2, 1), ignore_border=False),
+               conv2d(img, kern, border_mode='full', subsample=(2, 1))]
+    _, fg = rewritten([r.shape for r in results], ['shape_lift'], inputs=[img, kern])
+    assert {type(n.op).__name__ for n in fg.apply_nodes}.isdisjoint({'Pool', 'AbstractConv2d'})
+    values = np.zeros((2, 3, 9, 7)), np.zeros((4, 3, 3, 2))
+    shapes = tg.function([img, kern], fg.outputs)(*values)
+    computed = tg.function([img, kern], results)(*values)
+    for shape, value in zip(shapes, computed):
+        np.testing.assert_array_equal(shape, value.shape)
+
+
 def test_no_shape_work_left_in_a_compiled_shape():
     f = tg.function([x], T.exp(T.tanh(x) * 2).shape)
     assert all(n.op.__class__.__name__ not in ('Elemwise',) for n in f.fgraph.apply_nodes)

@@ -32,6 +32,12 @@ class Dot(Op):
     def __str__(self):
         return 'dot'
 
+    def infer_shape(self, node, input_shapes):
+        a, b = input_shapes
+        rows = tuple(a[:1]) if len(a) == 2 else ()
+        cols = tuple(b[1:]) if len(b) == 2 else ()
+        return [rows + cols]
+
     def grad(self, inputs, output_grads):
         from . import math as m
         (a, b), (g,) = inputs, output_grads

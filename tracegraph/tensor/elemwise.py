@@ -75,6 +75,21 @@ class Elemwise(Op):
         outputs = [TensorType(dt, shape)() for dt in out_dtypes]
         return Apply(self, inputs, outputs)
 
+    def infer_shape(self, node, input_shapes):
+        # A static length is the output's; an unknown one is the largest of the inputs'
+        # lengths that are not 1 (the others broadcast to it).
+        dims = []
+        for axis, n in enumerate(node.outputs[0].type.shape):
+            if n is not None:
+                dims.append(n)
+                continue
+            sources = [s[axis] for i, s in zip(node.inputs, input_shapes) if i.type.shape[axis] != 1]
+            value = sources[0]
+            for other in sources[1:]:
+                value = Elemwise(SCALAR_OPS['maximum'])(value, other)
+            dims.append(value)
+        return [tuple(dims)] * len(node.outputs)
+
     def _common_dtype(self, inputs):
         if isinstance(self.scalar_op, Composite) or self.scalar_op.name in ('second', 'cast'):
             return None

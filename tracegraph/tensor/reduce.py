@@ -49,6 +49,9 @@ class CAReduce(Op):
         names = {'add': 'Sum', 'mul': 'Prod', 'maximum': 'Max', 'minimum': 'Min', 'and_': 'All', 'or_': 'Any'}
         return f'{names[self.reducer]}{{axes={list(self.axes)}}}'
 
+    def infer_shape(self, node, input_shapes):
+        return [tuple(n for a, n in enumerate(input_shapes[0]) if a not in self.axes)]
+
     def L_op(self, inputs, outputs, output_grads):
         # g (and z) broadcast back over the reduced axes.  Extrema pass g to every
         # element equal to the extremum; and_/or_ give booleans, which take no gradient.

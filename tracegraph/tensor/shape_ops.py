@@ -144,6 +144,9 @@ class Alloc(Op):
     def __str__(self):
         return 'Alloc'
 
+    def infer_shape(self, node, input_shapes):
+        return [tuple(node.inputs[1:])]
+
     def connection_pattern(self, node):
         return [True] + [False] * (len(node.inputs) - 1)
 

@@ -258,6 +258,9 @@ class IncSubtensor(Op):
     def _verb(self):
         return 'set' if self.set_instead_of_inc else 'inc'
 
+    def infer_shape(self, node, input_shapes):
+        return [input_shapes[0]]
+
     def connection_pattern(self, node):
         return [True, True] + [False] * (len(node.inputs) - 2)
 

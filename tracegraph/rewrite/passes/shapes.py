@@ -1,33 +1,21 @@
 """Shapes without work: `shape(f(x))` read from x's shape, never from f(x)'s value.
 
-`SHAPE_RULES` maps an op class to a rule `(node) -> list of output shapes`, each a
-list of dimensions (an int, or an int64 scalar variable).  The rules live here, not
-on the ops, so the op modules stay as they are.  A rule reads only the shapes of
-the node's inputs, so the rewrite lifts `Shape` one node at a time toward the
-inputs, where it costs nothing.
+Each op's shape rule is its `infer_shape(node, input_shapes)` method (Theano's
+name), next to the op: given each input's dims (an int, or an int64 scalar
+variable), it returns each output's dims.  A rule reads only the shapes of the
+node's inputs, so the rewrite lifts `Shape` one node at a time toward the inputs,
+where it costs nothing.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ...tensor.basic import constant
-from ...tensor.dot import Dot
-from ...tensor.elemwise import DimShuffle, Elemwise
-from ...tensor.reduce import CAReduce
-from ...tensor.shape_ops import Alloc, MakeVector, Shape, static_value
-from ...tensor.subtensor import IncSubtensor, Subtensor
-from ..patterns import fit, make
+from ...tensor.elemwise import Elemwise
+from ...tensor.shape_ops import MakeVector, Shape, static_value
+from ...tensor.subtensor import Subtensor
+from ..patterns import fit
 from ..registry import register
-
-SHAPE_RULES = {}
-
-
-def shape_rule(*op_classes):
-    def add(fn):
-        for cls in op_classes:
-            SHAPE_RULES[cls] = fn
-        return fn
-    return add
 
 
 def dim(v, axis):
@@ -38,51 +26,22 @@ def dim(v, axis):
     return Subtensor((('int', axis),))(Shape()(v))
 
 
-@shape_rule(Elemwise)
-def _elemwise_shape(node):
-    out = node.outputs[0]
-    dims = []
-    for axis, n in enumerate(out.type.shape):
-        if n is not None:
-            dims.append(n)
-            continue
-        sources = [i for i in node.inputs if i.type.shape[axis] != 1]
-        value = dim(sources[0], axis)
-        for other in sources[1:]:  # unknown lengths broadcast: the larger one wins
-            value = make('maximum', value, dim(other, axis))
-        dims.append(value)
-    return [dims] * len(node.outputs)
+def _input_shapes(node):
+    """What an op's `infer_shape` reads: per input, a tuple of its dims (None if not a tensor)."""
+    shapes = []
+    for v in node.inputs:
+        static = getattr(v.type, 'shape', None)
+        shapes.append(None if static is None else tuple(dim(v, a) for a in range(len(static))))
+    return shapes
 
 
-@shape_rule(DimShuffle)
-def _dimshuffle_shape(node):
-    x = node.inputs[0]
-    return [[1 if a == 'x' else dim(x, a) for a in node.op.new_order]]
-
-
-@shape_rule(CAReduce)
-def _careduce_shape(node):
-    x = node.inputs[0]
-    return [[dim(x, a) for a in range(x.ndim) if a not in node.op.axes]]
-
-
-@shape_rule(Alloc)
-def _alloc_shape(node):
-    return [list(node.inputs[1:])]
-
-
-@shape_rule(IncSubtensor)
-def _incsubtensor_shape(node):
-    x = node.inputs[0]
-    return [[dim(x, a) for a in range(x.ndim)]]
-
-
-@shape_rule(Dot)
-def _dot_shape(node):
-    a, b = node.inputs
-    rows = [dim(a, 0)] if a.ndim == 2 else []
-    cols = [dim(b, 1)] if b.ndim == 2 else []
-    return [rows + cols]
+def _inferred_dims(node, index):
+    """The dims of output `index` of `node` by its op's shape rule, or None without one."""
+    infer_shape = getattr(node.op, 'infer_shape', None)
+    if infer_shape is None:
+        return None
+    dims = infer_shape(node, _input_shapes(node))[index]
+    return None if dims is None or any(d is None for d in dims) else dims
 
 
 def _single_source(node):
@@ -109,11 +68,10 @@ def shape_lift(fgraph, node):
     source = _single_source(x.owner)
     if source is not None:
         return {out: Shape()(source)}
-    rule = next((SHAPE_RULES[c] for c in type(x.owner.op).__mro__ if c in SHAPE_RULES), None)
-    if rule is None:
+    dims = _inferred_dims(x.owner, x.index)
+    if dims is None:
         return None
-    dims = rule(x.owner)[x.index]
-    parts = [constant(np.int64(d)) if isinstance(d, int) else d for d in dims]
+    parts = [constant(np.int64(d)) if isinstance(d, (int, np.integer)) else d for d in dims]
     new = fit(MakeVector('int64')(*parts), out) if parts else None
     return {out: new} if new is not None else None
 
