@@ -115,3 +115,31 @@ def test_verify_grad_accepts_theano_positional_order():
     rng = np.random.RandomState(0)
     verify_grad(lambda x: T.exp(x), [np.array([0.1, 0.2])], 1, rng, backend='numpy')
     verify_grad(lambda x: T.exp(x), [np.array([0.1, 0.2])], rng, backend='numpy')
+
+
+def test_user_ops_may_define_l_op_or_grad():
+    # Reverse mode calls L_op only; the Op base class's L_op calls a user's grad.
+    from tracegraph.ir import Apply, Op
+    seen = []
+
+    class Twice(Op):
+        __props__ = ()
+
+        def make_node(self, x):
+            return Apply(self, [x], [x.type()])
+
+    class TwiceByLop(Twice):
+        def L_op(self, inputs, outputs, output_grads):
+            seen.append(outputs)
+            return [output_grads[0] * 2]
+
+    class TwiceByGrad(Twice):
+        def grad(self, inputs, output_grads):
+            return [output_grads[0] * 2]
+
+    x = T.dvector('x')
+    for op in (TwiceByLop(), TwiceByGrad()):
+        y = op(x)
+        expected = pp(T.grad(T.sum(x * 2), x)).replace(pp(x * 2), pp(y))
+        assert pp(T.grad(T.sum(y), x)) == expected
+    assert len(seen) == 1 and seen[0][0].owner.op == TwiceByLop()  # L_op got the outputs

@@ -1,8 +1,9 @@
 """Reverse mode: walk from the cost back to the inputs, asking each op for its pullback.
 
 An op supplies its pullback next to its definition, in one of Theano's two spellings:
-`L_op(inputs, outputs, output_grads)` or `grad(inputs, output_grads)`.  Either returns
-one entry per input:
+`L_op(inputs, outputs, output_grads)` or `grad(inputs, output_grads)`; the walk calls
+only `L_op`, whose default on the Op base class calls `grad`.  Either returns one
+entry per input:
 
     a tensor    the gradient with respect to that input,
     None        disconnected: the input does not affect the outputs' values (a shape,
@@ -18,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Variable
+from ..ir.op import NoGradient
 from ..ir.traversal import toposort
 from ..tensor import math as m
 from ..tensor.basic import as_tensor_variable, constant
@@ -107,15 +109,15 @@ def connection_pattern(node):
 
 def _call_rule(node, output_grads):
     op = node.op
-    if hasattr(op, 'L_op'):
+    try:
         grads = op.L_op(list(node.inputs), list(node.outputs), output_grads)
-    elif hasattr(op, 'grad'):
-        grads = op.grad(list(node.inputs), output_grads)
-    else:
+    except NoGradient as err:
+        if err.op is not op:  # raised for a node inside this op's own pullback
+            raise
         where = f' (built at {node.source})' if node.source else ''
         raise TypeError(f'cannot differentiate through {op}{where}: the op defines no grad. '
                         'Give it a grad(inputs, output_grads) method, or mark the value '
-                        'constant with consider_constant.')
+                        'constant with consider_constant.') from None
     grads = list(grads)
     if len(grads) != len(node.inputs):
         raise ValueError(f'{op}.grad returned {len(grads)} gradients for {len(node.inputs)} inputs')

@@ -23,6 +23,14 @@ def install_input_conversion(convert):
     _installed['convert'] = convert
 
 
+class NoGradient(TypeError):
+    """The op defines neither `L_op` nor `grad`: nothing flows back through it."""
+
+    def __init__(self, op):
+        super().__init__(f'{op} defines no grad')
+        self.op = op
+
+
 class Op:
     __props__: tuple | None = None
     itypes: list | None = None  # Theano's shortcut: input and output types, no make_node needed
@@ -67,8 +75,22 @@ class Op:
             return f'{type(self).__name__}{{{", ".join(str(p) for p in self._props())}}}'
         return type(self).__name__
 
+    # -- the pullback ------------------------------------------------------
+    def L_op(self, inputs, outputs, output_grads):
+        """The gradients of the inputs given the outputs' (None: disconnected).
+
+        Reverse mode calls only this.  An op defines it when its pullback reads its
+        outputs (exp's is g * exp(x)); otherwise it defines Theano's other spelling,
+        `grad(inputs, output_grads)`, which this default calls, so user ops written
+        either way work.
+        """
+        grad = getattr(self, 'grad', None)
+        if grad is None:
+            raise NoGradient(self)
+        return grad(inputs, output_grads)
+
     # Optional rules, overridden where they exist:
-    #   grad(self, inputs, output_grads) -> list of input gradients (None = disconnected)
+    #   grad(self, inputs, output_grads) -> list of input gradients (see L_op)
     #   R_op(self, inputs, eval_points) -> list of output tangents
     #   infer_shape(self, node, input_shapes) -> list of output shapes
     #   perform(self, node, inputs, output_storage): a pure-Python implementation (Theano style)
