@@ -18,6 +18,7 @@ NoBatchRule when it cannot batch this case.
 """
 from __future__ import annotations
 
+from ..ir.op_table import OpTable
 from ..ir.traversal import toposort
 from . import math as m
 from .dot import Dot
@@ -26,23 +27,16 @@ from .reduce import ArgReduce, CAReduce
 from .shape_ops import Alloc, CumOp, Join, MakeVector, Reshape, Shape
 from .subtensor import IncSubtensor, Subtensor
 
-BATCH_RULES = {}
+BATCH_RULES = OpTable()
+batch_rule = BATCH_RULES.register
 
 
 class NoBatchRule(TypeError):
     """A node cannot be batched (jacobian then loops with scan; a scan rewrite declines)."""
 
 
-def batch_rule(*op_classes):
-    def register(fn):
-        for cls in op_classes:
-            BATCH_RULES[cls] = fn
-        return fn
-    return register
-
-
 def has_batch_rule(op):
-    return any(cls in BATCH_RULES for cls in type(op).__mro__)
+    return BATCH_RULES.find(op) is not None
 
 
 def batch_node(node, args, flags, size):
@@ -72,11 +66,11 @@ def vectorize(outputs, batched_inputs):
 
 
 def _rule_for(op):
-    for cls in type(op).__mro__:
-        if cls in BATCH_RULES:
-            return BATCH_RULES[cls]
-    raise NoBatchRule(f'cannot batch {op}: no batching rule for {type(op).__name__} '
-                      '(tracegraph/tensor/batching.py)')
+    rule = BATCH_RULES.find(op)
+    if rule is None:
+        raise NoBatchRule(f'cannot batch {op}: no batching rule for {type(op).__name__} '
+                          '(tracegraph/tensor/batching.py)')
+    return rule
 
 
 def _tile(v, size):
