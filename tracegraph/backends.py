@@ -49,9 +49,6 @@ class Backend:
     name = 'unnamed'
     version = ''
     description = ''
-    # True for the backend whose results define correct ones (the NumPy backend):
-    # the core evaluates constants through it (`reference()`), never by its name.
-    reference = False
     # 'package.module:function' of the default `link`, imported at the first compile
     # (plugins are loaded by every process; their linkers import heavy libraries).
     linker = None
@@ -237,17 +234,6 @@ def get(name=None):
         what = 'is not registered' if name not in registry else f'cannot run here ({_availability(name).reason})'
         raise BackendError(f'backend {name!r} {what}. Backends:\n{known}')
     return registry[name]
-
-
-def reference():
-    """The available reference backend (the one marked `reference = True`), or None.
-
-    The core asks for it by this role, not by a plugin's name, so constant folding
-    works with whichever installed plugin declares itself the reference."""
-    for name, backend in sorted(_registry().items()):
-        if getattr(backend, 'reference', False) and _availability(name):
-            return backend
-    return None
 
 
 def lower(backend, node, hook='tracegraph_lower_op'):

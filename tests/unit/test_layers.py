@@ -6,7 +6,7 @@ prefix in LAYERS; an edge into a higher layer fails, naming the import, and so d
 any cycle of modules, whatever their layers.  This table is the one place the order
 is written down:
 
-    config  <-  ir  <-  tensor  <-  autodiff, scan, random, ifelse, kernels.ufuncs  <-  rewrite
+    config  <-  ir  <-  tensor  <-  autodiff, scan, random, ifelse, kernels.ufuncs, kernels.reference  <-  rewrite
             <-  compile, backends, kernels  <-  trace  <-  printing  <-  theano, tools, testing, tracegraph (the package's __init__)
 """
 import ast
@@ -22,6 +22,7 @@ LAYERS = {
     'tracegraph.tensor': 2,
     'tracegraph.autodiff': 3, 'tracegraph.scan': 3, 'tracegraph.random': 3, 'tracegraph.ifelse': 3,
     'tracegraph.kernels.ufuncs': 3,   # NumPy's spelling of each scalar op: a reference evaluator
+    'tracegraph.kernels.reference': 3,  # each op in NumPy, for constant folding (no plugin)
     'tracegraph.rewrite': 4,
     'tracegraph.hookspecs': 5, 'tracegraph.backends': 5, 'tracegraph.compile': 5,
     'tracegraph.kernels': 5,          # array kernels the backends share (generated block loops)
@@ -48,9 +49,8 @@ REMAINING_UPWARD = {
     # scan's rewrites are rewrites (they belong in the rewrite layer)
     ('tracegraph.scan.pushout', 'tracegraph.rewrite'),
     ('tracegraph.scan.rewrites', 'tracegraph.rewrite'),
-    # constant folding compiles through the 'numpy' backend
+    # rewrite_graph asks the backends for their extra rewrites
     ('tracegraph.rewrite', 'tracegraph.backends'),
-    ('tracegraph.rewrite.passes.fold', 'tracegraph.backends'),
     # tracegraph.compile re-exports @compile from trace/
     ('tracegraph.compile', 'tracegraph.trace'),
 }

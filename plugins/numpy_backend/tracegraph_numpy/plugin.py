@@ -19,7 +19,6 @@ class NumpyBackend(Backend):
     name = BACKEND
     version = np.__version__
     description = 'generated Python over NumPy ufuncs; the reference backend'
-    reference = True     # constant folding evaluates through this backend
     linker = 'tracegraph_numpy.linker:link'
 
     def scalar_spellings(self):
