@@ -18,6 +18,8 @@ NoBatchRule when it cannot batch this case.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..ir.op_table import OpTable
 from ..ir.traversal import toposort
 from . import math as m
@@ -105,12 +107,13 @@ def _careduce(node, args, flags, size):
     return CAReduce(op.reducer, tuple(a + 1 for a in op.axes), op.dtype)(args[0])
 
 
-@batch_rule(ArgReduce)
-def _argreduce(node, args, flags, size):
+@batch_rule(ArgReduce, CumOp)
+def _along_axis(node, args, flags, size):
+    # An op along `axis`, or over the flattened value when axis is None.
     x = args[0]
     if node.op.axis is None:
-        return ArgReduce(node.op.kind, 1)(m.reshape(x, [size, -1]))
-    return ArgReduce(node.op.kind, node.op.axis + 1)(x)
+        return replace(node.op, axis=1)(m.reshape(x, [size, -1]))
+    return replace(node.op, axis=node.op.axis + 1)(x)
 
 
 @batch_rule(Dot)
@@ -204,14 +207,6 @@ def _join(node, args, flags, size):
 def _make_vector(node, args, flags, size):
     parts = [m.cast(batched_value(a, f, size), node.op.dtype) for a, f in zip(args, flags)]
     return m.concatenate([m.shape_padright(p) for p in parts], axis=1)
-
-
-@batch_rule(CumOp)
-def _cumop(node, args, flags, size):
-    x = args[0]
-    if node.op.axis is None:
-        return CumOp(node.op.mode, 1)(m.reshape(x, [size, -1]))
-    return CumOp(node.op.mode, node.op.axis + 1)(x)
 
 
 @batch_rule(Shape)

@@ -185,12 +185,8 @@ class SolveTriangular(LinalgOp):
 
 
 @dataclass(frozen=True)
-class Eigh(LinalgOp):
-    """numpy.linalg.eigh: ascending eigenvalues w and eigenvectors v (columns); it
-    reads only the `UPLO` triangle."""
-
-    UPLO: str = 'L'
-    name = 'eigh'
+class EigenPairs(LinalgOp):
+    """Base of eigh and eig: eigenvalues (n,) and eigenvectors (n, n) of a square matrix."""
 
     def n_outputs(self):
         return 2
@@ -198,6 +194,15 @@ class Eigh(LinalgOp):
     def core_shapes(self, a):
         n = _square(a, self.name)
         return [(n,), (n, n)]
+
+
+@dataclass(frozen=True)
+class Eigh(EigenPairs):
+    """numpy.linalg.eigh: ascending eigenvalues w and eigenvectors v (columns); it
+    reads only the `UPLO` triangle."""
+
+    UPLO: str = 'L'
+    name = 'eigh'
 
 
 @dataclass(frozen=True)
@@ -214,18 +219,11 @@ class Eigvalsh(LinalgOp):
 
 
 @dataclass(frozen=True)
-class Eig(LinalgOp):
+class Eig(EigenPairs):
     """numpy.linalg.eig with real results, as Theano's (a matrix with complex
     eigenvalues is an error at run time, not a silently dropped imaginary part)."""
 
     name = 'eig'
-
-    def n_outputs(self):
-        return 2
-
-    def core_shapes(self, a):
-        n = _square(a, self.name)
-        return [(n,), (n, n)]
 
 
 @dataclass(frozen=True)
