@@ -55,10 +55,10 @@ def test_nan_and_special_powers_are_numpys():
             np.testing.assert_array_equal(out, np.power(b, power.astype(np.float64)))
 
 
-# exp(x) * y and x + 1 (two outputs), then the input y passed through as a third.
-TWO_AND_AN_INPUT = (('float32', 'float32'),
+# exp(x) * y and x + x, the input y passed through, and x + x again.
+SEVERAL_OUTPUTS = (('float32', 'float32'),
                     (('exp', None, (0,), 'float32'), ('mul', None, (2, 1), 'float32'),
-                     ('add', None, (0, 0), 'float32')), (3, 4, 1))
+                     ('add', None, (0, 0), 'float32')), (3, 4, 1, 4))
 
 
 @pytest.mark.parametrize('threads', ['1', '2'])
@@ -67,9 +67,10 @@ def test_several_outputs_and_a_passed_input_on_one_or_two_threads(threads, monke
     n = 3 * blocked.THRESHOLD['float32'] + 5
     x = np.linspace(-3, 3, n, dtype=np.float32)
     y = np.linspace(1, 2, n, dtype=np.float32)
-    product, twice, same = blocked.evaluate(TWO_AND_AN_INPUT, (n,), x, y)
+    product, twice, same, again = blocked.evaluate(SEVERAL_OUTPUTS, (n,), x, y)
     np.testing.assert_allclose(product, np.exp(x) * y, rtol=1e-6)
     np.testing.assert_array_equal(twice, x + x)
+    np.testing.assert_array_equal(again, x + x)
     np.testing.assert_array_equal(same, y)
     assert same is not y and product.dtype == np.float32 and product.flags.c_contiguous
 

@@ -207,7 +207,9 @@ class BlockedKernel:
             else:
                 lines.append(f'        {target}[...] = w{k}({operands})')
             names.append(target)
-        lines += [f'        r{j}[...] = {names[o]}' for j, o in enumerate(outputs) if o < self.nin]
+        # Inputs passed through, and a value returned twice, are copied into their outputs.
+        lines += [f'        r{j}[...] = {names[o]}' for j, o in enumerate(outputs)
+                  if o < self.nin or outputs.index(o) != j]
         return '\n'.join(lines) + '\n', env
 
 

@@ -58,6 +58,8 @@ def run_split(task, shares, threads):
     except BaseException as exc:  # the others still write into the caller's arrays: wait
         error = exc
     for future in futures:
-        error = error or future.exception()
+        # A task still queued (behind another caller's work) finds nothing left: drop it.
+        if not future.cancel():
+            error = error or future.exception()
     if error is not None:
         raise error
