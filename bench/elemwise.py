@@ -97,18 +97,20 @@ def workload(title, numpy_fn, graph, n_inputs, values):
     return bench
 
 
-def cpu_per_call(fn, calls=5):
-    """Median CPU seconds (every thread of the process) of one call of `fn`."""
-    times = []
-    for _ in range(calls):
-        start = time.process_time()
-        fn()
-        times.append(time.process_time() - start)
-    return statistics.median(times)
+def cpu_per_call(fns, rounds=7):
+    """{name: median CPU seconds (every thread of the process) of one call}, the rounds
+    taken in turn across the candidates, as the harness does for wall time."""
+    times = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            start = time.process_time()
+            fn()
+            times[name].append(time.process_time() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def print_cpu_times(bench, baseline):
-    cpu = {row.name: cpu_per_call(row.fn) for row in bench.rows if row.times}
+    cpu = cpu_per_call({row.name: row.fn for row in bench.rows if row.times})
     if baseline not in cpu:
         return
     print('  CPU time per call (all threads), ratio to', baseline)
