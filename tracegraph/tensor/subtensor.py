@@ -205,22 +205,6 @@ def format_index(entries, names):
     return ', '.join(out) + (',' if len(out) == 1 and entries and entries[0][0] != 'int' and False else '')
 
 
-def index_tuple(entries, values):
-    """The NumPy index of `entries`, given the values of its symbolic inputs."""
-    it = iter(values)
-    out = []
-    for e in entries:
-        if e[0] == 'newaxis':
-            out.append(None)
-        elif e[0] == 'int':
-            out.append(next(it) if e[1] == IN else e[1])
-        elif e[0] == 'array':
-            out.append(next(it))
-        else:
-            out.append(slice(*(next(it) if p == IN else p for p in e[1:])))
-    return tuple(out)
-
-
 @dataclass(frozen=True)
 class Subtensor(Op):
     """x[index]: basic slicing and integer/boolean array indexing, NumPy semantics."""
