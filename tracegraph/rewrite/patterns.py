@@ -108,6 +108,11 @@ def fit(new, old):
     return new if new.type == old.type else None
 
 
+def replacing(old, new):
+    """What a node rewrite returns: {old: new} when `new` can stand for `old`, else None."""
+    return {old: new} if new.type == old.type else None
+
+
 def ops(*names):
     """The Elemwise ops of these scalar ops: what a rewrite `tracks`, so it sees only them."""
     return tuple(Elemwise(SCALAR_OPS[n]) for n in names)

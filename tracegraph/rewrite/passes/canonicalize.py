@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...tensor.elemwise import DimShuffle
-from ..patterns import (const_value, constant_like, covers, fit, is_op, make, ops, scalar_name,
+from ..patterns import (const_value, constant_like, covers, is_op, make, ops, replacing, scalar_name,
                         single_reader)
 from ..registry import register
 
@@ -64,6 +64,13 @@ def _keep_shape(result, out, dropped):
     return result
 
 
+def _rebuilt(out, result, leaves, cancelled):
+    """Replace `out` by the rebuilt sum or product `result`, keeping the broadcast shape
+    of the leaves it dropped (the cancelled ones and the gathered constants)."""
+    const_vars = [v for s, v in leaves if const_value(v) is not None]
+    return replacing(out, _keep_shape(result, out, cancelled + const_vars))
+
+
 @register('canonical_add', phase='canonicalize', tracks=ops('add', 'sub', 'neg'), fast_compile=True)
 def canonical_add(fgraph, node):
     """a + (b - a) + 1 + 2 -> b + 3;  x - x -> 0;  x + 0 -> x;  a - (-b) -> a + b;
@@ -84,11 +91,7 @@ def canonical_add(fgraph, node):
     kept_negations = 0 if any(s > 0 for s, _ in terms) or total != 0 else 1
     if not (len(consts) >= 2 or useless_zero or cancelled or absorbed > kept_negations):
         return None
-    result = _rebuild_sum(terms, total, out.dtype)
-    const_vars = [v for s, v in leaves if const_value(v) is not None]
-    result = _keep_shape(result, out, cancelled + const_vars)
-    result = fit(result, out)
-    return {out: result} if result is not None else None
+    return _rebuilt(out, _rebuild_sum(terms, total, out.dtype), leaves, cancelled)
 
 
 def _rebuild_sum(terms, total, dtype):
@@ -142,11 +145,7 @@ def canonical_mul(fgraph, node):
     if not (len(consts) >= 2 or useless_one or cancelled or absorbed
             or (consts and value == -1 and has_plus)):
         return None
-    result = _rebuild_product(factors, value, out.dtype)
-    const_vars = [v for s, v in leaves if const_value(v) is not None]
-    result = _keep_shape(result, out, cancelled + const_vars)
-    result = fit(result, out)
-    return {out: result} if result is not None else None
+    return _rebuilt(out, _rebuild_product(factors, value, out.dtype), leaves, cancelled)
 
 
 def _product(consts, dtype):
@@ -199,8 +198,7 @@ def double_negation(fgraph, node):
     """--x -> x."""
     out = node.outputs[0]
     if is_op(out, 'neg') and is_op(node.inputs[0], 'neg'):
-        new = fit(node.inputs[0].owner.inputs[0], out)
-        return {out: new} if new is not None else None
+        return replacing(out, node.inputs[0].owner.inputs[0])
     return None
 
 
@@ -223,8 +221,7 @@ def pow_specialize(fgraph, node):
         new = make('true_div', constant_like(1, out.dtype), base)
     else:
         return None
-    new = fit(new, out)
-    return {out: new} if new is not None else None
+    return replacing(out, new)
 
 
 @register('constant_switch', phase='canonicalize', tracks=ops('switch'), fast_compile=True)
@@ -237,8 +234,7 @@ def constant_switch(fgraph, node):
     if c is None:
         return None
     kept, dropped = (node.inputs[1], node.inputs[2]) if c else (node.inputs[2], node.inputs[1])
-    new = fit(_keep_shape(kept, out, [dropped, node.inputs[0]]), out)
-    return {out: new} if new is not None else None
+    return replacing(out, _keep_shape(kept, out, [dropped, node.inputs[0]]))
 
 
 @register('idempotent', phase='canonicalize', tracks=ops('maximum', 'minimum', 'and_', 'or_'), fast_compile=True)
@@ -246,8 +242,7 @@ def idempotent(fgraph, node):
     """maximum(x, x) -> x;  minimum(x, x) -> x;  x & x -> x;  x | x -> x."""
     out = node.outputs[0]
     if scalar_name(out) in ('maximum', 'minimum', 'and_', 'or_') and node.inputs[0] is node.inputs[1]:
-        new = fit(node.inputs[0], out)
-        return {out: new} if new is not None else None
+        return replacing(out, node.inputs[0])
     return None
 
 
@@ -262,5 +257,4 @@ def dimshuffle_merge(fgraph, node):
     order = tuple('x' if a == 'x' else first[a] for a in node.op.new_order)
     source = inner.owner.inputs[0]
     new = source if order == tuple(range(source.ndim)) else DimShuffle(source.ndim, order)(source)
-    new = fit(new, out)
-    return {out: new} if new is not None else None
+    return replacing(out, new)

@@ -7,7 +7,7 @@ it, where the op's other inputs often supply the shape instead.
 from __future__ import annotations
 
 from ...tensor.elemwise import Elemwise
-from ..patterns import covers, fit, is_op, make, ops, scalar_name, single_reader
+from ..patterns import covers, is_op, make, ops, replacing, scalar_name, single_reader
 from ..registry import register
 
 
@@ -18,14 +18,11 @@ def fill_remove(fgraph, node):
     if not is_op(out, 'second'):
         return None
     a, b = node.inputs
-    if covers(b, a):
-        new = fit(b, out)
-        if new is not None:
-            return {out: new}
+    if covers(b, a) and b.type == out.type:
+        return {out: b}
     if a.owner is not None and isinstance(a.owner.op, Elemwise) and len(a.owner.inputs) == 1 \
             and a.owner.inputs[0].ndim == a.ndim:
-        new = fit(make('second', a.owner.inputs[0], b), out)  # a unary op keeps its input's shape
-        return {out: new} if new is not None else None
+        return replacing(out, make('second', a.owner.inputs[0], b))  # a unary op keeps its input's shape
     return None
 
 
@@ -45,8 +42,7 @@ def fill_sink(fgraph, node):
                 new = make('second', a, node.op(*inner))
             except (TypeError, ValueError):
                 return None
-            new = fit(new, out)
-            return {out: new} if new is not None else None
+            return replacing(out, new)
     return None
 
 
@@ -64,7 +60,7 @@ def fill_in_reader(fgraph, node):
         if b.ndim == inp.ndim and any(covers(o, a) for o in others):
             inner = list(node.inputs)
             inner[k] = b
-            new = fit(node.op(*inner), out)
-            if new is not None:
-                return {out: new}
+            found = replacing(out, node.op(*inner))
+            if found is not None:
+                return found
     return None

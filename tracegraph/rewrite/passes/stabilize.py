@@ -14,7 +14,7 @@ from __future__ import annotations
 from ...tensor import math as tm
 from ...tensor.reduce import CAReduce
 from ...tensor.subtensor import Subtensor
-from ..patterns import const_value, covers, fit, is_op, make, ops, strip_dimshuffle
+from ..patterns import const_value, covers, is_op, make, ops, replacing, strip_dimshuffle
 from ..registry import register
 
 
@@ -40,11 +40,6 @@ def _one_minus(v):
     return None
 
 
-def _replace(out, new):
-    new = fit(new, out)
-    return {out: new} if new is not None else None
-
-
 def _negated(x):
     return x.owner.inputs[0] if is_op(x, 'neg') else make('neg', x)
 
@@ -56,7 +51,7 @@ def softplus_from_log_exp(fgraph, node):
     inner = _plus_one(node.inputs[0]) if is_op(out, 'log') else (
         node.inputs[0] if is_op(out, 'log1p') else None)
     if inner is not None and is_op(inner, 'exp'):
-        return _replace(out, make('softplus', inner.owner.inputs[0]))
+        return replacing(out, make('softplus', inner.owner.inputs[0]))
     return None
 
 
@@ -69,7 +64,7 @@ def sigmoid_from_reciprocal(fgraph, node):
     inner = _plus_one(node.inputs[1])
     if inner is None or not is_op(inner, 'exp') or not covers(inner, node.inputs[0]):
         return None
-    return _replace(out, make('sigmoid', _negated(inner.owner.inputs[0])))
+    return replacing(out, make('sigmoid', _negated(inner.owner.inputs[0])))
 
 
 @register('one_minus_sigmoid', phase='stabilize', tracks=ops('sub', 'add'))
@@ -78,7 +73,7 @@ def one_minus_sigmoid(fgraph, node):
     out = node.outputs[0]
     inner = _one_minus(out) if out.owner is node else None
     if inner is not None and is_op(inner, 'sigmoid'):
-        return _replace(out, make('sigmoid', _negated(inner.owner.inputs[0])))
+        return replacing(out, make('sigmoid', _negated(inner.owner.inputs[0])))
     return None
 
 
@@ -88,7 +83,7 @@ def log_sigmoid(fgraph, node):
     out = node.outputs[0]
     if is_op(out, 'log') and is_op(node.inputs[0], 'sigmoid'):
         x = node.inputs[0].owner.inputs[0]
-        return _replace(out, make('neg', make('softplus', _negated(x))))
+        return replacing(out, make('neg', make('softplus', _negated(x))))
     return None
 
 
@@ -101,7 +96,7 @@ def log1p(fgraph, node):
     inner = _plus_one(node.inputs[0])
     if inner is None or is_op(inner, 'exp'):
         return None
-    return _replace(out, make('log1p', inner))
+    return replacing(out, make('log1p', inner))
 
 
 @register('expm1', phase='stabilize', tracks=ops('sub', 'add'))
@@ -110,11 +105,11 @@ def expm1(fgraph, node):
     out = node.outputs[0]
     a, b = (node.inputs + [None])[:2]
     if is_op(out, 'sub') and is_op(a, 'exp') and const_value(b) == 1 and covers(a, b):
-        return _replace(out, make('expm1', a.owner.inputs[0]))
+        return replacing(out, make('expm1', a.owner.inputs[0]))
     if is_op(out, 'add'):
         for e, c in ((a, b), (b, a)):
             if is_op(e, 'exp') and const_value(c) == -1 and covers(e, c):
-                return _replace(out, make('expm1', e.owner.inputs[0]))
+                return replacing(out, make('expm1', e.owner.inputs[0]))
     return None
 
 
@@ -135,7 +130,7 @@ def log_softmax(fgraph, node):
     new = make('sub', a, make('log', b))
     if index is not None:
         new = index.op(new, *index.inputs[1:])
-    return _replace(out, new)
+    return replacing(out, new)
 
 
 def _already_shifted(x):
@@ -169,7 +164,7 @@ def logsumexp(fgraph, node):
     new = tm.log(shifted_sum) + _drop_axes(m, axes)
     if shuffle is not None:
         new = shuffle(new)
-    return _replace(out, new)
+    return replacing(out, new)
 
 
 def _drop_axes(m, axes):
