@@ -52,6 +52,9 @@ class Backend:
     # 'package.module:function' of the default `link`, imported at the first compile
     # (plugins are loaded by every process; their linkers import heavy libraries).
     linker = None
+    # 'package.module:name' of the scalar ops this backend spells itself (a collection of
+    # names, or a function returning one); the others run through their decomposition.
+    spellings = None
 
     def unavailable_reason(self):
         """None when this backend can run here, else a sentence saying why not."""
@@ -62,6 +65,13 @@ class Backend:
         if self.linker is None:
             raise NotImplementedError(f'backend {self.name!r} sets neither `linker` nor `link`')
         return hookspecs.load(self.linker)(fgraph, options)
+
+    def scalar_spellings(self):
+        """The names of the scalar ops this backend spells itself; None when unknown."""
+        if self.spellings is None:
+            return None
+        table = hookspecs.load(self.spellings)
+        return set(table() if callable(table) else table)
 
     def to_host(self, value):
         from .tensor.shared import to_host

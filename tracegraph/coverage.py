@@ -197,9 +197,9 @@ def scalar_spellings():
     from .tensor.scalar import coverage as scalar_coverage
     report = {}
     for name, backend in backends.registered().items():
-        spellings = getattr(backend, 'scalar_spellings', None)
+        spellings = backend.scalar_spellings()
         if spellings is not None:
-            report[name] = scalar_coverage(spellings())
+            report[name] = scalar_coverage(spellings)
     return report
 
 

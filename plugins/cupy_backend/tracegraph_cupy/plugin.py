@@ -19,11 +19,7 @@ class CupyBackend(Backend):
     name = BACKEND
     description = 'one CUDA kernel per fused Elemwise, CuPy/cuBLAS for the rest; state on the GPU'
     linker = 'tracegraph_cupy.linker:link'
-
-    def scalar_spellings(self):
-        """The scalar ops this backend's table spells (the others: their decomposition)."""
-        from .cxx_scalar import CXX
-        return set(CXX)
+    spellings = 'tracegraph_cupy.cxx_scalar:CXX'
 
     @property
     def version(self):

@@ -16,11 +16,8 @@ class DaskBackend(Backend):
     description = ('a Dask graph per call: NumPy kernels on each chunk, Dask reductions, '
                    'threads or a distributed cluster')
     linker = 'tracegraph_dask.linker:link'
-
-    def scalar_spellings(self):
-        """The NumPy backend's kernels run on each chunk: its table is this backend's."""
-        from tracegraph.kernels.ufuncs import table
-        return table()
+    # The NumPy backend's kernels run on each chunk: its table is this backend's.
+    spellings = 'tracegraph.kernels.ufuncs:table'
 
     @property
     def version(self):

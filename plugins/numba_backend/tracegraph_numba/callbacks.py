@@ -23,7 +23,7 @@ from tracegraph.backends import warn_python_perform
 from tracegraph.tensor.index_check import check_assignment, node_label, selection_shape
 from tracegraph.tensor.subtensor import IncSubtensor, index_tuple
 
-from .lowered import Lowered, kernel
+from .lowered import kernel, kernel_call, params
 
 _NODES = {}
 
@@ -52,31 +52,27 @@ def objmode_type(variable):
     return f'{name}[{", ".join([":"] * (variable.ndim - 1) + ["::1"])}]'
 
 
-def _objmode_lowering(node, function):
-    """A kernel whose body is the objmode block that calls `function` in Python."""
+def objmode_call(node, function, preamble=''):
+    """A kernel whose body is the objmode block that calls `function(key, *inputs)` in
+    Python, returning a tuple of the outputs.  The node's key is an argument, not part of
+    the source, so every node of the same arity and types shares one kernel (each new
+    kernel source costs a compile)."""
     key = register(node)
     types = ', '.join(f'r{j}="{objmode_type(o)}"' for j, o in enumerate(node.outputs))
     outs = ', '.join(f'r{j}' for j in range(len(node.outputs)))
-    params = [f'a{j}' for j in range(len(node.inputs))]
-    source = kernel(params, [f'with objmode({types}):',
-                             f'    {outs}, = {function}({", ".join([repr(key)] + params)})',
-                             f'return {outs},'])
-    targets = ', '.join(f'${{o{j}}}' for j in range(len(node.outputs)))
-    args = ', '.join(f'${{i{j}}}' for j in range(len(node.inputs)))
-    return Lowered(f'{targets}, = ${{k0}}({args})', kernels=(source,))
+    args = ['key'] + params(node)
+    source = kernel(args, [f'with objmode({types}):', f'    {outs}, = {function}({", ".join(args)})',
+                           f'return {outs},'], preamble)
+    return kernel_call(node, source, first=[repr(key)])
 
 
 def lower_perform(node):
     warn_python_perform('numba', node.op)
-    return _objmode_lowering(node, 'call_perform')
-
-
-def lower_callback(node, function):
-    return _objmode_lowering(node, function)
+    return objmode_call(node, 'call_perform')
 
 
 def lower_numpy_indexing(node):
-    return _objmode_lowering(node, 'call_numpy_indexing')
+    return objmode_call(node, 'call_numpy_indexing')
 
 
 def as_declared(variables, args):

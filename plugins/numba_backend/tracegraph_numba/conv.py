@@ -18,8 +18,7 @@ import numpy as np
 from tracegraph.tensor.nnet.abstract_conv import BaseAbstractConv
 from tracegraph.tensor.nnet.conv_kernels import kernel_for
 
-from .callbacks import as_declared, as_returned, node_of, objmode_type, register
-from .lowered import Lowered, kernel
+from .callbacks import as_declared, as_returned, node_of, objmode_call
 
 PREAMBLE = 'from tracegraph_numba.conv import call_conv  # noqa: F401\n'
 
@@ -34,20 +33,8 @@ def call_conv(key, *args):
     except ValueError as exc:
         where = f' (built at {node.source})' if node.source else ''
         raise ValueError(f'{exc}{where}') from None
-    return as_returned(node.outputs[0], out)
-
-
-def lower_conv(node):
-    """One kernel source per (arity, output type), shared by every convolution node of
-    that kind (Numba compiles it once); the node's key is its first argument."""
-    key = register(node)
-    params = [f'a{k}' for k in range(len(node.inputs))]
-    body = [f'with objmode(r0="{objmode_type(node.outputs[0])}"):',
-            f'    r0 = call_conv(key, {", ".join(params)})',
-            'return r0']
-    args = ', '.join(f'${{i{k}}}' for k in range(len(node.inputs)))
-    return Lowered(f'${{o0}} = ${{k0}}({key!r}, {args})', kernels=(kernel(['key'] + params, body, PREAMBLE),))
+    return as_returned(node.outputs[0], out),
 
 
 def register_lowerings(lowers):
-    lowers(BaseAbstractConv)(lower_conv)
+    lowers(BaseAbstractConv)(lambda node: objmode_call(node, 'call_conv', PREAMBLE))

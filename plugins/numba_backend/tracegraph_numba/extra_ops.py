@@ -16,7 +16,7 @@ from tracegraph.tensor.extra_ops import Nonzero, Repeat, SearchSorted, Unique
 from tracegraph.tensor.sort import ArgSortOp, SortOp
 
 from . import callbacks
-from .lowered import Lowered, kernel
+from .lowered import kernel, kernel_call, params
 
 JIT = dict(cache=True, error_model='numpy')
 PREAMBLE = ('from tracegraph_numba.extra_ops import (argsort_rows, repeat_rows, sort_rows,  # noqa: F401\n'
@@ -95,14 +95,13 @@ def _rowwise(node, call):
     x, axis = node.inputs[0], node.op.axis
     if x.ndim == 1:
         body = ['b2 = np.ascontiguousarray(a0).reshape((1, a0.shape[0]))',
-                f'return {call}.reshape(a0.shape)']
+                f'return {call}.reshape(a0.shape),']
     else:
         perm, inverse = _axis_last(x.ndim, axis)
         body = [f'b = np.ascontiguousarray(a0.transpose({perm}))',
                 'b2 = b.reshape((-1, b.shape[-1]))',
-                f'return np.ascontiguousarray({call}.reshape(b.shape).transpose({inverse}))']
-    source = kernel(['a0'], body, PREAMBLE)
-    return Lowered('${o0} = ${k0}(${i0})', kernels=(source,))
+                f'return np.ascontiguousarray({call}.reshape(b.shape).transpose({inverse})),']
+    return kernel_call(node, kernel(['a0'], body, PREAMBLE))
 
 
 def lower_sort(node):
@@ -122,19 +121,15 @@ def lower_searchsorted(node):
     shape = '()' if v.ndim == 0 else 'a1.shape'
     found = f"np.searchsorted({sorted_}, {query}, side='{side}').astype(np.int64)"
     result = f'{found}[0]' if v.ndim == 0 else f'{found}.reshape({shape})'
-    params = [f'a{k}' for k in range(len(node.inputs))]
-    source = kernel(params, [f'return {result}'], PREAMBLE)
-    args = ', '.join(f'${{i{k}}}' for k in range(len(node.inputs)))
-    return Lowered(f'${{o0}} = ${{k0}}({args})', kernels=(source,))
+    return kernel_call(node, kernel(params(node), [f'return {result},'], PREAMBLE))
 
 
 def lower_nonzero(node):
     ndim = node.inputs[0].ndim
     body = ['found = np.nonzero(a0)',
             'out = np.empty((%d, found[0].shape[0]), dtype=np.int64)' % ndim]
-    body += [f'out[{k}] = found[{k}]' for k in range(ndim)] + ['return out']
-    source = kernel(['a0'], body, PREAMBLE)
-    return Lowered('${o0} = ${k0}(${i0})', kernels=(source,))
+    body += [f'out[{k}] = found[{k}]' for k in range(ndim)] + ['return out,']
+    return kernel_call(node, kernel(['a0'], body, PREAMBLE))
 
 
 def lower_repeat(node):
@@ -148,9 +143,8 @@ def lower_repeat(node):
             'if counts.shape[0] != b.shape[0]:',
             "    raise ValueError('repeat: repeats and the axis differ in length')",
             'rows = repeat_rows(b.reshape((b.shape[0], -1)), counts)',
-            f'return np.ascontiguousarray(rows.reshape((rows.shape[0]{rest})).transpose({inverse}))']
-    source = kernel(['a0', 'a1'], body, PREAMBLE)
-    return Lowered('${o0} = ${k0}(${i0}, ${i1})', kernels=(source,))
+            f'return np.ascontiguousarray(rows.reshape((rows.shape[0]{rest})).transpose({inverse})),']
+    return kernel_call(node, kernel(['a0', 'a1'], body, PREAMBLE))
 
 
 def lower_unique(node):
@@ -161,9 +155,7 @@ def lower_unique(node):
                                                    ('counts', op.return_counts)) if flag]
     body = ['values, index, inverse, counts = unique_parts(np.ascontiguousarray(a0).ravel())',
             f'return {", ".join(wanted)},']
-    source = kernel(['a0'], body, PREAMBLE)
-    outs = ', '.join(f'${{o{k}}}' for k in range(len(wanted)))
-    return Lowered(f'{outs}, = ${{k0}}(${{i0}})', kernels=(source,))
+    return kernel_call(node, kernel(['a0'], body, PREAMBLE))
 
 
 def register(lowers):

@@ -16,47 +16,31 @@ a failing call leaves its arrays as they were.
 """
 from __future__ import annotations
 
-from tracegraph.tensor.subtensor import IN, IncSubtensor, Subtensor, index_shape
+from tracegraph.tensor.subtensor import IN, IncSubtensor, Subtensor, format_index, index_shape
 
 from . import callbacks
 from .lowered import Lowered, error_message
 
 
-def _parts(entries, first_input):
-    """The index as source parts and the bounds checks it needs: (parts, checks).
+def _parts(node, first_input):
+    """The index as source text and the bounds checks it needs: (text, checks).
 
     A check is (integer expression, axis) for a bound, or (step expression, None)
     for a symbolic slice step that must not be zero."""
-    k = first_input
-    parts, checks, axis = [], [], 0
-    for e in entries:
-        if e[0] == 'newaxis':
-            parts.append('None')
-            continue
+    names = [f'${{i{k}}}' for k in range(first_input, len(node.inputs))]
+    symbolic, checks, axis = iter(names), [], 0
+    for e in node.op.entries:
         if e[0] == 'int':
-            if e[1] == IN:
-                name = f'${{i{k}}}'
-                k += 1
-            else:
-                name = str(e[1])
-            parts.append(name)
-            checks.append((name, axis))
+            checks.append((next(symbolic) if e[1] == IN else str(e[1]), axis))
         elif e[0] == 'array':
-            parts.append(f'${{i{k}}}')
-            k += 1
-        else:
-            text = []
-            for j, p in enumerate(e[1:]):
-                if p == IN:
-                    text.append(f'${{i{k}}}')
-                    if j == 2:
-                        checks.append((text[-1], None))
-                    k += 1
-                else:
-                    text.append('' if p is None else str(p))
-            parts.append(':'.join(text[:2]) + (f':{text[2]}' if text[2] else ''))
-        axis += 1
-    return parts, checks
+            next(symbolic)
+        elif e[0] == 'slice':
+            bounds = [next(symbolic) for p in e[1:] if p == IN]
+            if e[3] == IN:
+                checks.append((bounds[-1], None))
+        if e[0] != 'newaxis':
+            axis += 1
+    return format_index(node.op.entries, names), checks
 
 
 def _check_lines(node, checks, array='${i0}'):
@@ -129,21 +113,21 @@ def _array_axis(entries):
 def _subtensor(node):
     if not _native(node, 1):
         return callbacks.lower_numpy_indexing(node)
-    parts, checks = _parts(node.op.entries, 1)
+    parts, checks = _parts(node, 1)
     lines = _check_lines(node, checks)
     for j, v in enumerate(node.inputs[1:], start=1):
         if v.ndim == 1 and v.dtype == 'bool':
             lines += _mask_check_lines(node, f'${{i{j}}}', _array_axis(node.op.entries))
         elif v.ndim == 1:
             lines += _array_check_lines(node, f'${{i{j}}}', _array_axis(node.op.entries))
-    lines.append(f'${{o0}} = ${{i0}}[{", ".join(parts)}]' if parts else '${o0} = ${i0}')
+    lines.append(f'${{o0}} = ${{i0}}[{parts}]' if parts else '${o0} = ${i0}')
     return Lowered('\n'.join(lines))
 
 
 def _incsubtensor(node):
     op = node.op
     arrays = [v for v in node.inputs[2:] if v.ndim > 0]
-    parts, checks = _parts(op.entries, 2)
+    parts, checks = _parts(node, 2)
     if arrays and not (len(op.entries) >= 1 and op.entries[0][0] == 'array' and len(arrays) == 1
                        and arrays[0].ndim == 1 and arrays[0].dtype != 'bool'
                        and all(e == ('slice', None, None, None) for e in op.entries[1:])):
@@ -152,7 +136,7 @@ def _incsubtensor(node):
     lines += _check_lines(node, checks, '${o0}')
     y = node.inputs[1]
     if not arrays:
-        target = f'${{o0}}[{", ".join(parts)}]' if parts else '${o0}[...]'
+        target = f'${{o0}}[{parts}]' if parts else '${o0}[...]'
         sel_ndim = len(index_shape(node.inputs[0].type.shape, op.entries, node.inputs[2:]))
         if sel_ndim and y.ndim:
             # A view of the selection gives its shape; the value is checked against it

@@ -63,7 +63,7 @@ def _native(op, node):
 def lower_linalg(node):
     native = _native(node.op, node)
     if native is None:
-        return _objmode(node)
+        return callbacks.objmode_call(node, 'call_linalg', _PREAMBLE)
     expr, what = native
     batch = node.inputs[0].ndim - 2
     source = _batched_kernel(node, expr, batch) if batch else _single_kernel(node, expr)
@@ -134,21 +134,6 @@ def _batched_kernel(node, expr, batch):
 
 
 # -- objmode: the NumPy backend's kernel, called from compiled code ------------------------
-def _objmode(node):
-    """One kernel per arity and types, shared by every node like it: the node's key is
-    an argument, not part of the kernel's source (each new source costs a compile)."""
-    key = callbacks.register(node)
-    types = ', '.join(f'r{j}="{callbacks.objmode_type(o)}"' for j, o in enumerate(node.outputs))
-    outs = ', '.join(f'r{j}' for j in range(len(node.outputs)))
-    params = [f'a{j}' for j in range(len(node.inputs))]
-    source = kernel(['key'] + params, [f'with objmode({types}):',
-                                       f'    {outs}, = call_linalg({", ".join(["key"] + params)})',
-                                       f'return {outs},'], preamble=_PREAMBLE)
-    targets = ', '.join(f'${{o{j}}}' for j in range(len(node.outputs)))
-    args = ', '.join([repr(key)] + [f'${{i{j}}}' for j in range(len(node.inputs))])
-    return Lowered(f'{targets}, = ${{k0}}({args})', kernels=(source,))
-
-
 _NUMPY_KERNELS = {}
 
 

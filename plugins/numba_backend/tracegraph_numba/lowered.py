@@ -75,3 +75,16 @@ def error_message(node, what):
 def location_marker(node):
     """Stands for `node.source` in generated text until the linker numbers it."""
     return f'<tg-node {id(node)}>'
+
+
+def params(node):
+    """A kernel's parameter names for the node's inputs: a0, a1..."""
+    return [f'a{k}' for k in range(len(node.inputs))]
+
+
+def kernel_call(node, source, first=(), last=()):
+    """The node as one call of its kernel `source` with `first`, the node's inputs and
+    `last` (source texts); the kernel returns a tuple with one value per output."""
+    targets = ', '.join(f'${{o{k}}}' for k in range(len(node.outputs)))
+    args = ', '.join([*first, *(f'${{i{k}}}' for k in range(len(node.inputs))), *last])
+    return Lowered(f'{targets}, = ${{k0}}({args})', kernels=(source,))

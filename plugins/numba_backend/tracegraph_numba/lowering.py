@@ -21,7 +21,7 @@ from tracegraph.tensor.shape_ops import (Alloc, ARange, CumOp, Eye, Join, MakeVe
 
 from . import callbacks
 from .elemwise import lower_elemwise
-from .lowered import Lowered, error_message, kernel
+from .lowered import Lowered, error_message, kernel, kernel_call, params
 from .scalar_source import cast, literal, np_type
 from .shape_checks import alloc_lines, join_check, reshape_check
 
@@ -40,10 +40,7 @@ def _kernel(node, *lines, preamble=''):
     mapping = {'t': 't', **{f'i{k}': f'a{k}' for k in range(n_in)}, **{f'o{k}': f'o{k}' for k in range(n_out)}}
     body = string.Template('\n'.join(lines)).substitute(mapping).splitlines()
     outs = ', '.join(f'o{k}' for k in range(n_out))
-    source = kernel([f'a{k}' for k in range(n_in)], body + [f'return {outs},'], preamble)
-    targets = ', '.join(f'${{o{k}}}' for k in range(n_out))
-    args = ', '.join(f'${{i{k}}}' for k in range(n_in))
-    return Lowered(f'{targets}, = ${{k0}}({args})', kernels=(source,))
+    return kernel_call(node, kernel(params(node), body + [f'return {outs},'], preamble))
 
 
 def _message(node, what):
@@ -122,32 +119,19 @@ def _careduce(node):
     if _pairwise_applies(op, x):
         return _pairwise_careduce(node)
     lines = []
+    out_axes = [a for a in range(x.ndim) if a not in op.axes]
     if op.reducer in _IDENTITY:
-        init = literal(_IDENTITY[op.reducer], dtype)
+        start = _filled(out_axes, literal(_IDENTITY[op.reducer], dtype))
     else:
         # No identity: start from the first element, as NumPy does, and refuse empty input.
         size = ' * '.join(f'${{i0}}.shape[{a}]' for a in op.axes)
         message = _message(node, f'zero-size array to reduction operation {op.reducer} which has no identity')
         lines += [f'if {size} == 0:', f'    raise ValueError({message!r})']
-        first = ', '.join(':' if a not in op.axes else '0' for a in range(x.ndim))
-        init = None
-    out_axes = [a for a in range(x.ndim) if a not in op.axes]
-    out_index = ', '.join(f'i{a}' for a in out_axes)
-    if not out_axes:
-        start = init if init is not None else cast(f'${{i0}}[{", ".join(["0"] * x.ndim)}]', x.dtype, dtype)
-        lines.append(f'${{t}}_acc = {start}')
-        lines += _loops('${i0}.shape', x.ndim, [f'${{t}}_acc = {_combine(op.reducer, "${t}_acc", value, dtype)}'])
-        lines.append('${o0} = ${t}_acc')
-        return _kernel(node, *lines)
-    shape = _shape_tuple([f'${{i0}}.shape[{a}]' for a in out_axes])
-    if init is not None:
-        lines.append(f'${{o0}} = np.full({shape}, {init})')
-    else:
+        first = '${i0}[' + ', '.join(':' if a not in op.axes else '0' for a in range(x.ndim)) + ']'
         # A copy, not `o0[...] = x[first]`: Numba's array assignment brings its
         # shape-mismatch message, whose string formatting compiled ~2 s per process.
-        lines.append(f'${{o0}} = ${{i0}}[{first}].astype({np_type(dtype)})')
-    target = f'${{o0}}[{out_index}]'
-    lines += _loops('${i0}.shape', x.ndim, [f'{target} = {_combine(op.reducer, target, value, dtype)}'])
+        start = f'{first}.astype({np_type(dtype)})' if out_axes else cast(first, x.dtype, dtype)
+    lines += _accumulate(out_axes, start, x.ndim, '${i0}.shape', lambda acc: _combine(op.reducer, acc, value, dtype))
     return _kernel(node, *lines)
 
 
@@ -180,30 +164,38 @@ def _pairwise_careduce(node):
     row = '${t}_x[' + ', '.join(f'i{a}' for a in leading) + ']' if trailing else '${t}_x'
     if x.ndim - trailing > 1:
         row += '.reshape(-1)'
-    reduced = f'pairwise_sum({row}, {init})'
+    start = _filled(out_axes, init)
     lines = ['${t}_x = np.ascontiguousarray(${i0})']
-    lines += _accumulate(out_axes, init, trailing, '${t}_x.shape', reduced)
+    lines += _accumulate(out_axes, start, trailing, '${t}_x.shape',
+                         lambda acc: f'{acc} + pairwise_sum({row}, {init})')
     # A view that is not contiguous (a broadcast input, stride 0) is not copied: each
     # row along the last axis is summed where it lies (strided_pairwise.py).
     last = x.ndim - 1
-    row = '${i0}[' + ', '.join(f'i{a}' for a in range(last)) + ']' if last else '${i0}'
-    strided = _accumulate(out_axes, init, last, '${i0}.shape', f'pairwise_sum_strided({row}, {init})')
+    row_at = '${i0}[' + ', '.join(f'i{a}' for a in range(last)) + ']' if last else '${i0}'
+    strided = _accumulate(out_axes, start, last, '${i0}.shape',
+                          lambda acc: f'{acc} + pairwise_sum_strided({row_at}, {init})')
     lines = (['if ${i0}.flags.c_contiguous:'] + ['    ' + line for line in lines]
              + ['else:'] + ['    ' + line for line in strided])
     return _kernel(node, *lines, preamble='from tracegraph_numba.pairwise import pairwise_sum\n'
                    'from tracegraph_numba.strided_pairwise import pairwise_sum_strided\n')
 
 
-def _accumulate(out_axes, init, n_loops, shape_expr, reduced):
-    """Lines adding `reduced` (one row's sum) into the output over `n_loops` leading axes."""
+def _filled(out_axes, init):
+    """The output's first value: `init` at every position kept (`out_axes`)."""
     if not out_axes:
-        return ([f'${{t}}_acc = {init}']
-                + _loops(shape_expr, n_loops, [f'${{t}}_acc = ${{t}}_acc + {reduced}'])
+        return init
+    return f'np.full({_shape_tuple([f"${{i0}}.shape[{a}]" for a in out_axes])}, {init})'
+
+
+def _accumulate(out_axes, start, n_loops, shape_expr, combine):
+    """Lines folding values into the output over `n_loops` leading axes: it starts as
+    `start`, and `combine(acc)` is the next value of one position `acc`.  With no axis
+    kept the accumulator is a local scalar, stored at the end."""
+    if not out_axes:
+        return (['${t}_acc = ' + start] + _loops(shape_expr, n_loops, ['${t}_acc = ' + combine('${t}_acc')])
                 + ['${o0} = ${t}_acc'])
-    shape = _shape_tuple([f'${{i0}}.shape[{a}]' for a in out_axes])
     target = '${o0}[' + ', '.join(f'i{a}' for a in out_axes) + ']'
-    return ([f'${{o0}} = np.full({shape}, {init})']
-            + _loops(shape_expr, n_loops, [f'{target} = {target} + {reduced}']))
+    return ['${o0} = ' + start] + _loops(shape_expr, n_loops, [f'{target} = {combine(target)}'])
 
 
 @lowers(ArgReduce)

@@ -15,11 +15,7 @@ class NumbaBackend(Backend):
     name = BACKEND
     description = 'the whole graph compiled by Numba into one machine-code function'
     linker = 'tracegraph_numba.linker:link'
-
-    def scalar_spellings(self):
-        """The scalar ops this backend's table spells (the others: their decomposition)."""
-        from .scalar_source import EXPRESSIONS
-        return set(EXPRESSIONS)
+    spellings = 'tracegraph_numba.scalar_source:EXPRESSIONS'
 
     @property
     def version(self):

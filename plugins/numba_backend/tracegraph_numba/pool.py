@@ -17,7 +17,7 @@ from numba import njit
 from tracegraph.tensor.signal.pool import (AveragePoolGrad, DownsampleFactorMaxGradGrad,
                                            MaxPoolGrad, Pool)
 
-from .lowered import Lowered, kernel
+from .lowered import kernel, kernel_call, params
 
 MODE_CODES = {'max': 0, 'sum': 1, 'average_inc_pad': 2, 'average_exc_pad': 3}
 JIT = dict(cache=True, error_model='numpy')
@@ -141,17 +141,16 @@ def _to4(name, var, nd):
     return [f'{name}4 = np.ascontiguousarray({name}).reshape(({lead}, {", ".join(spatial)}))']
 
 
-def _from4(result, like, var, nd, spatial):
-    """`result` (4-d) reshaped to the rank of `var`: `like`'s leading axes, then `spatial`."""
+def _return_from4(result, like, var, nd, spatial):
+    """The line returning `result` (4-d) reshaped to the rank of `var`: `like`'s leading
+    axes, then `spatial`."""
     lead = [f'{like}.shape[{d}]' for d in range(var.ndim - nd)]
-    return f'{result}.reshape(({", ".join(lead + spatial)},))'
+    return f'return {result}.reshape(({", ".join(lead + spatial)},)),'
 
 
 def _call(node, body):
-    params = [f'a{k}' for k in range(len(node.inputs))]
-    source = kernel(params + ['ws', 'st', 'pad', 'ignore_border', 'mode'], body, PREAMBLE)
-    args = ', '.join(f'${{i{k}}}' for k in range(len(node.inputs)))
-    return Lowered(f'${{o0}} = ${{k0}}({args}, {_geometry_args(node.op)})', kernels=(source,))
+    source = kernel(params(node) + ['ws', 'st', 'pad', 'ignore_border', 'mode'], body, PREAMBLE)
+    return kernel_call(node, source, last=[_geometry_args(node.op)])
 
 
 def lower_pool(node):
@@ -160,7 +159,7 @@ def lower_pool(node):
     body += [f'o{d} = pooled_length(a04.shape[{d + 1}], ws[{d}], st[{d}], pad[{d}], ignore_border)'
              for d in range(3)]
     body += ['out = pool_forward(a04, ws, st, pad, (o0, o1, o2), mode)',
-             'return ' + _from4('out', 'a0', x, nd, [f'o{d}' for d in range(3 - nd, 3)])]
+             _return_from4('out', 'a0', x, nd, [f'o{d}' for d in range(3 - nd, 3)])]
     return _call(node, body)
 
 
@@ -170,7 +169,7 @@ def lower_max_grad(node, forward):
     body.append(f'out = max_pool_backward(a04, a14, a24, ws, st, pad, {forward})')
     like = 'a0' if forward else 'a1'
     spatial = [f'{like}.shape[{d}]' for d in range(x.ndim - nd, x.ndim)]
-    body.append('return ' + _from4('out', like, x, nd, spatial))
+    body.append(_return_from4('out', like, x, nd, spatial))
     return _call(node, body)
 
 
@@ -178,7 +177,7 @@ def lower_average_grad(node):
     nd, x = node.op.ndim, node.inputs[0]
     body = _to4('a0', x, nd) + _to4('a1', x, nd)
     body.append('out = average_pool_backward(a04, a14, ws, st, pad, mode)')
-    body.append('return ' + _from4('out', 'a0', x, nd, [f'a0.shape[{d}]' for d in range(x.ndim - nd, x.ndim)]))
+    body.append(_return_from4('out', 'a0', x, nd, [f'a0.shape[{d}]' for d in range(x.ndim - nd, x.ndim)]))
     return _call(node, body)
 
 

@@ -30,7 +30,7 @@ def from_words(words):
 
 
 def lower_random(node):
-    return callbacks.lower_callback(node, 'call_random')
+    return callbacks.objmode_call(node, 'call_random')
 
 
 def call_random(key, words, *inputs):

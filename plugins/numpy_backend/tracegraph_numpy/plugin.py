@@ -20,11 +20,7 @@ class NumpyBackend(Backend):
     version = np.__version__
     description = 'generated Python over NumPy ufuncs; the reference backend'
     linker = 'tracegraph_numpy.linker:link'
-
-    def scalar_spellings(self):
-        """The scalar ops this backend's table spells (the others: their decomposition)."""
-        from tracegraph.kernels.ufuncs import table
-        return table()
+    spellings = 'tracegraph.kernels.ufuncs:table'
 
 
 @hookimpl
