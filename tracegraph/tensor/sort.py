@@ -23,18 +23,32 @@ def _axis_input(a, axis):
 
 
 @dataclass(frozen=True)
-class SortOp(HostOp):
-    """np.sort(x, axis, kind) along one axis (sort() flattens first for axis=None)."""
+class _AlongAxis(HostOp):
+    """A NumPy sort of x along one axis: the output has x's shape."""
 
     axis: int
     kind: str = 'quicksort'
+    label = None  # how the op prints
 
     def make_node(self, x):
         x = as_tensor_variable(x)
-        return Apply(self, [x], [TensorType(x.dtype, x.type.shape)()])
+        return Apply(self, [x], [TensorType(self.out_dtype(x), x.type.shape)()])
+
+    def out_dtype(self, x):
+        raise NotImplementedError
 
     def __str__(self):
-        return f'Sort{{axis={self.axis}}}'
+        return f'{self.label}{{axis={self.axis}}}'
+
+
+@dataclass(frozen=True)
+class SortOp(_AlongAxis):
+    """np.sort(x, axis, kind) along one axis (sort() flattens first for axis=None)."""
+
+    label = 'Sort'
+
+    def out_dtype(self, x):
+        return x.dtype
 
     def compute(self, x):
         return np.sort(x, axis=self.axis, kind=self.kind)
@@ -47,18 +61,13 @@ class SortOp(HostOp):
 
 
 @dataclass(frozen=True)
-class ArgSortOp(HostOp):
+class ArgSortOp(_AlongAxis):
     """np.argsort(x, axis, kind) as int64."""
 
-    axis: int
-    kind: str = 'quicksort'
+    label = 'ArgSort'
 
-    def make_node(self, x):
-        x = as_tensor_variable(x)
-        return Apply(self, [x], [TensorType('int64', x.type.shape)()])
-
-    def __str__(self):
-        return f'ArgSort{{axis={self.axis}}}'
+    def out_dtype(self, x):
+        return 'int64'
 
     def compute(self, x):
         return np.argsort(x, axis=self.axis, kind=self.kind)
