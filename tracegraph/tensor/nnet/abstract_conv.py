@@ -230,6 +230,24 @@ class BaseAbstractConv(Op):
                 f'subsample={self.subsample}, filter_flip={self.filter_flip}, '
                 f'filter_dilation={self.filter_dilation}, num_groups={self.num_groups}}}')
 
+    def R_op(self, inputs, eval_points):
+        # Each op of the family is linear in each of its two tensor operands (a
+        # grad op's third input, a shape, is data): one term per operand that moves.
+        a, b, *shape = inputs
+        e_a, e_b = eval_points[:2]
+        terms = [self(e_a, b, *shape) if e_a is not None else None,
+                 self(a, e_b, *shape) if e_b is not None else None]
+        terms = [t for t in terms if t is not None]
+        if not terms:
+            return [None]
+        return [terms[0] if len(terms) == 1 else terms[0] + terms[1]]
+
+    def _operands(self, a, a_what, b, b_what):
+        """(a, b, dtype): both checked for rank and cast to their common float dtype."""
+        a, b = self._check(a, a_what), self._check(b, b_what)
+        dtype = self._conv_type(a, b)
+        return self._cast(a, dtype), self._cast(b, dtype), dtype
+
     def _ops(self):
         """This geometry's three ops (forward, grad inputs, grad weights)."""
         fields = dict(convdim=self.convdim, imshp=self.imshp, kshp=self.kshp, border_mode=self.border_mode,
@@ -263,9 +281,7 @@ class AbstractConv(BaseAbstractConv):
     """conv(img, kern): a convolution (filter_flip=True) or cross-correlation."""
 
     def make_node(self, img, kern):
-        img, kern = self._check(img, 'the input'), self._check(kern, 'the filters')
-        dtype = self._conv_type(img, kern)
-        img, kern = self._cast(img, dtype), self._cast(kern, dtype)
+        img, kern, dtype = self._operands(img, 'the input', kern, 'the filters')
         ishape = self._with_hint(img.type.shape, self.imshp)
         kshape = self._with_hint(kern.type.shape, self.kshp)
         self._check_channels(ishape, kshape)
@@ -280,15 +296,6 @@ class AbstractConv(BaseAbstractConv):
         return [grad_inputs(kern, top, _spatial(img, self.convdim)),
                 grad_weights(img, top, _spatial(kern, self.convdim))]
 
-    def R_op(self, inputs, eval_points):
-        (img, kern), (e_img, e_kern) = inputs, eval_points
-        terms = [self(e_img, kern) if e_img is not None else None,
-                 self(img, e_kern) if e_kern is not None else None]
-        terms = [t for t in terms if t is not None]
-        if not terms:
-            return [None]
-        return [terms[0] if len(terms) == 1 else terms[0] + terms[1]]
-
 
 @dataclass(frozen=True)
 class AbstractConv_gradInputs(BaseAbstractConv):
@@ -296,9 +303,7 @@ class AbstractConv_gradInputs(BaseAbstractConv):
     gradient's `topgrad`: a transposed convolution back to an image of spatial `shape`."""
 
     def make_node(self, kern, topgrad, shape):
-        kern, topgrad = self._check(kern, 'the filters'), self._check(topgrad, 'the output gradient')
-        dtype = self._conv_type(kern, topgrad)
-        kern, topgrad = self._cast(kern, dtype), self._cast(topgrad, dtype)
+        kern, topgrad, dtype = self._operands(kern, 'the filters', topgrad, 'the output gradient')
         shape = _shape_input(shape, self.convdim, 'the input shape')
         kshape = self._with_hint(kern.type.shape, self.kshp)
         spatial = _static_vector(shape, self.convdim)
@@ -317,15 +322,6 @@ class AbstractConv_gradInputs(BaseAbstractConv):
         forward, _, grad_weights = self._ops()
         return [grad_weights(g_img, top, _spatial(kern, self.convdim)), forward(g_img, kern), None]
 
-    def R_op(self, inputs, eval_points):
-        (kern, top, shape), (e_kern, e_top, _) = inputs, eval_points
-        terms = [self(e_kern, top, shape) if e_kern is not None else None,
-                 self(kern, e_top, shape) if e_top is not None else None]
-        terms = [t for t in terms if t is not None]
-        if not terms:
-            return [None]
-        return [terms[0] if len(terms) == 1 else terms[0] + terms[1]]
-
 
 @dataclass(frozen=True)
 class AbstractConv_gradWeights(BaseAbstractConv):
@@ -333,9 +329,7 @@ class AbstractConv_gradWeights(BaseAbstractConv):
     `shape` is the kernel's spatial shape."""
 
     def make_node(self, img, topgrad, shape):
-        img, topgrad = self._check(img, 'the input'), self._check(topgrad, 'the output gradient')
-        dtype = self._conv_type(img, topgrad)
-        img, topgrad = self._cast(img, dtype), self._cast(topgrad, dtype)
+        img, topgrad, dtype = self._operands(img, 'the input', topgrad, 'the output gradient')
         shape = _shape_input(shape, self.convdim, 'the filter shape')
         ishape = self._with_hint(img.type.shape, self.imshp)
         channels = None if ishape[1] is None else ishape[1] // self.num_groups
@@ -352,15 +346,6 @@ class AbstractConv_gradWeights(BaseAbstractConv):
         (img, top, shape), (g_kern,) = inputs, output_grads
         forward, grad_inputs, _ = self._ops()
         return [grad_inputs(g_kern, top, _spatial(img, self.convdim)), forward(img, g_kern), None]
-
-    def R_op(self, inputs, eval_points):
-        (img, top, shape), (e_img, e_top, _) = inputs, eval_points
-        terms = [self(e_img, top, shape) if e_img is not None else None,
-                 self(img, e_top, shape) if e_top is not None else None]
-        terms = [t for t in terms if t is not None]
-        if not terms:
-            return [None]
-        return [terms[0] if len(terms) == 1 else terms[0] + terms[1]]
 
 
 def _static_vector(shape, n):
@@ -437,13 +422,19 @@ def conv3d(input, filters, input_shape=None, filter_shape=None, border_mode='val
     return op(input, filters)
 
 
+def _full_shape(shape, convdim, what):
+    """The shape a grad op rebuilds (`what` names it): convdim + 2 entries, spatial ones given."""
+    shape = tuple(shape)
+    if len(shape) != convdim + 2:
+        raise ValueError(f'{what} must have {convdim + 2} entries, got {shape!r}')
+    if any(s is None for s in shape[2:]):
+        raise ValueError(f'{what} must give the spatial lengths (entries 2 and on), got {shape!r}')
+    return shape
+
+
 def _grad_inputs(convdim, output_grad, filters, input_shape, filter_shape, border_mode, subsample,
                  filter_flip, filter_dilation, num_groups):
-    input_shape = tuple(input_shape)
-    if len(input_shape) != convdim + 2:
-        raise ValueError(f'input_shape must have {convdim + 2} entries, got {input_shape!r}')
-    if any(s is None for s in input_shape[2:]):
-        raise ValueError(f'input_shape must give the spatial lengths (entries 2 and on), got {input_shape!r}')
+    input_shape = _full_shape(input_shape, convdim, 'input_shape')
     op = AbstractConv_gradInputs(**_geometry(convdim, input_shape, filter_shape, border_mode, subsample,
                                              filter_flip, filter_dilation, num_groups))
     return op(filters, output_grad, input_shape[2:])
@@ -451,11 +442,7 @@ def _grad_inputs(convdim, output_grad, filters, input_shape, filter_shape, borde
 
 def _grad_weights(convdim, input, output_grad, filter_shape, input_shape, border_mode, subsample,
                   filter_flip, filter_dilation, num_groups):
-    filter_shape = tuple(filter_shape)
-    if len(filter_shape) != convdim + 2:
-        raise ValueError(f'filter_shape must have {convdim + 2} entries, got {filter_shape!r}')
-    if any(s is None for s in filter_shape[2:]):
-        raise ValueError(f'filter_shape must give the spatial lengths (entries 2 and on), got {filter_shape!r}')
+    filter_shape = _full_shape(filter_shape, convdim, 'filter_shape')
     op = AbstractConv_gradWeights(**_geometry(convdim, input_shape, filter_shape, border_mode, subsample,
                                               filter_flip, filter_dilation, num_groups))
     return op(input, output_grad, filter_shape[2:])
