@@ -23,6 +23,7 @@ from tracegraph.tensor.scalar import Composite, expensive
 
 from tracegraph.ir import Constant
 
+from . import chunked
 from .callbacks import objmode_type
 from .lowered import JIT, Lowered, error_message, kernel
 from .scalar_source import literal, np_type, scalar_expr
@@ -31,6 +32,10 @@ from .scalar_source import literal, np_type, scalar_expr
 # back into Python (about 10 µs) costs more than NumPy's SIMD saves; measured on tanh,
 # exp and pow chains of 1 to 10 links (README).
 BLOCKED_MIN_WORK = 1 << 12
+# A chunked kernel (chunked.py) already runs NumPy's SIMD loops; the threaded blocked
+# path only pays off above this much work (measured on tanh, exp and 10-link chains:
+# chunked ran at 0.1-0.8x the blocked time from 2^12 to 2^20 elements, level at 2^22).
+CHUNKED_BLOCKED_MIN_WORK = 1 << 22
 
 
 def steps_of(scalar_op, in_dtypes, out_dtype):
@@ -91,7 +96,7 @@ def _into(node, steps, outputs, how, scalar_in, shape_lines, args):
     # Every other name of the kernel body (x0, b0_1, t_v2...) gets the node's prefix.
     rename = lambda m: names.get(m.group(0), '${t}_' + m.group(0))  # noqa: E731
     loop = [re.sub(r'\b(?:[axon]\d+|b\d+_\d+|t_v\d+)\b', rename, line)
-            for line in _body(node, steps, outputs, how, scalar_in)]
+            for line in _body(node, steps, outputs, how, scalar_in, chunks=False)]
     lines = shape_lines + [f'if {check}:', '    ${wrong_shape}']
     kernels = ()
     if _blocked(node, steps):
@@ -164,36 +169,50 @@ def _kernel(node, steps, outputs, how, scalar_in, into=False):
                                 for j, out in enumerate(node.outputs)]
     outs = ', '.join(f'o{j}' for j in range(len(node.outputs)))
     loop = _body(node, steps, outputs, how, scalar_in)
+    imports = chunked.IMPORT if _chunked(node, steps) else ''
     if not _blocked(node, steps):
-        return kernel(params, allocate + loop + ([] if into else [f'return {outs},']))
+        return kernel(params, allocate + loop + ([] if into else [f'return {outs},']), imports)
     # Large transcendental work goes to NumPy's SIMD ufuncs (tracegraph.kernels.blocked); NumPy
     # also allocates the outputs there (it asks the kernel for huge pages, NRT does not).
     # The loop is a function of its own: in a function that also holds the objmode
     # call, LLVM neither inlines the vector math nor vectorizes the loop (7x slower).
     ins = ', '.join(lengths + [f'a{j}' for j in range(len(node.inputs))])
-    preamble = _blocked_preamble(node, steps, outputs) + \
+    preamble = imports + _blocked_preamble(node, steps, outputs) + \
         f'\n\n{JIT}\ndef loop({ins}, {outs}):\n' + ''.join(f'    {line}\n' for line in loop)
     take = f'    o0[...] = blocked({ins})[0]' if into else f'    {outs}, = blocked({ins})'
-    body = [f'if {_work(lengths, steps)} >= {BLOCKED_MIN_WORK}:', take, 'else:']
+    least = CHUNKED_BLOCKED_MIN_WORK if _chunked(node, steps) else BLOCKED_MIN_WORK
+    body = [f'if {_work(lengths, steps)} >= {least}:', take, 'else:']
     body += _indent(allocate + [f'loop({ins}, {outs})'])
     return kernel(params, body + ([] if into else [f'return {outs},']), preamble)
 
 
-def _body(node, steps, outputs, how, scalar_in):
-    """The loop nest over n0.., reading a0.., writing o0.. (already allocated)."""
+def _body(node, steps, outputs, how, scalar_in, chunks=True):
+    """The loop nest over n0.., reading a0.., writing o0.. (already allocated); with
+    `chunks`, a node with steps NumPy has SIMD loops for runs them (chunked.py)."""
     flags = [f'b{j}_{axis} = 1 if a{j}.shape[{axis}] != 1 else 0' for (j, axis), kind in how.items() if kind == 'b']
-    loop = _loop_nest(node, steps, outputs, how, scalar_in)
+    nest = _chunked_nest if chunks and _chunked(node, steps) else _fused_nest
+    loop = nest(node, steps, outputs, how, scalar_in)
     dynamic = [key for key, kind in how.items() if kind == 'b']
     if dynamic:
         # Inputs of unknown length usually all have the output's: then a loop with plain
         # indices, which LLVM vectorizes; the general one multiplies by 0 or 1.
-        plain = _loop_nest(node, steps, outputs, {k: 'i' if v == 'b' else v for k, v in how.items()}, scalar_in)
+        plain = nest(node, steps, outputs, {k: 'i' if v == 'b' else v for k, v in how.items()}, scalar_in)
         same = ' and '.join(f'b{j}_{axis} == 1' for j, axis in dynamic)
         loop = [f'if {same}:'] + _indent(plain) + ['else:'] + _indent(loop)
     return flags + loop
 
 
-def _loop_nest(node, steps, outputs, how, scalar_in):
+def _chunked(node, steps):
+    return not node.op.inplace and chunked.routes(steps, [v.dtype for v in node.inputs])
+
+
+def _chunked_nest(node, steps, outputs, how, scalar_in):
+    index = lambda j: _index(node, j, how)  # noqa: E731
+    return chunked.Writer(node, steps, outputs, how, scalar_in, index).lines()
+
+
+def _fused_nest(node, steps, outputs, how, scalar_in):
+    """One loop nest computing every step per element."""
     ndim = node.outputs[0].ndim
     values, inner = [], []
     for j, v in enumerate(node.inputs):

@@ -1,0 +1,56 @@
+"""Elementwise nodes that run NumPy's own loops in chunks (chunked.py, ufunc_loops.py)
+against the NumPy backend: broadcasting, several outputs, chunk edges, special values."""
+import numpy as np
+import pytest
+
+pytest.importorskip('numba')
+
+import tracegraph as tg  # noqa: E402
+import tracegraph.tensor as T  # noqa: E402
+from tracegraph_numba import chunked, ufunc_loops  # noqa: E402
+
+SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-310, -1e-310, 5e-324, 1e-45, 88.7, 89.0,
+           709.78, 710.0, -745.2, -103.9, 20.0, -20.0, 1e300, -1e300]
+
+
+def _both(inputs, outputs):
+    return [tg.function(inputs, outputs, backend=b) for b in ('numba', 'numpy')]
+
+
+def test_numpy_loops_are_found_for_the_float_transcendental_ops():
+    for name in ('exp', 'log', 'tanh', 'sin', 'pow', 'arctan2'):
+        for dtype in ('float32', 'float64'):
+            assert ufunc_loops.symbol(name, dtype) is not None, (name, dtype)
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_lone_ops_equal_numpy_bit_for_bit_and_sigmoid_within_three_ulp(dtype):
+    x = T.vector('x', dtype=dtype)
+    outs = [T.tanh(x), T.exp(x), T.log(x), T.nnet.sigmoid(x)]
+    numba_f, _ = _both([x], outs)
+    with np.errstate(all='ignore'):
+        value = np.concatenate([SPECIAL, np.linspace(-30, 30, 2500)]).astype(dtype)
+        got = numba_f(value)
+        for out, ref in zip(got[:3], (np.tanh(value), np.exp(value), np.log(value))):
+            np.testing.assert_array_equal(out, ref)
+        exact = 1 / (1 + np.exp(-value.astype(np.float64)))
+    ulp = np.spacing(np.abs(exact).astype(dtype))
+    finite = np.isfinite(value)
+    # float32's e / (1 + e) rounds three times, as eager NumPy's 1 / (1 + exp(-x)) does.
+    assert np.all(np.abs(got[3][finite] - exact[finite]) <= 3 * ulp[finite])
+    assert np.isnan(got[3][~np.isfinite(value) & np.isnan(value)]).all()
+
+
+def test_broadcast_matrix_two_outputs_and_chunk_edges_match_the_numpy_backend():
+    m, row = T.matrix('m'), T.row('r')
+    mixed = (m * row + 2 * m - T.exp(-row)) * T.tanh(m)
+    outs = [mixed, T.log1p(m * m) + mixed, (T.arctan2(m, row + 1) + 4) ** 1.5]
+    numba_f, numpy_f = _both([m, row], outs)
+    rng = np.random.default_rng(0)
+    for shape in ((3, chunked.CHUNK * 2 + 7), (2, 5), (0, 4), (4, 0)):
+        a, b = rng.standard_normal(shape), rng.uniform(0.5, 2, (1, shape[1]))
+        for got, ref in zip(numba_f(a, b), numpy_f(a, b)):
+            np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-300)
+        strided = rng.standard_normal((shape[0], 2 * shape[1]))[:, ::2]
+        for got, ref in zip(numba_f(strided, b), numpy_f(strided, b)):
+            np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-300)
