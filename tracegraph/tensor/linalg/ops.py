@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ...ir import Apply, Op
 from ..basic import as_tensor_variable
+from ..elemwise import broadcast_shapes
 from ..type import TensorType
 
 # The pullback of each op class, `rule(op, inputs, output_grads)`: grads.py fills it.
@@ -36,22 +37,10 @@ def _float_dtype(dtypes):
     return 'float32' if all(d == 'float32' for d in dtypes) else 'float64'
 
 
-def _broadcast_batch(shapes):
-    """The broadcast of several static batch shapes (None: unknown length)."""
+def _broadcast_batch(shapes, op):
+    """The broadcast of several static batch shapes of any rank (None: unknown length)."""
     ndim = max((len(s) for s in shapes), default=0)
-    out = []
-    for axis in range(ndim):
-        lengths = [s[axis - ndim + len(s)] for s in shapes if axis - ndim + len(s) >= 0]
-        known = {n for n in lengths if n is not None and n != 1}
-        if len(known) > 1:
-            raise ValueError(f'batch shapes {shapes} do not broadcast')
-        if known:
-            out.append(known.pop())
-        elif all(n == 1 for n in lengths):
-            out.append(1)
-        else:
-            out.append(None)
-    return tuple(out)
+    return broadcast_shapes([(1,) * (ndim - len(s)) + tuple(s) for s in shapes], f'{op} (batch axes)')
 
 
 @dataclass(frozen=True)
@@ -82,7 +71,7 @@ class LinalgOp(Op):
                 want = f'{core}' if not self.batched else f'at least {core}'
                 raise TypeError(f'{self.name}: input {k} must have {want} dimension(s), '
                                 f'got {x.ndim} ({x.type})')
-        batch = _broadcast_batch([x.type.shape[:x.ndim - c] for x, c in zip(inputs, cores)])
+        batch = _broadcast_batch([x.type.shape[:x.ndim - c] for x, c in zip(inputs, cores)], self.name)
         core_shapes = self.core_shapes(*[x.type.shape[x.ndim - c:] for x, c in zip(inputs, cores)])
         outputs = [TensorType(dt, batch + tuple(shape))()
                    for dt, shape in zip(self.out_dtypes(dtype), core_shapes)]
@@ -106,12 +95,17 @@ def _square(shape, name):
 
 
 @dataclass(frozen=True)
-class MatrixInverse(LinalgOp):
-    name = 'matrix_inverse'
+class SquareToSquare(LinalgOp):
+    """A square matrix in, a matrix of the same size out."""
 
     def core_shapes(self, a):
         n = _square(a, self.name)
         return [(n, n)]
+
+
+@dataclass(frozen=True)
+class MatrixInverse(SquareToSquare):
+    name = 'matrix_inverse'
 
 
 @dataclass(frozen=True)
@@ -124,32 +118,32 @@ class Det(LinalgOp):
 
 
 @dataclass(frozen=True)
-class Cholesky(LinalgOp):
+class Cholesky(SquareToSquare):
     """The lower (or, with lower=False, upper) Cholesky factor; it reads only that
     triangle of its input, as scipy.linalg.cholesky does."""
 
     lower: bool = True
     name = 'cholesky'
 
-    def core_shapes(self, a):
+
+@dataclass(frozen=True)
+class LinearSolve(LinalgOp):
+    """Base of solve and solve_triangular: x with a x = b, a square; b (and x) a vector
+    per batch item when it has one axis fewer than a, else a matrix."""
+
+    def core_ndims(self, inputs):
+        a, b = inputs
+        return (2,) + ((1,) if b.ndim == a.ndim - 1 else (2,))
+
+    def core_shapes(self, a, b):
         n = _square(a, self.name)
-        return [(n, n)]
-
-
-def _rhs_core(a, b):
-    """A right-hand side one axis shorter than the matrix is a vector (per batch item)."""
-    return (1,) if b.ndim == a.ndim - 1 else (2,)
-
-
-def _solve_shapes(name, a, b):
-    n = _square(a, name)
-    if n is not None and b[0] is not None and n != b[0]:
-        raise ValueError(f'{name}: a is {a} but b has {b[0]} rows')
-    return [(_same(n, b[0]),) + tuple(b[1:])]
+        if n is not None and b[0] is not None and n != b[0]:
+            raise ValueError(f'{self.name}: a is {a} but b has {b[0]} rows')
+        return [(_same(n, b[0]),) + tuple(b[1:])]
 
 
 @dataclass(frozen=True)
-class Solve(LinalgOp):
+class Solve(LinearSolve):
     """Theano's Solve: `A_structure` is 'general', 'symmetric' (solved as general, as
     Theano 1.0 did), 'lower_triangular' or 'upper_triangular'."""
 
@@ -161,27 +155,15 @@ class Solve(LinalgOp):
         if self.A_structure not in ('general', 'symmetric', 'lower_triangular', 'upper_triangular'):
             raise ValueError(f'solve: unknown A_structure {self.A_structure!r}')
 
-    def core_ndims(self, inputs):
-        return (2,) + _rhs_core(*inputs)
-
-    def core_shapes(self, a, b):
-        return _solve_shapes(self.name, a, b)
-
 
 @dataclass(frozen=True)
-class SolveTriangular(LinalgOp):
+class SolveTriangular(LinearSolve):
     """scipy.linalg.solve_triangular: `trans` 0 solves a x = b, 1 solves a.T x = b."""
 
     lower: bool = False
     trans: int = 0
     unit_diagonal: bool = False
     name = 'solve_triangular'
-
-    def core_ndims(self, inputs):
-        return (2,) + _rhs_core(*inputs)
-
-    def core_shapes(self, a, b):
-        return _solve_shapes(self.name, a, b)
 
 
 @dataclass(frozen=True)
@@ -304,14 +286,10 @@ class Lstsq(LinalgOp):
 
 
 @dataclass(frozen=True)
-class Expm(LinalgOp):
+class Expm(SquareToSquare):
     """scipy.linalg.expm, the matrix exponential."""
 
     name = 'expm'
-
-    def core_shapes(self, a):
-        n = _square(a, self.name)
-        return [(n, n)]
 
 
 @dataclass(frozen=True)
