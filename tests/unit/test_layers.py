@@ -46,9 +46,6 @@ REMAINING_UPWARD = {
     ('tracegraph.tensor.reduce', 'tracegraph.autodiff.reverse'),
     ('tracegraph.tensor.shape_ops', 'tracegraph.autodiff.scalar_grads'),
     ('tracegraph.tensor.subtensor', 'tracegraph.autodiff.scalar_grads'),
-    # scan's rewrites are rewrites (they belong in the rewrite layer)
-    ('tracegraph.scan.pushout', 'tracegraph.rewrite'),
-    ('tracegraph.scan.rewrites', 'tracegraph.rewrite'),
     # rewrite_graph asks the backends for their extra rewrites
     ('tracegraph.rewrite', 'tracegraph.backends'),
     # tracegraph.compile re-exports @compile from trace/

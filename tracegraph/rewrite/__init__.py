@@ -1,12 +1,12 @@
 """Graph rewrites: named passes that make a FunctionGraph fast and numerically stable.
 
-`register` adds a rewrite (see registry.py); `rewrite_graph` runs a set of them,
+`register` adds a rewrite (the table is ir/rewrite_table.py); `rewrite_graph` runs a set of them,
 in the phases canonicalize, stabilize, specialize, fuse and inplace, each to a
 fixed point (engine.py).  `fgraph.rewrites_applied` lists what fired.
 """
 from __future__ import annotations
 
-from .registry import PHASES, REWRITES, Rewrite, register, rewrite, select
+from ..ir.rewrite_table import PHASES, REWRITES, Rewrite, register, rewrite, select
 
 __all__ = ['PHASES', 'REWRITES', 'Rewrite', 'register', 'rewrite', 'rewrite_graph', 'select']
 

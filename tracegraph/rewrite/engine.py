@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import deque
 
 from ..ir import Constant
+from ..ir.rewrite_table import PHASES
 from ..ir.traversal import toposort
-from .registry import PHASES
 
 MAX_SWEEPS = 20
 

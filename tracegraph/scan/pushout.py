@@ -14,7 +14,7 @@ work would run for steps the loop never reaches, or over rows that may be missin
 from __future__ import annotations
 
 from ..ir import Constant, FunctionGraph
-from ..rewrite import register
+from ..ir.rewrite_table import register
 from ..tensor.elemwise import DimShuffle
 from ..tensor.subtensor import IN, Subtensor
 from ..tensor.batching import NoBatchRule, batch_node, has_batch_rule

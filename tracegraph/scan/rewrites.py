@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from ..ir import Constant, FunctionGraph, ancestors, clone_graph, toposort
-from ..rewrite import register
+from ..ir.rewrite_table import register
 from ..tensor.batching import NoBatchRule, batch_node, has_batch_rule
 from ..tensor.subtensor import IN, Subtensor
 from .op import Scan

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...ir.rewrite_table import register
 from ...tensor.elemwise import DimShuffle
 from ..patterns import (const_value, constant_like, covers, is_op, make, ops, replacing, scalar_name,
                         single_reader)
-from ..registry import register
 
 _ADDITIVE = {'add': (1, 1), 'sub': (1, -1)}
 _MULTIPLICATIVE = {'mul': (1, 1), 'true_div': (1, -1)}

@@ -6,9 +6,9 @@ it, where the op's other inputs often supply the shape instead.
 """
 from __future__ import annotations
 
+from ...ir.rewrite_table import register
 from ...tensor.elemwise import Elemwise
 from ..patterns import covers, is_op, make, ops, replacing, scalar_name, single_reader
-from ..registry import register
 
 
 @register('fill_remove', phase='canonicalize', tracks=ops('second'), fast_compile=True)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from ...ir import Constant, Op
+from ...ir.rewrite_table import register
 from ...kernels import reference
 from ...tensor.type import TensorType
 from ...tensor.variable import TensorConstant
 from ..patterns import is_op
-from ..registry import register
 
 MAX_FOLDED_SIZE = 100_000
 

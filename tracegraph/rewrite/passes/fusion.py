@@ -7,11 +7,11 @@ backend then runs the whole chain in one pass over memory.
 """
 from __future__ import annotations
 
+from ...ir.rewrite_table import register
 from ...ir.traversal import toposort
 from ...tensor.elemwise import Elemwise
 from ...tensor.scalar import Composite
 from ..patterns import single_reader
-from ..registry import register
 
 MAX_STEPS = 512
 MAX_INPUTS = 32

@@ -14,9 +14,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from ...ir.rewrite_table import register
 from ...tensor.elemwise import Elemwise
 from ..destroy import may_alias, order_inplace
-from ..registry import register
 
 
 def _update_pairs(fgraph):

@@ -7,8 +7,8 @@ bytes.  Ops are data, so op equality is dataclass equality.
 from __future__ import annotations
 
 from ...ir import Constant
+from ...ir.rewrite_table import register
 from ...tensor.elemwise import Elemwise
-from ..registry import register
 
 _COMMUTATIVE = {'add', 'mul', 'maximum', 'minimum', 'eq', 'neq', 'and_', 'or_', 'xor'}
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...ir.rewrite_table import register
 from ...tensor.basic import constant
 from ...tensor.elemwise import Elemwise
 from ...tensor.shape_ops import MakeVector, Shape, static_value
 from ...tensor.subtensor import Subtensor
 from ..patterns import fit
-from ..registry import register
 
 
 def dim(v, axis):

@@ -11,11 +11,11 @@
 """
 from __future__ import annotations
 
+from ...ir.rewrite_table import register
 from ...tensor import math as tm
 from ...tensor.reduce import CAReduce
 from ...tensor.subtensor import Subtensor
 from ..patterns import const_value, covers, is_op, make, ops, replacing, strip_dimshuffle
-from ..registry import register
 
 
 def _plus_one(v):

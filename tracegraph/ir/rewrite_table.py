@@ -10,6 +10,10 @@ A rewrite is a small function registered under a name:
 the rewrite looks at; with `tracks=None` the rewrite sees the whole graph once per
 sweep and is called as `fn(fgraph)`.  Phases run in the order of `PHASES`, each to
 a fixed point.
+
+The table sits in the IR, below every op family, so that a family registers its own
+rewrites where it is defined (scan/rewrites.py, scan/pushout.py) without importing
+the rewrite engine (tracegraph/rewrite/), which reads the table when it runs.
 """
 from __future__ import annotations
 
