@@ -189,20 +189,17 @@ def index_tuple(entries, parts, as_int=int):
 
 def format_index(entries, names):
     """`[1:n, i]`-style text of an index, given names for its symbolic inputs."""
-    it = iter(names)
-    out = []
-    for e in entries:
-        if e[0] == 'newaxis':
-            out.append('None')
-        elif e[0] == 'int':
-            out.append(next(it) if e[1] == IN else str(e[1]))
-        elif e[0] == 'array':
-            out.append(next(it))
-        else:
-            parts = ['' if p is None else (next(it) if p == IN else str(p)) for p in e[1:]]
-            text = ':'.join(parts[:2]) + (f':{parts[2]}' if parts[2] else '')
-            out.append(text)
-    return ', '.join(out) + (',' if len(out) == 1 and entries and entries[0][0] != 'int' and False else '')
+    return ', '.join(_index_text(item) for item in index_tuple(entries, names, as_int=str))
+
+
+def _index_text(item):
+    """How one item of an index prints: `None`, `i`, `1:n`, `::2`."""
+    if item is None:
+        return 'None'
+    if not isinstance(item, slice):
+        return str(item)
+    start, stop, step = ('' if p is None else str(p) for p in (item.start, item.stop, item.step))
+    return f'{start}:{stop}' + (f':{step}' if step else '')
 
 
 @dataclass(frozen=True)
