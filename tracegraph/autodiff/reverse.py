@@ -19,21 +19,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Variable
-from ..ir.op import NoGradient
+from ..ir.op import ZERO, NoGradient
 from ..ir.traversal import toposort
 from ..tensor import math as m
 from ..tensor.basic import as_tensor_variable, constant
 from .errors import DisconnectedVariable, NullGradient, NullTypeGradError
-
-
-class _Zero:
-    """The gradient of a connected input that is zero everywhere."""
-
-    def __repr__(self):
-        return 'ZERO'
-
-
-ZERO = _Zero()
 
 
 def is_differentiable(v):

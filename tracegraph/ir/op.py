@@ -23,6 +23,18 @@ def install_input_conversion(convert):
     _installed['convert'] = convert
 
 
+class _Zero:
+    """The gradient of a connected input that is zero everywhere."""
+
+    def __repr__(self):
+        return 'ZERO'
+
+
+# What an op's pullback returns for an input whose gradient is zero everywhere
+# (autodiff/reverse.py says how None, ZERO and tensors differ).
+ZERO = _Zero()
+
+
 class NoGradient(TypeError):
     """The op defines neither `L_op` nor `grad`: nothing flows back through it."""
 
