@@ -43,8 +43,6 @@ REMAINING_UPWARD = {
     # grad rules of tensor ops use autodiff's vocabulary (ZERO, scalar_grads); T.grad
     ('tracegraph.tensor', 'tracegraph.autodiff'),
     ('tracegraph.tensor.elemwise', 'tracegraph.autodiff.scalar_grads'),
-    ('tracegraph.tensor.shape_ops', 'tracegraph.autodiff.scalar_grads'),
-    ('tracegraph.tensor.subtensor', 'tracegraph.autodiff.scalar_grads'),
     # rewrite_graph asks the backends for their extra rewrites
     ('tracegraph.rewrite', 'tracegraph.backends'),
     # tracegraph.compile re-exports @compile from trace/

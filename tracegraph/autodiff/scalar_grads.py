@@ -39,7 +39,7 @@ def elemwise_grads(scalar_op, inputs, outputs, output_grads):
         grads = _rule(scalar_op)(*inputs, outputs[0], output_grads[0])
         grads = [grad_not_implemented(scalar_op, k, x, g.comment) if isinstance(g, NoGrad) else
                  ZERO if g is ZERO_GRAD else g for k, (g, x) in enumerate(zip(grads, inputs))]
-    return [g if g is None or g is ZERO or isinstance(g, NullGradient) else sum_to(g, x)
+    return [g if g is None or g is ZERO or isinstance(g, NullGradient) else m.sum_to(g, x)
             for g, x in zip(grads, inputs)]
 
 
@@ -49,17 +49,6 @@ def _rule(scalar_op):
         raise TypeError(f'no derivative is known for the scalar op {scalar_op}; give its record '
                         '(tracegraph/tensor/scalar.py) a grad=')
     return lambda *args: scalar_op.grad(m, *args)
-
-
-def sum_to(g, x):
-    """`g` summed over the axes along which `x` was broadcast (static length 1 in x)."""
-    g = m.as_tensor_variable(g)
-    if g.ndim > x.ndim:
-        g = m.sum(g, axis=tuple(range(g.ndim - x.ndim)))
-    axes = [a for a, (n, k) in enumerate(zip(x.type.shape, g.type.shape)) if n == 1 and k != 1]
-    if axes:
-        g = m.sum(g, axis=axes, keepdims=True)
-    return g
 
 
 MISSING = sorted(n for n, op in SCALAR_OPS.items() if op.grad is None)  # a test asserts this is empty

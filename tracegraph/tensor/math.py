@@ -193,6 +193,18 @@ def sum(x, axis=None, keepdims=False, dtype=None, acc_dtype=None):  # noqa: A001
     return _reduce('add', x, axis, keepdims, dtype)
 
 
+def sum_to(g, x):
+    """`g` summed over the axes along which `x` was broadcast into it (the leading axes
+    `x` lacks, and those of static length 1 in `x`): the pullback of broadcasting."""
+    g = as_tensor_variable(g)
+    if g.ndim > x.ndim:
+        g = sum(g, axis=tuple(range(g.ndim - x.ndim)))
+    axes = [a for a, (n, k) in enumerate(zip(x.type.shape, g.type.shape)) if n == 1 and k != 1]
+    if axes:
+        g = sum(g, axis=axes, keepdims=True)
+    return g
+
+
 def prod(x, axis=None, keepdims=False, dtype=None, acc_dtype=None, no_zeros_in_input=False):
     return _reduce('mul', x, axis, keepdims, dtype)
 

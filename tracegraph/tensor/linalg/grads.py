@@ -71,17 +71,6 @@ def read_triangle(g, lower):
     return m.sub(triangle(m.add(g, mT(g)), lower), diagonal_part(g))
 
 
-def sum_to(g, x):
-    """g summed over the axes that broadcasting added to (or stretched in) x."""
-    extra = g.ndim - x.ndim
-    if extra:
-        g = m.sum(g, axis=list(range(extra)))
-    stretched = [k for k, n in enumerate(x.type.shape) if n == 1 and g.type.shape[k] != 1]
-    if stretched:
-        g = m.sum(g, axis=stretched, keepdims=True)
-    return g
-
-
 def _solve_rhs_grads(a, b, x, gb, lower=None):
     """(gA, gB) of a solve x = a^-1 b given gB = a^-T g: gA = -gB x^T (masked to the
     triangle a triangular solve reads)."""
@@ -91,7 +80,7 @@ def _solve_rhs_grads(a, b, x, gb, lower=None):
         ga = m.neg(matmul(gb, mT(x)))
     if lower is not None:
         ga = triangle(ga, lower)
-    return sum_to(ga, a), sum_to(gb, b)
+    return m.sum_to(ga, a), m.sum_to(gb, b)
 
 
 # -- the rules -----------------------------------------------------------------------
@@ -148,7 +137,7 @@ def _solve_triangular(op, inputs, grads):
     else:
         ga, gb = _solve_rhs_grads(a, b, x, gb)
     ga = triangle(ga, op.lower, strict=op.unit_diagonal)
-    return [sum_to(ga, a), gb]
+    return [m.sum_to(ga, a), gb]
 
 
 def _eigen_grad(w, v, gw, gv):
@@ -222,7 +211,7 @@ def _pinv(op, inputs, grads):
 @rule(ops.Matmul)
 def _matmul(op, inputs, grads):
     (a, b), (g,) = inputs, grads
-    return [sum_to(matmul(g, mT(b)), a), sum_to(matmul(mT(a), g), b)]
+    return [m.sum_to(matmul(g, mT(b)), a), m.sum_to(matmul(mT(a), g), b)]
 
 
 @rule(ops.Expm)
