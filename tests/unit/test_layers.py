@@ -40,8 +40,9 @@ LAYERS = {
 # close a cycle.  A listed edge that no longer exists fails too (delete its line), so
 # this list is exactly what is true.
 REMAINING_UPWARD = {
-    # grad rules of tensor ops use autodiff's vocabulary (ZERO, scalar_grads); T.grad
+    # T.grad is Theano's tensor.grad, and autodiff loads on first use (import tracegraph stays small)
     ('tracegraph.tensor', 'tracegraph.autodiff'),
+    # Elemwise's pullback: a fused op's is a backprop through its steps (autodiff's walk)
     ('tracegraph.tensor.elemwise', 'tracegraph.autodiff.scalar_grads'),
     # rewrite_graph asks the backends for their extra rewrites
     ('tracegraph.rewrite', 'tracegraph.backends'),
