@@ -111,6 +111,10 @@ class PoolParams(Op):
             return self
         return self.with_geometry(ws, stride, pad)
 
+    def sibling(self, cls, mode=None):
+        """The pooling op `cls` with this op's window (and `mode`, else this op's)."""
+        return cls(self.ignore_border, mode or self.mode, self.ndim, self.ws, self.stride, self.pad)
+
     def _check_input(self, x, what='input'):
         x = as_tensor_variable(x)
         if x.ndim < self.ndim:
@@ -155,17 +159,15 @@ class Pool(PoolParams):
     def grad(self, inputs, output_grads):
         (x,), (gz,) = inputs, output_grads
         if self.mode == 'max':
-            return [MaxPoolGrad(self.ignore_border, 'max', self.ndim, self.ws, self.stride, self.pad)(x, self(x), gz)]
-        return [AveragePoolGrad(self.ignore_border, self.mode, self.ndim, self.ws, self.stride, self.pad)(x, gz)]
+            return [self.sibling(MaxPoolGrad, 'max')(x, self(x), gz)]
+        return [self.sibling(AveragePoolGrad)(x, gz)]
 
     def R_op(self, inputs, eval_points):
         (x,), (ev,) = inputs, eval_points
         if ev is None:
             return [None]
         if self.mode == 'max':
-            grad_grad = DownsampleFactorMaxGradGrad(self.ignore_border, 'max', self.ndim, self.ws,
-                                                    self.stride, self.pad)
-            return [grad_grad(x, self(x), ev)]
+            return [self.sibling(DownsampleFactorMaxGradGrad, 'max')(x, self(x), ev)]
         return [self(ev)]
 
 
@@ -178,23 +180,31 @@ def _same_type(x, other, what, op):
 
 
 @dataclass(frozen=True)
-class MaxPoolGrad(PoolParams):
-    """The gradient of max pooling: gz of each window added where x equals its max."""
+class _MaxRouting(PoolParams):
+    """An op of (x, maxout, g) that routes g through the positions of each window's max."""
 
-    def make_node(self, x, maxout, gz, ws=None, stride=None, pad=None):
+    g_name = 'gz'     # how errors name g
+    shaped_like = 0   # which input, x (0) or maxout (1), has the output's shape
+
+    def make_node(self, x, maxout, g, ws=None, stride=None, pad=None):
         op = replace(self._geometry_for(ws, stride, pad), mode='max')
         x = op._check_input(x)
-        maxout, gz = _same_type(x, maxout, 'maxout', op), _same_type(x, gz, 'gz', op)
-        return Apply(op, [x, maxout, gz], [TensorType(x.dtype, x.type.shape)()])
+        maxout, g = _same_type(x, maxout, 'maxout', op), _same_type(x, g, self.g_name, op)
+        shape = (x, maxout)[self.shaped_like].type.shape
+        return Apply(op, [x, maxout, g], [TensorType(x.dtype, shape)()])
 
     def infer_shape(self, node, input_shapes):
-        return [input_shapes[0]]
+        return [input_shapes[self.shaped_like]]
+
+
+@dataclass(frozen=True)
+class MaxPoolGrad(_MaxRouting):
+    """The gradient of max pooling: gz of each window added where x equals its max."""
 
     def grad(self, inputs, output_grads):
         from .. import math as m
         (x, maxout, gz), (ggx,) = inputs, output_grads
-        grad_grad = DownsampleFactorMaxGradGrad(self.ignore_border, 'max', self.ndim, self.ws,
-                                                self.stride, self.pad)
+        grad_grad = self.sibling(DownsampleFactorMaxGradGrad, 'max')
         return [m.zeros_like(x), m.zeros_like(maxout), grad_grad(x, maxout, ggx)]
 
 
@@ -218,27 +228,20 @@ class AveragePoolGrad(PoolParams):
     def grad(self, inputs, output_grads):
         from .. import math as m
         (x, gz), (ggx,) = inputs, output_grads
-        return [m.zeros_like(x), Pool(self.ignore_border, self.mode, self.ndim, self.ws, self.stride, self.pad)(ggx)]
+        return [m.zeros_like(x), self.sibling(Pool)(ggx)]
 
 
 @dataclass(frozen=True)
-class DownsampleFactorMaxGradGrad(PoolParams):
+class DownsampleFactorMaxGradGrad(_MaxRouting):
     """For each window, the sum of ggx over the positions equal to the window's max."""
 
-    def make_node(self, x, maxout, ggx, ws=None, stride=None, pad=None):
-        op = replace(self._geometry_for(ws, stride, pad), mode='max')
-        x = op._check_input(x)
-        maxout, ggx = _same_type(x, maxout, 'maxout', op), _same_type(x, ggx, 'ggx', op)
-        return Apply(op, [x, maxout, ggx], [TensorType(x.dtype, maxout.type.shape)()])
-
-    def infer_shape(self, node, input_shapes):
-        return [input_shapes[1]]
+    g_name = 'ggx'
+    shaped_like = 1
 
     def grad(self, inputs, output_grads):
         from .. import math as m
         (x, maxout, ggx), (gz,) = inputs, output_grads
-        return [m.zeros_like(x), m.zeros_like(maxout),
-                MaxPoolGrad(self.ignore_border, 'max', self.ndim, self.ws, self.stride, self.pad)(x, maxout, gz)]
+        return [m.zeros_like(x), m.zeros_like(maxout), self.sibling(MaxPoolGrad, 'max')(x, maxout, gz)]
 
 
 # -- Theano's functions -------------------------------------------------------------
@@ -296,4 +299,4 @@ def max_pool_2d_same_size(input, patch_size):
     input = as_tensor_variable(input)
     op = Pool(True).with_geometry(patch_size)
     output = op(input)
-    return MaxPoolGrad(True, 'max', 2, op.ws, op.stride, op.pad)(input, output, output)
+    return op.sibling(MaxPoolGrad, 'max')(input, output, output)
