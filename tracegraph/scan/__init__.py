@@ -13,6 +13,7 @@ from . import batching  # noqa: F401  (registers the batching rule of Scan)
 # tries a node first, and a loop scan_vectorize turns into whole arrays needs no pushout.
 from . import rewrites  # noqa: F401
 from . import pushout  # noqa: F401
+from . import checkpoint  # noqa: F401  (scan_checkpoint_forward: after the others)
 from .basic import Until, scan, until
 from .op import Scan
 

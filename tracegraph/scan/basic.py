@@ -17,6 +17,7 @@ from ..tensor.basic import as_tensor_variable, constant
 from ..tensor.math import shape_padleft
 from ..tensor.shared import SharedVariable, checked_update
 from ..tensor.type import TensorType
+from .checkpoint import checkpoint_option
 from .op import Scan
 from .outer_draws import read_as_is
 
@@ -55,11 +56,19 @@ class _Output:
 
 def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None,
          truncate_gradient=-1, go_backwards=False, strict=False, return_list=False,
-         name=None, mode=None, profile=False):
+         name=None, mode=None, profile=False, checkpoint=None):
     """Loop `fn` over sequences and fed-back outputs; returns (outputs, updates).
 
     See API.md, "Loops".  `mode` and `profile` are accepted for Theano code and
     ignored: the loop is compiled with the function that uses it.
+
+    `checkpoint` bounds the memory of the loop's gradient: None (the default)
+    keeps every step of every state for backpropagation; an int K keeps every
+    K-th state and recomputes the steps in between, one segment at a time, in
+    the backward pass (about n/K + 3K rows instead of n, for one more forward
+    pass); 'auto' takes K = ceil(sqrt(n)) for the n steps of each call.  The
+    gradients are the same.  Random draws inside `fn` cannot be recomputed
+    (their stream state at each segment is not kept): the gradient then raises.
     """
     seqs = [_sequence(s, k, go_backwards) for k, s in enumerate(_as_list(sequences))]
     outs_info = _as_list(outputs_info)
@@ -74,7 +83,8 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
               state_taps=tuple(o.taps for o in states), n_nit=len(step.nit_positions),
               n_finals=len(step.finals), n_non_seqs=len(outer_non_seqs),
               as_while=step.condition is not None, truncate_gradient=int(truncate_gradient),
-              steps_from_user=n_steps is not None and bool(seqs), name=name)
+              steps_from_user=n_steps is not None and bool(seqs), name=name,
+              checkpoint=checkpoint_option(checkpoint, name))
     outer_seqs = [_tap_slice(s.outer, s.taps, tap) for s in seqs for tap in s.taps]
     results = op(_n_steps(n_steps, outer_seqs), *outer_seqs, *[o.initial for o in states],
                  *step.finals, *outer_non_seqs)

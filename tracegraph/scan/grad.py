@@ -33,6 +33,9 @@ def scan_grad(op, inputs, outputs, output_grads):
                 if is_differentiable(op.inner.inputs[op.inner_slices()[2]][m_])]
     if promoted:
         return _grad_with_finals_as_states(op, inputs, output_grads, promoted)
+    from .checkpoint import Checkpoint, checkpointed_grad  # (it builds on this module)
+    if isinstance(op.checkpoint, Checkpoint):
+        return checkpointed_grad(op, inputs, outputs, output_grads)
     if any(k is not None for k in op.keep):
         raise ScanGradientError(f'{_where(op, outputs)}: the gradient needs every step of the '
                                 'outputs, but this loop keeps only the last ones (take the '
@@ -294,8 +297,9 @@ class _Backward:
             if j not in by_seq:
                 grads.append(ZERO)
                 continue
-            full = m.zeros_like(seq)
-            grads.append(set_subtensor(full[n - n_back:n], by_seq[j][::-1]))
+            target = m.zeros_like(seq)[n - n_back:n]
+            # A loop that ran no step cannot know the shape of its rows: give them the target's.
+            grads.append(set_subtensor(target, m.reshape(by_seq[j][::-1], m.shape(target))))
         return grads
 
     def init_grads(self, results, n, n_back):

@@ -48,7 +48,10 @@ class Scan(Op):
     (otherwise n_steps is the shortest sequence's length by construction).
     `keep[i]` is None (every step kept) or k (only the last min(k, steps run)
     rows; the memory-saving rewrite sets it).  `truncate_gradient` (-1: all)
-    bounds backpropagation through time.  `name` is for printing only.
+    bounds backpropagation through time.  `checkpoint` (see checkpoint.py) is
+    read by the gradient only: a `Checkpoint` makes it store every K-th state and
+    recompute the rest, a `Segments` marks the segmented loop that gradient runs;
+    a backend runs the loop the same either way.  `name` is for printing only.
 
     A backend lowers the node by rewriting a private copy of `inner` for itself
     (`rewrite_graph(FunctionGraph(inner.inputs, inner.outputs), backend)`),
@@ -67,6 +70,7 @@ class Scan(Op):
     truncate_gradient: int = -1
     steps_from_user: bool = False
     name: str | None = None
+    checkpoint: object = None
 
     lowering_hook = 'tracegraph_lower_scan'
 
@@ -177,6 +181,8 @@ class Scan(Op):
             parts.append('while')
         if any(k is not None for k in self.keep):
             parts.append('keep=' + ','.join('all' if k is None else str(k) for k in self.keep))
+        if self.checkpoint is not None:
+            parts.append(str(self.checkpoint))
         return 'Scan{' + ', '.join(parts) + '}'
 
     # -- gradient ----------------------------------------------------------------

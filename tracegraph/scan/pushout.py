@@ -10,6 +10,8 @@ Only subgraphs the batching rules (tensor/batching.py) cover are moved, and only
 when they hold real work (not just a view of the row).  Loops that may stop
 early (`until`) or whose step count the user gave are left alone: the moved
 work would run for steps the loop never reaches, or over rows that may be missing.
+So are checkpointed loops: the moved value would hold a row per step, the memory
+that `checkpoint=` is there to save (their segments' inner loops still move it).
 """
 from __future__ import annotations
 
@@ -66,7 +68,7 @@ def _roots(op, batched, heavy):
 @register('scan_pushout_sequences', phase='canonicalize', tracks=(Scan,))
 def scan_pushout_sequences(fgraph, node):
     op = node.op
-    if op.n_seqs == 0 or op.as_while or op.steps_from_user:
+    if op.n_seqs == 0 or op.as_while or op.steps_from_user or op.checkpoint is not None:
         return None
     batched, heavy = _batched_values(op, node)
     roots = _roots(op, batched, heavy)

@@ -151,8 +151,9 @@ def scan_vectorize(fgraph, node):
 
 
 # -- drop what nothing reads ------------------------------------------------------------
-def _needed(op, used_outputs):
-    """Which inner inputs and outputs the used outer outputs need (fed-back values included)."""
+def _needed(op, used_outputs, condition=True):
+    """Which inner inputs and outputs the used outer outputs need (fed-back values included;
+    the `until` condition too unless `condition` is False)."""
     inner = op.inner
     _, taps, finals, _ = op.inner_slices()
     tap_owner = {}
@@ -163,7 +164,7 @@ def _needed(op, used_outputs):
             pos += 1
     for m, v in enumerate(inner.inputs[finals]):
         tap_owner[v] = op.n_states + op.n_nit + m
-    keep_out = set(used_outputs) | ({len(inner.outputs) - 1} if op.as_while else set())
+    keep_out = set(used_outputs) | ({len(inner.outputs) - 1} if op.as_while and condition else set())
     while True:
         reads = set(ancestors([inner.outputs[k] for k in keep_out], blockers=inner.inputs))
         more = {tap_owner[v] for v in reads if v in tap_owner} - keep_out
@@ -217,6 +218,7 @@ def scan_prune(fgraph, node):
 def _mergeable(a, b):
     shared_inputs = set(a.op.inner.inputs) & set(b.op.inner.inputs)  # copies of one loop
     return (not shared_inputs and a.op.as_while is False and b.op.as_while is False
+            and a.op.checkpoint is None and b.op.checkpoint is None
             and a.op.truncate_gradient == b.op.truncate_gradient
             and _same_steps(a.inputs[0], b.inputs[0]))
 

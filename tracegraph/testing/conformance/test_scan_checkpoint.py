@@ -1,0 +1,84 @@
+"""scan(..., checkpoint=K): the gradient stores every K-th state and recomputes the rest;
+its values equal the unchecked gradient's.  Each test compiles one graph holding the
+loop once per checkpoint value, next to the unchecked loop."""
+import numpy as np
+import pytest
+
+import tracegraph as tg
+import tracegraph.tensor as T
+from tracegraph.scan.grad import ScanGradientError
+
+STEPS = 7  # 3 does not divide it, 10 exceeds it, 'auto' takes 3
+
+
+def _loop(x, y0, W, c, **kw):
+    """y_t = tanh(y_{t-1} @ W + c * y_{t-2} + x_t * x_{t-1}), o_t = sum(y_t * x_t): taps on a
+    sequence and on a state, non-sequences, a per-step output."""
+    def step(x_prev, x_t, y_older, y_old, W, c):
+        y = T.tanh(T.dot(y_old, W) + c * y_older + x_t * x_prev)
+        return y, (y * x_t).sum()
+    (ys, os), _ = tg.scan(step, sequences=dict(input=x, taps=[-1, 0]),
+                          outputs_info=[dict(initial=y0, taps=[-2, -1]), None],
+                          non_sequences=[W, c], **kw)
+    return ys, os
+
+
+def _point():
+    rng = np.random.default_rng(0)
+    return [rng.normal(size=(STEPS + 1, 3)), rng.normal(size=(2, 3)) * 0.5,
+            rng.normal(size=(3, 3)) * 0.5, np.float64(0.3)]
+
+
+def _symbols():
+    return T.dmatrix('x'), T.dmatrix('y0'), T.dmatrix('W'), T.dscalar('c')
+
+
+def _check(backend, cost_of, checkpoints, **kw):
+    x, y0, W, c = wrt = _symbols()
+    outputs = []
+    for every in (None,) + checkpoints:
+        cost = cost_of(*_loop(x, y0, W, c, checkpoint=every, **kw))
+        outputs += [cost] + T.grad(cost, list(wrt))
+    f = tg.function(list(wrt), outputs, backend=backend)
+    got = f(*_point())
+    per = len(wrt) + 1
+    want = got[:per]
+    for k, every in enumerate(checkpoints, start=1):
+        for g, w in zip(got[k * per:(k + 1) * per], want):
+            np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12, err_msg=f'checkpoint={every}')
+    return f
+
+
+def test_gradient_of_the_last_states_equals_the_unchecked_one(backend):
+    f = _check(backend, lambda ys, os: ys[-1].sum() + (ys[-2] ** 2).sum(), (1, 3, 10, 'auto'))
+    # Read only at its last rows, each checkpointed loop runs once, as its segments.
+    checkpointed = [n for n in f.graph.apply_nodes if 'checkpoint=' in str(n.op)]
+    assert checkpointed == []
+
+
+def test_gradient_of_every_step_and_truncated_gradients(backend):
+    def cost(ys, os):
+        return (os ** 2).sum() + (ys ** 2).sum()
+    _check(backend, cost, (3, 'auto'))
+    _check(backend, cost, (2, 10), truncate_gradient=4)
+
+
+def test_checkpoint_option_is_checked():
+    x, y0, W, c = _symbols()
+    with pytest.raises(ValueError, match='checkpoint must be'):
+        _loop(x, y0, W, c, checkpoint=0)
+
+
+def test_a_rerun_that_would_redraw_random_numbers_is_a_clear_error():
+    pytest.importorskip('tracegraph.random')
+    from tracegraph.random import RandomStreams
+    srng = RandomStreams(seed=1)
+    h0 = T.dvector('h0')
+
+    def step(k, h):  # the integer state k reads a draw; h reads k
+        return k + srng.binomial(size=(), n=3, p=0.5).astype('int64'), h * T.cast(k, 'float64')
+    (_, hs), _ = tg.scan(step, outputs_info=[T.constant(np.int64(1)), h0], n_steps=4,
+                         checkpoint=2, name='counter')
+    with pytest.raises(ScanGradientError, match='counter.*could not draw the same numbers') as info:
+        T.grad(hs[-1].sum(), h0)
+    assert 'test_scan_checkpoint.py' in str(info.value)  # names the user's scan line
