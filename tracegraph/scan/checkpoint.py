@@ -149,7 +149,7 @@ class _Segmented:
         if op.truncate_gradient >= 0:
             windows = self._skip(seqs, windows, non_seqs)
         steps = n - self.n0
-        every = _every(op.checkpoint.every, steps)
+        self.every = every = _every(op.checkpoint.every, steps)
         # The head runs 1..K steps (none only when the loop runs none): the gradient of
         # a loop of zero steps cannot know the row shapes of its per-step values.
         self.n_full = m.maximum((steps - 1) // every, constant(np.asarray(0, dtype='int64')))
@@ -191,10 +191,10 @@ class _Segmented:
     def history(self, key):
         """The rows of state/nit `key` at steps [n0, n), as one array."""
         s = len(self.plan.states)
-        blocks = self.node.outputs[s + self.dense.index(key)]
-        rows = m.reshape(blocks, [self.n_full * m.shape(blocks)[1]]
-                         + [m.shape(blocks)[d] for d in range(2, blocks.ndim)])
-        return m.concatenate([self.head[key], rows], axis=0)
+        blocks, head = self.node.outputs[s + self.dense.index(key)], self.head[key]
+        # The head's row shape, not the blocks': a loop of no segment cannot know it.
+        rows = m.reshape(blocks, [self.n_full * self.every] + [m.shape(head)[d] for d in range(1, head.ndim)])
+        return m.concatenate([head, rows], axis=0)
 
 
 def final_rows(node, pos, n, length):

@@ -1,0 +1,145 @@
+"""Issue 21: an RNN's gradient in bounded memory with `scan(..., checkpoint=)`.
+
+The RNN: a 4,096-wide state over T = 10,000 steps, input 32, with a diagonal
+recurrence (IndRNN: h_t = tanh(x_t W + u * h_{t-1} + b)), so that a step costs
+O(width) and the whole run takes seconds; its states alone are T x 4,096 float64
+(330 MB).  Forward plus the gradient of sum(h_T) with respect to W, u, b and h0:
+
+* tracegraph, unchecked (every state kept) and checkpoint='auto' (K = sqrt(T));
+* jax.lax.scan + grad, unchecked, and with jax.checkpoint placed by hand: an outer
+  lax.scan over sqrt(T) segments whose body (an inner lax.scan over K steps) is
+  wrapped in jax.checkpoint.
+
+Peak memory of one call: tracemalloc's peak for tracegraph (NumPy's allocations
+are traced), XLA's own count for JAX (`compiled.memory_analysis()`: temporaries
+plus outputs), both also in states (rows of 4,096 float64).  Time: medians of
+rounds taken in turn.  Targets: checkpointed peak <= 2 sqrt(T) states, time <=
+1.5x unchecked.  Every gradient is checked against the unchecked NumPy-backend one.
+
+    python -m bench.scan_checkpoint [--quick]
+"""
+from __future__ import annotations
+
+import math
+import tracemalloc
+
+import numpy as np
+
+from bench.harness import Bench, tracegraph_backends
+
+
+def _data(steps, width, n_in=32):
+    rng = np.random.default_rng(0)
+    return (rng.normal(size=(steps, n_in)) * 0.1, rng.normal(size=width) * 0.1,
+            rng.normal(size=(n_in, width)) * 0.1, rng.uniform(-1, 1, width), rng.normal(size=width) * 0.1)
+
+
+def _tracegraph_fn(backend, checkpoint):
+    import tracegraph as tg
+    import tracegraph.tensor as T
+    x, W, h0, u, b = T.dmatrix('x'), T.dmatrix('W'), T.dvector('h0'), T.dvector('u'), T.dvector('b')
+    hs, _ = tg.scan(lambda xt, h, W, u, b: T.tanh(T.dot(xt, W) + u * h + b), sequences=x,
+                    outputs_info=h0, non_sequences=[W, u, b], checkpoint=checkpoint)
+    cost = hs[-1].sum()
+    f = tg.function([x, h0, W, u, b], [cost] + T.grad(cost, [W, u, b, h0]), backend=backend)
+    return lambda *data: f(*data)
+
+
+def _jax_fns(steps):
+    import jax
+    jax.config.update('jax_enable_x64', True)
+    jnp = jax.numpy
+
+    def step(h, xt, W, u, b):
+        return jnp.tanh(xt @ W + u * h + b)
+
+    def plain(W, u, b, h0, x):
+        last, _ = jax.lax.scan(lambda h, xt: (step(h, xt, W, u, b), None), h0, x)
+        return last.sum()
+
+    every = math.isqrt(steps - 1) + 1  # ceil(sqrt(T)), as checkpoint='auto'
+    head = steps - (steps - 1) // every * every
+
+    def checkpointed(W, u, b, h0, x):
+        def segment(h, xs):
+            return jax.lax.scan(lambda h, xt: (step(h, xt, W, u, b), None), h, xs)[0]
+        h = segment(h0, x[:head])
+        blocks = x[head:].reshape((-1, every) + x.shape[1:])
+        last, _ = jax.lax.scan(lambda h, xs: (jax.checkpoint(segment)(h, xs), None), h, blocks)
+        return last.sum()
+    return {name: jax.jit(jax.value_and_grad(fn, argnums=(0, 1, 2, 3)))
+            for name, fn in (('jax.lax.scan + grad', plain), ('jax.checkpoint by hand', checkpointed))}
+
+
+def _jax_call(f):
+    import jax
+
+    def call(x, h0, W, u, b):
+        value, grads = jax.block_until_ready(f(W, u, b, h0, x))
+        return [np.asarray(value)] + [np.asarray(g) for g in grads]
+    return call
+
+
+def _tracemalloc_peak(fn, data):
+    fn(*data)  # warm: compiled, caches filled
+    tracemalloc.start()
+    try:
+        fn(*data)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _xla_peak(f, data):
+    x, h0, W, u, b = data
+    stats = f.lower(W, u, b, h0, x).compile().memory_analysis()
+    return stats.temp_size_in_bytes + stats.output_size_in_bytes
+
+
+def main(argv=()):
+    quick = '--quick' in argv
+    steps, width = (1_000, 512) if quick else (10_000, 4_096)
+    data = _data(steps, width)
+    state = width * 8
+    candidates = {}
+    for backend in tracegraph_backends():
+        if backend in ('numpy', 'numba'):
+            candidates[f'tracegraph {backend}'] = _tracegraph_fn(backend, None)
+            candidates[f'tracegraph {backend} checkpoint=auto'] = _tracegraph_fn(backend, 'auto')
+    jax_fns = {}
+    try:
+        jax_fns = _jax_fns(steps)
+    except ImportError as exc:
+        print(f'jax skipped: {exc}')
+    for name, f in jax_fns.items():
+        candidates[name] = _jax_call(f)
+    reference = candidates['tracegraph numpy'](*data)
+    peaks = {}
+    for name, fn in candidates.items():
+        got = fn(*data)
+        for g, want in zip(got, reference):
+            np.testing.assert_allclose(g, want, rtol=1e-9, atol=1e-12, err_msg=name)
+        peaks[name] = _xla_peak(jax_fns[name], data) if name in jax_fns else _tracemalloc_peak(fn, data)
+    title = f'IndRNN forward + gradient, width {width}, T = {steps}'
+    bench = Bench(title, repeat=3 if quick else 5, number=1, warmup=1)
+    for name, fn in candidates.items():
+        bench.add(name, lambda fn=fn: fn(*data))
+    bench.run(baseline='tracegraph numpy')
+    budget = 2 * math.sqrt(steps)
+    print(f'\n== peak memory of one call ({state} B a state; target <= {budget:.0f} states '
+          'checkpointed; the gradients returned hold 35 states) ==')
+    for name, peak in peaks.items():
+        base = peaks['jax.lax.scan + grad' if name.startswith('jax') else name.replace(' checkpoint=auto', '')]
+        time_ratio = _median(bench, name) / _median(bench, name.replace(' checkpoint=auto', '')
+                                                    .replace('jax.checkpoint by hand', 'jax.lax.scan + grad'))
+        print(f'  {name:<36} {peak / 2**20:9.1f} MB  {peak / state:8.0f} states  '
+              f'x{peak / base:5.2f} memory, x{time_ratio:5.2f} time vs unchecked')
+
+
+def _median(bench, name):
+    return next(r.median for r in bench.rows if r.name == name)
+
+
+if __name__ == '__main__':
+    import sys
+    main(sys.argv[1:])
