@@ -149,9 +149,12 @@ class _Segmented:
         if op.truncate_gradient >= 0:
             windows = self._skip(seqs, windows, non_seqs)
         steps = n - self.n0
-        self.every = every = _every(op.checkpoint.every, steps)
-        # The head runs 1..K steps (none only when the loop runs none): the gradient of
-        # a loop of zero steps cannot know the row shapes of its per-step values.
+        # Neither the head (1..K steps) nor the segment loop runs zero steps unless the
+        # loop runs fewer than two: a loop of no step cannot know the row shapes of its
+        # per-step values, which its gradient would read (K > steps - 1 acts as steps - 1).
+        one = constant(np.asarray(1, dtype='int64'))
+        every = m.minimum(_every(op.checkpoint.every, steps), m.maximum(steps - 1, one))
+        self.every = every
         self.n_full = m.maximum((steps - 1) // every, constant(np.asarray(0, dtype='int64')))
         head_steps = steps - self.n_full * every
         at = self.n0 + head_steps
