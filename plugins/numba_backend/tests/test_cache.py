@@ -69,3 +69,40 @@ def test_a_graph_built_at_another_line_is_the_same_module_and_errors_name_each_l
         with pytest.raises(ValueError, match=rf'broadcast \(built at \S*test_cache\.py:{line}: '):
             f(np.ones(3), np.ones(4))
         assert f'test_cache.py:{line}:' in f.source
+
+
+_CHILD = '''
+import numpy as np, tracegraph as tg, tracegraph.tensor as T
+x, y = T.dvectors('x', 'y')
+f = tg.function([x, y], T.exp(x) * y - T.tanh(y), backend='numba')
+v = np.linspace(-1, 1, 7)
+np.testing.assert_allclose(f(v, v + 1), np.exp(v) * (v + 1) - np.tanh(v + 1), rtol=1e-13)
+print(sum(f.executable.extra['jit'].stats.cache_hits.values()))
+'''
+
+
+def test_the_graph_function_calls_its_kernels_and_loads_them_in_a_fresh_process(tmp_path):
+    # kernel_call.py: the graph function's code holds no copy of a kernel, and a process
+    # loading it from the disk cache binds the kernels first (unbound, it would crash).
+    import subprocess
+    import sys
+    env = dict(os.environ, TRACEGRAPH_CACHE_DIR=str(tmp_path))
+    runs = [subprocess.run([sys.executable, '-c', _CHILD], env=env, capture_output=True, text=True)
+            for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr[-2000:]
+    assert [r.stdout.split()[-1] for r in runs] == ['0', '1']     # compiled, then loaded
+
+
+def test_the_graph_function_holds_no_copy_of_its_kernels(tmp_path, monkeypatch):
+    import numpy as np
+
+    import tracegraph as tg
+    import tracegraph.tensor as T
+    monkeypatch.setattr(tg.config, 'cache_dir', str(tmp_path))   # compiled here: its IR exists
+    x = T.dvector('x_no_copy')
+    f = tg.function([x], T.exp(x) * 2 - x, backend='numba')
+    np.testing.assert_allclose(f(np.arange(3.0)), np.exp(np.arange(3.0)) * 2 - np.arange(3.0))
+    ir = ''.join(f.executable.extra['jit'].inspect_llvm().values())
+    defined = [line for line in ir.splitlines() if line.startswith('define')]
+    assert 'tracegraph_kernel_' in ir
+    assert defined and not any('6kernel' in line for line in defined), defined

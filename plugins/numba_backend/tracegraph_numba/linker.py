@@ -29,6 +29,7 @@ from . import cache, random
 from .module_lifetime import release_with
 from . import helpers, small_dot, vector_math
 from .located import Locations, with_location
+from .kernel_call import caller
 from .lowered import JIT, Lowered, header, location_marker
 from .scalar_source import literal
 
@@ -38,6 +39,7 @@ HELPER_NAMES = tuple(name for module in (helpers, small_dot, vector_math) for na
 RESERVED = {'np', 'math', 'njit', 'objmode', 'blocked_evaluate', 'call_numpy_indexing',
             'call_perform', 'call_random', 'run', 'i', 'j', 'k', *HELPER_NAMES, *(f'i{k}' for k in range(64))}
 _KERNELS = {}   # kernel source -> its compiled dispatcher, shared by every graph here
+_KERNELS_BY_KEY = {}   # the same dispatchers by their source's key (kernel_call.py binds by key)
 
 
 class Generator:
@@ -225,6 +227,17 @@ def load_kernel(source):
     found = _KERNELS.get(source)
     if found is None:
         found = _KERNELS[source] = cache.load(cache.ensure_file(source)).kernel
+        _KERNELS_BY_KEY[cache.key_of(source)] = found
+    return found
+
+
+def kernel_by_key(key):
+    """A kernel's dispatcher by its source's key (graph code names its kernels so)."""
+    found = _KERNELS_BY_KEY.get(key)
+    if found is None:
+        with open(cache.path_of(key), encoding='utf-8') as fh:
+            text = fh.read()
+        found = load_kernel(text.split('\n', 1)[1])
     return found
 
 
@@ -234,7 +247,8 @@ def compile_module(source, kernels, signature):
     for attempt in (1, 2):
         module = cache.load(path)
         for name, kernel_source in kernels.items():
-            setattr(module, name, load_kernel(kernel_source))
+            load_kernel(kernel_source)
+            setattr(module, name, caller(kernel_by_key, cache.key_of(kernel_source)))
         try:
             if signature is not None:
                 module.run.compile(signature)
@@ -248,6 +262,7 @@ def compile_module(source, kernels, signature):
             for kernel_source in kernels.values():
                 cache.forget_compiled(cache.path_of(cache.key_of(kernel_source)))
                 _KERNELS.pop(kernel_source, None)
+                _KERNELS_BY_KEY.pop(cache.key_of(kernel_source), None)
             path = cache.ensure_file(source)
     raise AssertionError('unreachable')
 

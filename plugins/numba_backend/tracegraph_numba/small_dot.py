@@ -53,6 +53,13 @@ def _matrix_vector(A, v):
     return out
 
 
+@njit(cache=True, error_model='numpy')
+def _np_dot(a, b):
+    """np.dot compiled once per machine for each argument type (Numba compiles its own
+    dot for every process otherwise)."""
+    return np.dot(a, b)
+
+
 def nb_dot(a, b):
     raise NotImplementedError('nb_dot is used inside compiled code only')
 
@@ -67,14 +74,14 @@ def _small_float(matrix, vector):
 def _nb_dot(a, b):
     if getattr(a, 'ndim', None) == 1 and getattr(b, 'ndim', None) == 2 and _small_float(b, a):
         def vector_matrix(a, b):
-            return _vector_matrix(a, b) if b.size <= SMALL else np.dot(a, b)
+            return _vector_matrix(a, b) if b.size <= SMALL else _np_dot(a, b)
         return vector_matrix
     if getattr(a, 'ndim', None) == 2 and getattr(b, 'ndim', None) == 1 and _small_float(a, b):
         def matrix_vector(a, b):
-            return _matrix_vector(a, b) if a.size <= SMALL else np.dot(a, b)
+            return _matrix_vector(a, b) if a.size <= SMALL else _np_dot(a, b)
         return matrix_vector
     if getattr(a, 'layout', 'C') == 'A' or getattr(b, 'layout', 'C') == 'A':
         # Strided views (a reversed slice): BLAS needs contiguous operands, and copying
         # here says so instead of Numba warning about its own copy at every compile.
-        return lambda a, b: np.dot(np.ascontiguousarray(a), np.ascontiguousarray(b))
-    return lambda a, b: np.dot(a, b)
+        return lambda a, b: _np_dot(np.ascontiguousarray(a), np.ascontiguousarray(b))
+    return lambda a, b: _np_dot(a, b)

@@ -1,0 +1,85 @@
+"""How the graph function calls a kernel: by a symbol, without a copy of the kernel.
+
+Numba links the code of every function a jitted function calls into the caller's
+module and optimizes and compiles the whole module again.  A graph function calls
+every kernel of its graph, so each graph compiled every kernel a second time: in the
+MLP training step that was 1.6 s of the graph function's 2.8 s, and the test suite
+paid it for every graph.  Kernels are compiled once per machine (cache.py), so the
+graph function calls them instead through a stable symbol bound, in each process, to
+the kernel's machine code (`llvm.add_symbol`).
+
+A graph function loaded from Numba's disk cache must find its symbols bound before
+its code is linked (an unbound symbol is a call to address 0).  Numba runs a
+library's `reload_init` functions before it loads the library's code, so the call
+site adds "bind this kernel for these argument types" there, and the binding goes
+into the cache with the code that needs it.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import llvmlite.binding as llvm
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+
+_BOUND = {}   # symbol -> address bound in this process
+
+
+def symbol_of(kernel_key, argtypes):
+    """The symbol of one kernel (its source's cache key) for these argument types."""
+    return 'tracegraph_kernel_' + hashlib.sha256(f'{kernel_key}|{argtypes}'.encode()).hexdigest()[:32]
+
+
+def bind(load, kernel_key, argtypes):
+    """Compile (or load) the kernel for `argtypes` and bind its symbol to its code;
+    returns the symbol and the kernel's compile result.  `load(kernel_key)` gives the
+    kernel's dispatcher."""
+    dispatcher = load(kernel_key)
+    cres = dispatcher.overloads.get(argtypes)
+    if cres is None:
+        dispatcher.compile(argtypes)
+        cres = dispatcher.overloads[argtypes]
+    symbol = symbol_of(kernel_key, argtypes)
+    address = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
+    if not address:
+        raise RuntimeError(f'tracegraph-numba: no machine code for kernel {kernel_key} {argtypes}')
+    if _BOUND.get(symbol) != address:
+        llvm.add_symbol(symbol, address)
+        _BOUND[symbol] = address
+    return symbol, cres
+
+
+def caller(load, kernel_key):
+    """What a graph module calls a kernel by: `k_...(args)` calls the kernel's code."""
+    @intrinsic
+    def call_kernel(typingctx, *args):
+        argtypes = tuple(types.unliteral(a) for a in args)
+        symbol, cres = bind(load, kernel_key, argtypes)
+        restype = cres.signature.return_type
+
+        def codegen(context, builder, signature, llargs):
+            values = [context.cast(builder, v, t, a) for v, t, a in
+                      zip(cgutils.unpack_tuple(builder, llargs[0]), args, argtypes)]
+            fnty = context.call_conv.get_function_type(restype, argtypes)
+            fn = cgutils.get_or_insert_function(builder.module, fnty, symbol)
+            status, result = context.call_conv.call_function(builder, fn, restype, argtypes, values)
+            with cgutils.if_unlikely(builder, status.is_error):
+                context.call_conv.return_status_propagate(builder, status)
+            # Bound again, before its code links, by a process loading this function
+            # from the disk cache.
+            context.active_code_library._reload_init.add(Rebind(kernel_key, argtypes))
+            return result
+        return restype(types.StarArgTuple.from_types(args)), codegen
+    return call_kernel
+
+
+@dataclass(frozen=True)
+class Rebind:
+    """A `reload_init` entry (pickled with the caller's cached code): bind one kernel."""
+    kernel_key: str
+    argtypes: tuple
+
+    def __call__(self):
+        from .linker import kernel_by_key
+        bind(kernel_by_key, self.kernel_key, self.argtypes)
