@@ -49,15 +49,7 @@ REMAINING_UPWARD = {
     # tracegraph.compile re-exports @compile from trace/
     ('tracegraph.compile', 'tracegraph.trace'),
 }
-REMAINING_CYCLE_EDGES = {
-    # ops' grad and shape rules, and as_tensor_variable, call the T.* functions of math.py
-    ('tracegraph.tensor.basic', 'tracegraph.tensor.math'),
-    ('tracegraph.tensor.dot', 'tracegraph.tensor.math'),
-    ('tracegraph.tensor.elemwise', 'tracegraph.tensor.math'),
-    ('tracegraph.tensor.reduce', 'tracegraph.tensor.math'),
-    ('tracegraph.tensor.shape_ops', 'tracegraph.tensor.math'),
-    ('tracegraph.tensor.shape_ops', 'tracegraph.tensor.reduce'),
-}
+REMAINING_CYCLE_EDGES = set()
 
 
 def modules():

@@ -43,6 +43,21 @@ class NoGradient(TypeError):
         self.op = op
 
 
+# The pullback of an op class whose rule is written with functions of a layer above
+# the op's own module (tensor/operators.py registers those of Dot, DimShuffle, CAReduce
+# and the shape ops, which math.py builds): `rule(op, *the arguments of the op's grad
+# or L_op)`, filled by @grad_rule when that layer loads.
+GRAD_RULES = {}
+
+
+def grad_rule(op_class):
+    """Register the decorated function as the pullback of `op_class` in GRAD_RULES."""
+    def register(fn):
+        GRAD_RULES[op_class] = fn
+        return fn
+    return register
+
+
 class Op:
     __props__: tuple | None = None
     itypes: list | None = None  # Theano's shortcut: input and output types, no make_node needed

@@ -45,6 +45,16 @@ def constant(value, name=None, ndim=None, dtype=None):
     return TensorConstant(TensorType(data.dtype, data.shape), data, name=name)
 
 
+# A list holding variables becomes one stacked variable: T.stack is math.py's, above
+# this module, so math.py installs it here when it loads (install_stack).
+_installed = {}
+
+
+def install_stack(stack):
+    """Make `stack(variables) -> TensorVariable` what as_tensor_variable applies to lists."""
+    _installed['stack'] = stack
+
+
 def as_tensor_variable(x, name=None, ndim=None, dtype=None):
     """Turn `x` (a variable, number, list or array) into a TensorVariable."""
     if isinstance(x, TensorVariable):
@@ -56,8 +66,7 @@ def as_tensor_variable(x, name=None, ndim=None, dtype=None):
     if hasattr(x, 'owner') and hasattr(x, 'outputs'):  # an Apply node with one output
         return as_tensor_variable(x.out, name, ndim)
     if isinstance(x, (list, tuple)) and any(isinstance(e, Variable) for e in _flat(x)):
-        from .math import stack
-        return stack([as_tensor_variable(e) for e in x])
+        return _installed['stack']([as_tensor_variable(e) for e in x])
     return constant(x, name=name, ndim=ndim, dtype=dtype)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..ir import Apply, Op
+from ..ir.op import GRAD_RULES
 from .basic import as_tensor_variable
 from .elemwise import promote
 from .type import TensorType
@@ -39,12 +40,4 @@ class Dot(Op):
         return [rows + cols]
 
     def grad(self, inputs, output_grads):
-        from . import math as m
-        (a, b), (g,) = inputs, output_grads
-        if a.ndim == 1 and b.ndim == 1:
-            return [m.mul(g, b), m.mul(g, a)]
-        if a.ndim == 1:
-            return [m.dot(b, g), m.outer(a, g)]
-        if b.ndim == 1:
-            return [m.outer(g, b), m.dot(g, a)]
-        return [m.dot(g, m.transpose(b)), m.dot(m.transpose(a), g)]
+        return GRAD_RULES[Dot](self, inputs, output_grads)

@@ -5,9 +5,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import config
 from ..ir import Apply, Op
+from ..ir.op import GRAD_RULES
 from .basic import as_tensor_variable
-from .scalar import SCALAR_OPS, Composite, ScalarOp
+from .scalar import SCALAR_OPS, Composite, ScalarOp, cast_op
 from .type import TensorType
 from .variable import TensorConstant
 
@@ -171,19 +173,18 @@ class DimShuffle(Op):
         return [tuple(1 if a == 'x' else shape[a] for a in self.new_order)]
 
     def grad(self, inputs, output_grads):
-        # Drop the inserted axes (summing them if g lost their static length 1), undo the
-        # permutation, and put the dropped length-1 axes back.
-        from . import math as m
-        (g,) = output_grads
-        inserted = [i for i, a in enumerate(self.new_order) if a == 'x']
-        if inserted and all(g.type.shape[i] == 1 for i in inserted):
-            g = m.dimshuffle(g, [i for i in range(g.ndim) if i not in inserted])
-        elif inserted:
-            g = m.sum(g, axis=inserted)
-        kept = [a for a in self.new_order if a != 'x']
-        return [m.dimshuffle(g, [kept.index(a) if a in kept else 'x' for a in range(self.input_ndim)])]
+        return GRAD_RULES[DimShuffle](self, inputs, output_grads)
 
 
 def elemwise(name):
     """The Elemwise op of a scalar op from the table, by name."""
     return Elemwise(SCALAR_OPS[name])
+
+
+def cast(x, dtype):
+    """x converted to `dtype` ('floatX' names config.floatX)."""
+    x = as_tensor_variable(x)
+    dtype = np.dtype(config.resolve_dtype(dtype)).name
+    if x.dtype == dtype:
+        return x
+    return Elemwise(cast_op(dtype))(x)

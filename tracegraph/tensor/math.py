@@ -11,11 +11,11 @@ import builtins
 import numpy as np
 
 from .. import config
-from .basic import as_tensor_variable, constant
+from .basic import as_tensor_variable, constant, install_stack
 from .dot import Dot
-from .elemwise import DimShuffle, Elemwise, promote
+from .elemwise import DimShuffle, Elemwise, cast, promote
 from .reduce import ArgReduce, CAReduce, normalize_axis, reduce_dtype
-from .scalar import SCALAR_OPS, cast_op
+from .scalar import SCALAR_OPS
 from .shape_ops import (Alloc, ARange, CumOp, Eye, Join, MakeVector, Reshape, Shape,
                         shape_vector, static_value)
 from .variable import TensorConstant
@@ -60,15 +60,6 @@ def round_(x, mode=None):
 
 
 round = round_  # noqa: A001
-
-
-def cast(x, dtype):
-    """x converted to `dtype` ('floatX' names config.floatX)."""
-    x = as_tensor_variable(x)
-    dtype = np.dtype(config.resolve_dtype(dtype)).name
-    if x.dtype == dtype:
-        return x
-    return Elemwise(cast_op(dtype))(x)
 
 
 def tensor_copy(x):
@@ -430,6 +421,9 @@ def stack(tensors, axis=0):
     if builtins.all(t.ndim == 0 for t in tensors) and axis == 0:
         return MakeVector(promote(tensors))(*tensors)
     return concatenate([shape_padaxis(t, axis) for t in tensors], axis=axis)
+
+
+install_stack(stack)  # for as_tensor_variable([x, y]) (tensor/basic.py)
 
 
 def join(axis, *tensors):

@@ -6,10 +6,19 @@ TensorVariable (variable.py) sits below math.py, whose functions build these
 results; the methods sit here, above it, and `_attach` puts them on the class once,
 when tracegraph.tensor loads.  == stays identity (variables are dict keys): T.eq
 compares elementwise.
+
+The pullbacks of the ops math.py builds (Dot, DimShuffle, CAReduce, Reshape, Alloc,
+Join, CumOp) sit here for the same reason: written with T functions, they register
+in ir/op.py's GRAD_RULES, where each op's `grad` (or `L_op`) looks up its class.
 """
 from __future__ import annotations
 
+from ..ir.op import grad_rule
 from . import math as m
+from .dot import Dot
+from .elemwise import DimShuffle
+from .reduce import CAReduce
+from .shape_ops import Alloc, CumOp, Join, Reshape
 from .subtensor import getitem
 from .variable import TensorVariable
 
@@ -122,3 +131,95 @@ def _attach(cls, methods):
 
 
 _attach(TensorVariable, TensorOperators)
+
+
+# -- pullbacks of the ops math.py builds (Dot, DimShuffle, CAReduce, shape ops) --------
+@grad_rule(Dot)
+def dot_grad(op, inputs, output_grads):
+    (a, b), (g,) = inputs, output_grads
+    if a.ndim == 1 and b.ndim == 1:
+        return [m.mul(g, b), m.mul(g, a)]
+    if a.ndim == 1:
+        return [m.dot(b, g), m.outer(a, g)]
+    if b.ndim == 1:
+        return [m.outer(g, b), m.dot(g, a)]
+    return [m.dot(g, m.transpose(b)), m.dot(m.transpose(a), g)]
+
+
+@grad_rule(DimShuffle)
+def dimshuffle_grad(op, inputs, output_grads):
+    # Drop the inserted axes (summing them if g lost their static length 1), undo the
+    # permutation, and put the dropped length-1 axes back.
+    (g,) = output_grads
+    inserted = [i for i, a in enumerate(op.new_order) if a == 'x']
+    if inserted and all(g.type.shape[i] == 1 for i in inserted):
+        g = m.dimshuffle(g, [i for i in range(g.ndim) if i not in inserted])
+    elif inserted:
+        g = m.sum(g, axis=inserted)
+    kept = [a for a in op.new_order if a != 'x']
+    return [m.dimshuffle(g, [kept.index(a) if a in kept else 'x' for a in range(op.input_ndim)])]
+
+
+@grad_rule(CAReduce)
+def careduce_l_op(op, inputs, outputs, output_grads):
+    # g (and z) broadcast back over the reduced axes.  Extrema pass g to every
+    # element equal to the extremum; and_/or_ give booleans, which take no gradient.
+    (x,), (z,), (g,) = inputs, outputs, output_grads
+    g = m._keep(g, x.ndim, op.axes)
+    if op.reducer == 'add':
+        return [m.fill(x, g)]
+    if op.reducer == 'mul':
+        return [m.mul(g, _prod_partials(x, op.axes))]
+    return [m.switch(m.eq(x, m._keep(z, x.ndim, op.axes)), g, 0)]
+
+
+def _prod_partials(x, axes):
+    """d prod(x) / d x, exact when x holds zeros: with no zero it is prod / x; with one
+    zero, the product of the others at the zero and 0 elsewhere; with more, 0."""
+    is_zero = m.eq(x, 0)
+    nonzero = m.switch(is_zero, 1, x)
+    prod_nz = m.prod(nonzero, axis=axes, keepdims=True)
+    n_zeros = m.sum(is_zero, axis=axes, keepdims=True)
+    one_zero = m.switch(m.eq(n_zeros, 1), m.switch(is_zero, prod_nz, 0), 0)
+    return m.switch(m.eq(n_zeros, 0), m.true_div(prod_nz, nonzero), one_zero)
+
+
+@grad_rule(Reshape)
+def reshape_grad(op, inputs, output_grads):
+    return [m.reshape(output_grads[0], m.shape(inputs[0])), None]
+
+
+@grad_rule(Alloc)
+def alloc_grad(op, inputs, output_grads):
+    return [m.sum_to(output_grads[0], inputs[0])] + [None] * (len(inputs) - 1)
+
+
+@grad_rule(Join)
+def join_grad(op, inputs, output_grads):
+    # Each input gets its own slice of g along the axis.
+    (g,), start, grads = output_grads, 0, []
+    for t in inputs:
+        length = t.type.shape[op.axis]
+        stop = start + (m.shape(t)[op.axis] if length is None else length)
+        grads.append(g[(slice(None),) * op.axis + (slice(start, stop),)])
+        start = stop
+    return grads
+
+
+@grad_rule(CumOp)
+def cumop_l_op(op, inputs, outputs, output_grads):
+    # d cumsum: g summed from the end.  d cumprod: the same of g * z, over x
+    # (like Theano and PyTensor, this divides by x: a zero in x gives nan).
+    (x,), (z,), (g,) = inputs, outputs, output_grads
+    flat = x if op.axis is not None else m.flatten(x)
+    axis = op.axis or 0
+    if op.mode == 'add':
+        gx = _reverse_cumsum(g, axis)
+    else:
+        gx = m.true_div(_reverse_cumsum(m.mul(g, z), axis), flat)
+    return [gx if op.axis is not None else m.reshape(gx, m.shape(x))]
+
+
+def _reverse_cumsum(g, axis):
+    flip = (slice(None),) * axis + (slice(None, None, -1),)
+    return m.cumsum(g[flip], axis=axis)[flip]

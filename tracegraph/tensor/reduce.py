@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..ir import Apply, Op
-from ..ir.op import ZERO
+from ..ir.op import GRAD_RULES, ZERO
 from .basic import as_tensor_variable
 from .type import TensorType
 
@@ -54,31 +54,10 @@ class CAReduce(Op):
         return [tuple(n for a, n in enumerate(input_shapes[0]) if a not in self.axes)]
 
     def L_op(self, inputs, outputs, output_grads):
-        # g (and z) broadcast back over the reduced axes.  Extrema pass g to every
-        # element equal to the extremum; and_/or_ give booleans, which take no gradient.
-        from . import math as m
-        (x,), (z,), (g,) = inputs, outputs, output_grads
-        g = m._keep(g, x.ndim, self.axes)
-        if self.reducer == 'add':
-            return [m.fill(x, g)]
-        if self.reducer == 'mul':
-            return [m.mul(g, _prod_partials(x, self.axes))]
-        return [m.switch(m.eq(x, m._keep(z, x.ndim, self.axes)), g, 0)]
+        return GRAD_RULES[CAReduce](self, inputs, outputs, output_grads)
 
     def grad(self, inputs, output_grads):
         return self.L_op(inputs, self.make_node(*inputs).outputs, output_grads)
-
-
-def _prod_partials(x, axes):
-    """d prod(x) / d x, exact when x holds zeros: with no zero it is prod / x; with one
-    zero, the product of the others at the zero and 0 elsewhere; with more, 0."""
-    from . import math as m
-    is_zero = m.eq(x, 0)
-    nonzero = m.switch(is_zero, 1, x)
-    prod_nz = m.prod(nonzero, axis=axes, keepdims=True)
-    n_zeros = m.sum(is_zero, axis=axes, keepdims=True)
-    one_zero = m.switch(m.eq(n_zeros, 1), m.switch(is_zero, prod_nz, 0), 0)
-    return m.switch(m.eq(n_zeros, 0), m.true_div(prod_nz, nonzero), one_zero)
 
 
 def reduce_dtype(reducer, dtype):

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..ir import Apply, Op
+from ..ir.op import GRAD_RULES
 from .basic import as_tensor_variable
-from .elemwise import broadcast_shapes, promote
+from .elemwise import broadcast_shapes, cast, promote
+from .reduce import reduce_dtype
 from .type import TensorType
 from .variable import TensorConstant
 
@@ -64,7 +66,6 @@ class MakeVector(Op):
         for s in scalars:
             if s.ndim != 0:
                 raise TypeError(f'MakeVector takes scalars, got {s} ({s.type})')
-        from .math import cast
         scalars = [s if s.dtype == self.dtype else cast(s, self.dtype) for s in scalars]
         return Apply(self, scalars, [TensorType(self.dtype, (len(scalars),))()])
 
@@ -121,8 +122,7 @@ class Reshape(Op):
         return [True, False]
 
     def grad(self, inputs, output_grads):
-        from . import math as m
-        return [m.reshape(output_grads[0], m.shape(inputs[0])), None]
+        return GRAD_RULES[Reshape](self, inputs, output_grads)
 
 
 @dataclass(frozen=True)
@@ -151,8 +151,7 @@ class Alloc(Op):
         return [True] + [False] * (len(node.inputs) - 1)
 
     def grad(self, inputs, output_grads):
-        from . import math as m
-        return [m.sum_to(output_grads[0], inputs[0])] + [None] * (len(inputs) - 1)
+        return GRAD_RULES[Alloc](self, inputs, output_grads)
 
 
 @dataclass(frozen=True)
@@ -170,7 +169,6 @@ class Join(Op):
             raise ValueError(f'concatenate: all inputs need {ndim} dimensions, got '
                              f'{[t.ndim for t in tensors]}')
         dtype = promote(tensors)
-        from .math import cast
         tensors = [t if t.dtype == dtype else cast(t, dtype) for t in tensors]
         others = [tuple(s for i, s in enumerate(t.type.shape) if i != self.axis) for t in tensors]
         rest = broadcast_shapes([tuple(None if s == 1 else s for s in o) for o in others], 'concatenate')
@@ -184,15 +182,7 @@ class Join(Op):
         return f'Join{{axis={self.axis}}}'
 
     def grad(self, inputs, output_grads):
-        # Each input gets its own slice of g along the axis.
-        from . import math as m
-        (g,), start, grads = output_grads, 0, []
-        for t in inputs:
-            length = t.type.shape[self.axis]
-            stop = start + (m.shape(t)[self.axis] if length is None else length)
-            grads.append(g[(slice(None),) * self.axis + (slice(start, stop),)])
-            start = stop
-        return grads
+        return GRAD_RULES[Join](self, inputs, output_grads)
 
 
 @dataclass(frozen=True)
@@ -241,7 +231,6 @@ class CumOp(Op):
         x = as_tensor_variable(x)
         shape = x.type.shape if self.axis is not None else (
             (int(np.prod(x.type.shape)),) if all(s is not None for s in x.type.shape) else (None,))
-        from .reduce import reduce_dtype
         dtype = reduce_dtype(self.mode, x.dtype)
         return Apply(self, [x], [TensorType(dtype, shape)()])
 
@@ -249,23 +238,8 @@ class CumOp(Op):
         return f'Cum{self.mode}{{axis={self.axis}}}'
 
     def L_op(self, inputs, outputs, output_grads):
-        # d cumsum: g summed from the end.  d cumprod: the same of g * z, over x
-        # (like Theano and PyTensor, this divides by x: a zero in x gives nan).
-        from . import math as m
-        (x,), (z,), (g,) = inputs, outputs, output_grads
-        flat = x if self.axis is not None else m.flatten(x)
-        axis = self.axis or 0
-        if self.mode == 'add':
-            gx = _reverse_cumsum(g, axis)
-        else:
-            gx = m.true_div(_reverse_cumsum(m.mul(g, z), axis), flat)
-        return [gx if self.axis is not None else m.reshape(gx, m.shape(x))]
+        return GRAD_RULES[CumOp](self, inputs, outputs, output_grads)
 
     def grad(self, inputs, output_grads):
         return self.L_op(inputs, self.make_node(*inputs).outputs, output_grads)
 
-
-def _reverse_cumsum(g, axis):
-    from . import math as m
-    flip = (slice(None),) * axis + (slice(None, None, -1),)
-    return m.cumsum(g[flip], axis=axis)[flip]
