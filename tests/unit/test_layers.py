@@ -44,8 +44,6 @@ REMAINING_UPWARD = {
     ('tracegraph.tensor', 'tracegraph.autodiff'),
     # Elemwise's pullback: a fused op's is a backprop through its steps (autodiff's walk)
     ('tracegraph.tensor.elemwise', 'tracegraph.autodiff.scalar_grads'),
-    # rewrite_graph asks the backends for their extra rewrites
-    ('tracegraph.rewrite', 'tracegraph.backends'),
     # tracegraph.compile re-exports @compile from trace/
     ('tracegraph.compile', 'tracegraph.trace'),
 }

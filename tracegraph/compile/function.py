@@ -71,7 +71,8 @@ def function(inputs, outputs=None, updates=None, givens=None, no_default_updates
     with fewer_collections():
         chosen = _choose_backend(backend)
         from ..rewrite import rewrite_graph
-        rewrite_graph(fgraph, chosen.name, rewrite_set, n_outputs=len(out_vars))
+        extra = backends.extra_rewrites(chosen.name)
+        rewrite_graph(fgraph, rewrite_set, extra=extra, n_outputs=len(out_vars))
         link_options = {'name': name, 'borrow': borrows, 'backend_options': backend_options or {}}
         executable = chosen.link(fgraph, dict(link_options, profile=stats))
     if stats is not None and executable.profile is None:

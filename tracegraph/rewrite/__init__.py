@@ -11,15 +11,15 @@ from ..ir.rewrite_table import PHASES, REWRITES, Rewrite, register, rewrite, sel
 __all__ = ['PHASES', 'REWRITES', 'Rewrite', 'register', 'rewrite', 'rewrite_graph', 'select']
 
 
-def rewrite_graph(fgraph, backend, which='default', n_outputs=None):
-    """Rewrite `fgraph` for `backend` with the named rewrite set; returns it.
+def rewrite_graph(fgraph, which='default', *, extra=(), n_outputs=None):
+    """Rewrite `fgraph` with the named rewrite set; returns it.
 
-    `which`: 'default' (every registered rewrite plus the backend's own, from the
-    `tracegraph_rewrites` hook), 'fast_compile', 'none', or a list of rewrite names.
+    `which`: 'default' (every registered rewrite plus `extra`), 'fast_compile', 'none',
+    or a list of rewrite names.  `extra` is the backend's own rewrites: the caller, a
+    layer above this one, asks the backends for them (backends.extra_rewrites, the
+    `tracegraph_rewrites` hook).
     """
-    from .. import backends
     from . import engine
-    extra = backends.extra_rewrites(backend) if which not in (None, 'none', 'None') else []
     engine.run(fgraph, select(which, extra))
     return fgraph
 

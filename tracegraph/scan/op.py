@@ -54,7 +54,7 @@ class Scan(Op):
     a backend runs the loop the same either way.  `name` is for printing only.
 
     A backend lowers the node by rewriting a private copy of `inner` for itself
-    (`rewrite_graph(FunctionGraph(inner.inputs, inner.outputs), backend)`),
+    (`rewrite_graph(FunctionGraph(inner.inputs, inner.outputs), extra=...)`),
     linking it as the loop body, and running n_steps steps (fewer with `until`).
     The NumPy backend's `tracegraph_numpy.scan` is the reference lowering.
     """

@@ -3,7 +3,7 @@ from .basic import as_tensor, as_tensor_variable, constant, tensor
 from .elemwise import DimShuffle, Elemwise
 from .math import *  # noqa: F401,F403
 from .math import abs_, all, any, max, min, round, sum  # noqa: A004  (names of the API)
-from . import operators  # noqa: F401  (attaches x + y, x[i], x.sum(), ... to TensorVariable, and pullbacks)
+from . import operators  # noqa: F401  (x + y, x.sum(), ... on TensorVariable; the pullbacks of Dot, CAReduce, ...)
 from .subtensor import IncSubtensor, Subtensor, inc_subtensor, set_subtensor
 from .type import TensorType
 from .variable import NoValueError, TensorConstant, TensorVariable

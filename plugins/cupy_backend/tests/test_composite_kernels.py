@@ -69,7 +69,7 @@ GRAPHS = {f.__name__.strip('_'): f for f in (
 def _fused(name):
     inputs, outputs = GRAPHS[name]()
     fgraph = FunctionGraph(inputs, outputs, clone=False)
-    rewrite_graph(fgraph, 'cupy', 'default')
+    rewrite_graph(fgraph, 'default', extra=backends.extra_rewrites('cupy'))
     return [n for n in fgraph.toposort()
             if isinstance(n.op, Elemwise) and isinstance(n.op.scalar_op, Composite)]
 

@@ -37,7 +37,7 @@ class ScanLoop:
         """A private copy of the inner graph, rewritten for this backend."""
         from tracegraph.rewrite import rewrite_graph
         inner = FunctionGraph(self.op.inner.inputs, self.op.inner.outputs, clone=True)
-        rewrite_graph(inner, 'cupy', 'default')
+        rewrite_graph(inner, 'default', extra=backends.extra_rewrites('cupy'))
         return inner
 
     def link(self, device):

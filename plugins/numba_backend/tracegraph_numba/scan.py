@@ -35,7 +35,7 @@ def lower_scan(node):
     from tracegraph.rewrite import rewrite_graph
 
     inner = FunctionGraph(node.op.inner.inputs, node.op.inner.outputs, clone=True)
-    rewrite_graph(inner, BACKEND, 'default')
+    rewrite_graph(inner, 'default', extra=backends.extra_rewrites(BACKEND))
     lowerings = backends.lower_graph(BACKEND, inner)
     return Lowered('', emit=lambda generator, step, depth: LoopWriter(node.op, inner, lowerings,
                                                                        generator, step, depth).write())

@@ -75,10 +75,10 @@ def prepared_inner(op):
     line (measured: an RNN step of 64 values, 2x slower fused).
     """
     from tracegraph.rewrite import rewrite_graph, select
-    chosen = [r.name for r in select('default', backends.extra_rewrites(linker.BACKEND))
-              if r.phase != 'fuse']
+    extra = backends.extra_rewrites(linker.BACKEND)
+    chosen = [r.name for r in select('default', extra) if r.phase != 'fuse']
     inner = FunctionGraph(op.inner.inputs, op.inner.outputs, clone=True)
-    rewrite_graph(inner, linker.BACKEND, chosen)
+    rewrite_graph(inner, chosen, extra=extra)
     return inner
 
 
