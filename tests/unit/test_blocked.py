@@ -109,3 +109,21 @@ def test_a_large_draw_fills_every_chunk_once_on_the_shared_pool():
         block += np.arange(start, stop) + offset
     fill_parallel(fill, None, None, out, [np.array(0.5)])
     np.testing.assert_array_equal(out, np.arange(out.size) + 0.5)
+
+
+def test_a_long_chain_runs_the_block_loop_at_any_size():
+    import tracegraph as tg
+    import tracegraph.tensor as T
+    from tracegraph.kernels.elemwise import LONG_CHAIN
+    x = T.dvector('x')
+    y = x
+    for _ in range(LONG_CHAIN // 3 + 1):
+        y = T.tanh(y * 1.01 + 0.1)
+    f = tg.function([x], y, backend='numpy')
+    assert 'for b0 in range' in f.source
+    for n in (0, 1, 7, 1000):
+        want = np.linspace(-2, 2, n)
+        got = f(want)
+        for _ in range(LONG_CHAIN // 3 + 1):
+            want = np.tanh(want * 1.01 + 0.1)
+        np.testing.assert_allclose(got, want, rtol=1e-13)
