@@ -6,9 +6,9 @@ one temporary array per step, and the blocks are shared among a thread per core
 (ufuncs release the GIL; `threads.run_split`).  The loop over blocks is generated
 Python, one line per step, registered with linecache (`f.source` shows it).
 
-Both the NumPy backend (every fused Elemwise above THRESHOLD elements, see
-`kernels.elemwise`) and the Numba backend (large transcendental work, through
-`evaluate` in `numba.objmode`) run this one evaluator.
+Both the NumPy backend (a fused Elemwise above THRESHOLD elements, or a long chain
+at any size: `kernels.elemwise`) and the Numba backend (large transcendental work,
+through `evaluate` in `numba.objmode`) run this one evaluator.
 
 Block size and threshold, per dtype, measured on this machine kind (2 cores of an
 Intel Xeon with AVX-512, 2 MiB of L2 each, shared with other work) by
