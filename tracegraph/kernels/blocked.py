@@ -81,9 +81,10 @@ class BlockedKernel:
         self.out_dtypes = [dtypes[o] for o in composite.outputs]
         widest = max(dtypes, key=lambda d: d.itemsize)
         self.block, self.threshold = per_dtype(BLOCK, widest), per_dtype(THRESHOLD, widest)
-        if len(composite.steps) == 1:
-            # One step has no temporary to keep in cache: only threads can pay, once each
-            # has a few blocks (tanh on 65,536 float64: plain 83 µs, one thread 100).
+        if len(composite.steps) == 1 and self.calls[0][1] == 'ufunc':
+            # One ufunc call has no temporary to keep in cache: only threads can pay, once
+            # each has a few blocks (tanh on 65,536 float64: plain 83 µs, one thread 100).
+            # (sigmoid's block form is SIMD, the plain path SciPy's scalar expit: it blocks.)
             self.threshold = max(self.threshold, 4 * self.block)
         self.slots = self._assign_buffers()
         self._loops = {}  # which inputs are scalars -> the generated block loop
