@@ -275,7 +275,8 @@ class _Backward:
                             n_nit=len(self.diff_seqs) + self.n_factor_nits,
                             n_finals=len(self.diff_states) + len(self.diff_non),
                             n_non_seqs=len(self.i_non), truncate_gradient=-1,
-                            name=f'grad_of_{op.name or "scan_fn"}')
+                            name=f'grad_of_{op.name or "scan_fn"}',
+                            checkpoint=op.checkpoint)  # a segment loop's mark: see pushout.py
         pending0 = [m.zeros_like(self.inits[i]) for i in self.diff_states]
         accs0 = [m.zeros_like(self.non_seqs[k]) for k in self.diff_non]
         self.outer_rows = self._outer_sequences()

@@ -10,8 +10,9 @@ Only subgraphs the batching rules (tensor/batching.py) cover are moved, and only
 when they hold real work (not just a view of the row).  Loops that may stop
 early (`until`) or whose step count the user gave are left alone: the moved
 work would run for steps the loop never reaches, or over rows that may be missing.
-So are checkpointed loops: the moved value would hold a row per step, the memory
-that `checkpoint=` is there to save (their segments' inner loops still move it).
+So are checkpointed loops and the segment loops of their gradient, forward and
+backward: the moved value would hold a row per step (the backward's rerun of every
+segment at once), the memory that `checkpoint=` is there to save.
 """
 from __future__ import annotations
 
