@@ -17,7 +17,7 @@ from ..tensor.basic import as_tensor_variable, constant
 from ..tensor.math import shape_padleft
 from ..tensor.shared import SharedVariable, checked_update
 from ..tensor.type import TensorType
-from .checkpoint import checkpoint_option
+from .marks import checkpoint_option
 from .op import Scan
 from .outer_draws import read_as_is
 

@@ -30,57 +30,24 @@ steps read one raises an error naming the loop (draw outside, pass a sequence).
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..autodiff.reverse import ZERO, backprop, is_differentiable
 from ..ir import FunctionGraph, ancestors
-from ..rewrite import register
+from ..ir.rewrite_table import register
 from ..tensor import math as m
 from ..tensor.basic import constant
 from ..tensor.shape_ops import Alloc
 from ..tensor.subtensor import IN, IncSubtensor, Subtensor
 from ..tensor.type import TensorType
-from .grad import ScanGradientError, _check_finals, _none, _steps_run, _where
+from ..tensor.view_ops import GradOverride
+from .basic import scan
+from .grad import GRADIENT_OF_MARK, ScanGradientError, _check_finals, _none, _steps_run, _where
+from .marks import Checkpoint, Segments
 from .op import Scan
 from .rewrites import _needed, _rows_read
-
-_LOOPS = itertools.count()
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """On a user's loop: store every `every`-th window ('auto': about sqrt(steps))."""
-
-    every: object
-    loop: int  # which scan() call: ties the loop to the segmented copy its gradient runs
-
-    def __str__(self):
-        return f'checkpoint={self.every}'
-
-
-@dataclass(frozen=True)
-class Segments:
-    """On the outer loop of a gradient's segmented copy of loop number `loop`."""
-
-    loop: int
-
-    def __str__(self):
-        return 'segments'
-
-
-def checkpoint_option(value, name):
-    """scan()'s `checkpoint` argument as the op's field (None stays None)."""
-    if value is None:
-        return None
-    whole = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    if value != 'auto' and not (whole and value >= 1):
-        raise ValueError(f'scan{f" {name!r}" if name else ""}: checkpoint must be None, '
-                         f"'auto' or an int >= 1 (store every K-th state), got {value!r}")
-    return Checkpoint(value if value == 'auto' else int(value), next(_LOOPS))
-
 
 # -- what the gradient recomputes ------------------------------------------------------
 @dataclass(frozen=True)
@@ -177,13 +144,12 @@ class _Segmented:
 
     def _skip(self, seqs, windows, non_seqs):
         """Windows after the first n0 steps, run with no gradient through them."""
-        from ..gradient import disconnected_grad
         step = self.plan.step
         keep = step.windows + (1,) * step.n_nit
         outs = _outputs(step.with_changes(keep=keep)(self.n0, *[s[:self.n0] for s in seqs],
                                                      *windows, *non_seqs))
         ran = m.gt(self.n0, 0)
-        return [m.switch(ran, disconnected_grad(_window(w, h, L)), w)
+        return [m.switch(ran, _disconnected(_window(w, h, L)), w)
                 for w, h, L in zip(windows, outs, step.windows)]
 
     def last_rows(self, k):
@@ -198,6 +164,11 @@ class _Segmented:
         # The head's row shape, not the blocks': a loop of no segment cannot know it.
         rows = m.reshape(blocks, [self.n_full * self.every] + [m.shape(head)[d] for d in range(1, head.ndim)])
         return m.concatenate([head, rows], axis=0)
+
+
+def _disconnected(x):
+    """x, with no gradient through it (Theano's disconnected_grad)."""
+    return GradOverride(x.ndim, 'disconnected')(x)
 
 
 def final_rows(node, pos, n, length):
@@ -217,7 +188,6 @@ def _blocks(seq, count, every):
 
 def _segment_loop(plan, dense):
     """The outer Scan op: one segment of `plan.step` per step, windows fed back."""
-    from .basic import scan
     step = plan.step
     i_seq, i_tap, _, i_non = step.inner_slices()
     taps = step.inner.inputs[i_tap]
@@ -272,6 +242,9 @@ def checkpointed_grad(op, inputs, outputs, output_grads):
     grads = [ZERO if g is None else g for g in grads]
     at = len(seqs) + len(inits)
     return [None] + grads[:at] + [None] * len(finals) + grads[at:]
+
+
+GRADIENT_OF_MARK[Checkpoint] = checkpointed_grad
 
 
 def _last_rows_seeds(g, window):

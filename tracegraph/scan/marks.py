@@ -1,0 +1,41 @@
+"""The marks a Scan op's `checkpoint` field holds (see checkpoint.py for what they do)."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+_LOOPS = itertools.count()
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """On a user's loop: store every `every`-th window ('auto': about sqrt(steps))."""
+
+    every: object
+    loop: int  # which scan() call: ties the loop to the segmented copy its gradient runs
+
+    def __str__(self):
+        return f'checkpoint={self.every}'
+
+
+@dataclass(frozen=True)
+class Segments:
+    """On the outer loop of a gradient's segmented copy of loop number `loop`."""
+
+    loop: int
+
+    def __str__(self):
+        return 'segments'
+
+
+def checkpoint_option(value, name):
+    """scan()'s `checkpoint` argument as the op's field (None stays None)."""
+    if value is None:
+        return None
+    whole = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if value != 'auto' and not (whole and value >= 1):
+        raise ValueError(f'scan{f" {name!r}" if name else ""}: checkpoint must be None, '
+                         f"'auto' or an int >= 1 (store every K-th state), got {value!r}")
+    return Checkpoint(value if value == 'auto' else int(value), next(_LOOPS))
