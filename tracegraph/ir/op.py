@@ -45,8 +45,9 @@ class NoGradient(TypeError):
 
 # The pullback of an op class whose rule is written with functions of a layer above
 # the op's own module (tensor/operators.py registers those of Dot, DimShuffle, CAReduce
-# and the shape ops, which math.py builds): `rule(op, *the arguments of the op's grad
-# or L_op)`, filled by @grad_rule when that layer loads.
+# and the shape ops, which math.py builds; tensor/linalg/grads.py those of the linear
+# algebra ops): `rule(op, *the arguments of the op's grad or L_op)`, filled by
+# @grad_rule when that module loads.
 GRAD_RULES = {}
 
 

@@ -7,16 +7,9 @@ never reads, so finite differences on every entry agree with it.
 """
 from __future__ import annotations
 
+from ...ir.op import grad_rule
 from .. import math as m
 from . import ops
-
-
-def rule(op_class):
-    """Register `fn(op, inputs, output_grads)` as the pullback of `op_class`."""
-    def register(fn):
-        ops.GRAD_RULES[op_class] = fn
-        return fn
-    return register
 
 
 # -- helpers -------------------------------------------------------------------------
@@ -84,21 +77,21 @@ def _solve_rhs_grads(a, b, x, gb, lower=None):
 
 
 # -- the rules -----------------------------------------------------------------------
-@rule(ops.MatrixInverse)
+@grad_rule(ops.MatrixInverse)
 def _inverse(op, inputs, grads):
     (a,), (g,) = inputs, grads
     xt = mT(ops.MatrixInverse()(a))
     return [m.neg(matmul(matmul(xt, g), xt))]
 
 
-@rule(ops.Det)
+@grad_rule(ops.Det)
 def _det(op, inputs, grads):
     (a,), (g,) = inputs, grads
     scale = _col(_col(m.mul(g, ops.Det()(a))))
     return [m.mul(scale, mT(ops.MatrixInverse()(a)))]
 
 
-@rule(ops.Cholesky)
+@grad_rule(ops.Cholesky)
 def _cholesky(op, inputs, grads):
     """Murray (2016): with P = tril(L^T Lbar) with its diagonal halved,
     S = L^-T P L^-1 is the gradient w.r.t. the symmetric matrix; the lower triangle
@@ -114,7 +107,7 @@ def _cholesky(op, inputs, grads):
     return [ga if op.lower else mT(ga)]
 
 
-@rule(ops.Solve)
+@grad_rule(ops.Solve)
 def _solve(op, inputs, grads):
     (a, b), (g,) = inputs, grads
     x = op(a, b)
@@ -125,7 +118,7 @@ def _solve(op, inputs, grads):
     return list(_solve_rhs_grads(a, b, x, gb, lower))
 
 
-@rule(ops.SolveTriangular)
+@grad_rule(ops.SolveTriangular)
 def _solve_triangular(op, inputs, grads):
     (a, b), (g,) = inputs, grads
     x = op(a, b)
@@ -153,14 +146,14 @@ def _eigen_grad(w, v, gw, gv):
     return matmul(matmul(v, inner), mT(v))
 
 
-@rule(ops.Eigh)
+@grad_rule(ops.Eigh)
 def _eigh(op, inputs, grads):
     (a,), (gw, gv) = inputs, grads
     w, v = op(a)
     return [read_triangle(_eigen_grad(w, v, gw, gv), op.UPLO == 'L')]
 
 
-@rule(ops.Eigvalsh)
+@grad_rule(ops.Eigvalsh)
 def _eigvalsh(op, inputs, grads):
     if len(inputs) != 1:
         raise TypeError('eigvalsh: the gradient of the generalized problem (b given) is not '
@@ -170,7 +163,7 @@ def _eigvalsh(op, inputs, grads):
     return [read_triangle(_eigen_grad(w, v, gw, None), op.lower)]
 
 
-@rule(ops.SVD)
+@grad_rule(ops.SVD)
 def _svd(op, inputs, grads):
     """Through the singular values only: d s_k = u_k^T dA v_k.  The singular vectors'
     own gradient is not defined here (Theano defines none for svd at all)."""
@@ -194,7 +187,7 @@ def _is_zeros(g):
             and m.is_constant_value(owner.inputs[1], 0))
 
 
-@rule(ops.Pinv)
+@grad_rule(ops.Pinv)
 def _pinv(op, inputs, grads):
     """Golub & Pereyra's derivative of the pseudo-inverse (valid where the rank is constant)."""
     (a,), (g,) = inputs, grads
@@ -208,13 +201,13 @@ def _pinv(op, inputs, grads):
     return [m.add(m.add(first, second), third)]
 
 
-@rule(ops.Matmul)
+@grad_rule(ops.Matmul)
 def _matmul(op, inputs, grads):
     (a, b), (g,) = inputs, grads
     return [m.sum_to(matmul(g, mT(b)), a), m.sum_to(matmul(mT(a), g), b)]
 
 
-@rule(ops.Expm)
+@grad_rule(ops.Expm)
 def _expm(op, inputs, grads):
     """The Frechet derivative in closed form: expm([[A^T, G], [0, A^T]]) holds the
     gradient in its upper right block (exact, diagonalizable A or not)."""

@@ -6,21 +6,18 @@ whose NumPy/SciPy function takes no batch say so with `batched = False`.  The
 static shape rule is one method, `core_shapes`, shared by `make_node` and by the
 backends that must know output sizes before running (Dask).  How an op runs is
 each backend's business (their `linalg.py` lowering files); the gradients live
-in grads.py, next door, which registers each in GRAD_RULES (by op class) when
-linalg/__init__.py loads it.
+in grads.py, next door, which registers each in ir/op.py's GRAD_RULES (by op
+class) when linalg/__init__.py loads it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ...ir import Apply, Op
+from ...ir.op import GRAD_RULES
 from ..basic import as_tensor_variable
 from ..elemwise import broadcast_shapes
 from ..type import TensorType
-
-# The pullback of each op class, `rule(op, inputs, output_grads)`: grads.py fills it.
-GRAD_RULES = {}
-
 
 def _same(*lengths):
     """One length from several that must agree (None: unknown)."""
