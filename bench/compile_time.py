@@ -62,9 +62,9 @@ def mlp_tg(tg, T):
     return [x, y], cost, [(v, v - 0.1 * g) for v, g in zip(params, grads)], (X, Y)
 
 
-def mlp_jax(jax):
+def mlp_jax_step(jax):
+    """The MLP's SGD step as jax.jit compiles it: (params, x, y) -> (cost, new params)."""
     jnp = jax.numpy
-    X, Y, init = _mlp_data()
 
     def loss(ps, x, y):
         W1, b1, W2, b2 = ps
@@ -76,7 +76,13 @@ def mlp_jax(jax):
     def step(ps, x, y):
         cost, grads = jax.value_and_grad(loss)(ps, x, y)
         return cost, [v - 0.1 * g for v, g in zip(ps, grads)]
-    params = [jnp.asarray(v) for v in init]
+    return step
+
+
+def mlp_jax(jax):
+    X, Y, init = _mlp_data()
+    step = mlp_jax_step(jax)
+    params = [jax.numpy.asarray(v) for v in init]
     return lambda: step(params, X, Y)[0]
 
 
