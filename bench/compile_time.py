@@ -102,9 +102,9 @@ def logreg_tg(tg, T):
     return [x, y], cost, [(w, w - 0.1 * gw), (b, b - 0.1 * gb)], (X, Y)
 
 
-def logreg_jax(jax):
+def logreg_jax_step(jax):
+    """The logistic regression's SGD step as jax.jit compiles it: (w, b, x, y) -> (cost, w, b)."""
     jnp = jax.numpy
-    X, Y, w0 = _logreg_data()
 
     def loss(w, b, x, y):
         p = 1 / (1 + jnp.exp(-x @ w - b))
@@ -114,7 +114,13 @@ def logreg_jax(jax):
     def step(w, b, x, y):
         cost, (gw, gb) = jax.value_and_grad(loss, argnums=(0, 1))(w, b, x, y)
         return cost, w - 0.1 * gw, b - 0.1 * gb
-    return lambda: step(jnp.asarray(w0), jnp.asarray(0.0), X, Y)[0]
+    return step
+
+
+def logreg_jax(jax):
+    X, Y, w0 = _logreg_data()
+    step = logreg_jax_step(jax)
+    return lambda: step(jax.numpy.asarray(w0), jax.numpy.asarray(0.0), X, Y)[0]
 
 
 def _chain(tanh, links):

@@ -143,17 +143,9 @@ def logreg_step(n=400, feats=784):
         return [x, y], cost, [(w, w - 0.1 * gw), (b, b - 0.1 * gb)]
 
     def jax_build(jax):
-        jnp = jax.numpy
-        params = [jnp.asarray(rng.standard_normal(feats) * 0.01), jnp.asarray(0.0)]
-
-        def loss(w, b, x, y):
-            p = 1 / (1 + jnp.exp(-x @ w - b))
-            return (-y * jnp.log(p) - (1 - y) * jnp.log(1 - p)).mean() + 0.01 * (w ** 2).sum()
-
-        @jax.jit
-        def step(w, b, x, y):
-            cost, (gw, gb) = jax.value_and_grad(loss, argnums=(0, 1))(w, b, x, y)
-            return cost, w - 0.1 * gw, b - 0.1 * gb
+        from bench.compile_time import logreg_jax_step
+        params = [jax.numpy.asarray(rng.standard_normal(feats) * 0.01), jax.numpy.asarray(0.0)]
+        step = logreg_jax_step(jax)
 
         def run():
             cost, params[0], params[1] = step(params[0], params[1], *D)
