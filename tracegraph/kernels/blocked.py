@@ -82,10 +82,12 @@ class BlockedKernel:
         widest = max(dtypes, key=lambda d: d.itemsize)
         self.block, self.threshold = per_dtype(BLOCK, widest), per_dtype(THRESHOLD, widest)
         if len(composite.steps) == 1 and self.calls[0][1] == 'ufunc':
-            # One ufunc call has no temporary to keep in cache: only threads can pay, once
-            # each has a few blocks (tanh on 65,536 float64: plain 83 µs, one thread 100).
+            # One ufunc call has no temporary to keep in cache, and on a quiet machine
+            # the threads never paid for their blocks: exp/tanh/log from 65,536 to 4e6
+            # elements took 1.1-2.0x (float64) and 1.2-4.4x (float32) the whole-array
+            # call's time.  So a lone ufunc stays one call at every size.
             # (sigmoid's block form is SIMD, the plain path SciPy's scalar expit: it blocks.)
-            self.threshold = max(self.threshold, 4 * self.block)
+            self.threshold = math.inf
         self.slots = self._assign_buffers()
         self._loops = {}  # which inputs are scalars -> the generated block loop
 
