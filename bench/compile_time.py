@@ -156,9 +156,9 @@ def rnn_tg(tg, T, hidden=64):
     return [x, W, U], [cost] + tg.grad(cost, [W, U]), [], (X, W0, U0)
 
 
-def rnn_jax(jax, hidden=64):
+def rnn_jax_value_and_grad(jax, hidden):
+    """The RNN's cost sum(h**2) and its gradient in W and U, as jax.jit compiles them."""
     jnp = jax.numpy
-    X, W0, U0 = _rnn_data(hidden)
 
     def loss(W, U, x):
         def step(h, xt):
@@ -166,7 +166,12 @@ def rnn_jax(jax, hidden=64):
             return h, h
         _, hs = jax.lax.scan(step, jnp.zeros(hidden), x)
         return (hs ** 2).sum()
-    f = jax.jit(jax.value_and_grad(loss, argnums=(0, 1)))
+    return jax.jit(jax.value_and_grad(loss, argnums=(0, 1)))
+
+
+def rnn_jax(jax, hidden=64):
+    X, W0, U0 = _rnn_data(hidden)
+    f = rnn_jax_value_and_grad(jax, hidden)
     return lambda: f(W0, U0, X)[0]
 
 

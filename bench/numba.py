@@ -234,15 +234,8 @@ def rnn(hidden=64, inputs=32, steps=200):
         return [x, W, U], [cost] + pytensor.grad(cost, [W, U]), None
 
     def jax_build(jax):
-        jnp = jax.numpy
-
-        def loss(W, U, x):
-            def step(h, xt):
-                h = jnp.tanh(xt @ W + h @ U)
-                return h, h
-            _, hs = jax.lax.scan(step, jnp.zeros(hidden), x)
-            return (hs ** 2).sum()
-        f = jax.jit(jax.value_and_grad(loss, argnums=(0, 1)))
+        from bench.compile_time import rnn_jax_value_and_grad
+        f = rnn_jax_value_and_grad(jax, hidden)
         return lambda: f(W0, U0, X)[0]
     _add_references(bench, lambda f: f(X, W0, U0), pt_build, jax_build)
     bench.run(baseline='tracegraph numpy')
