@@ -10,6 +10,7 @@ hash and printing from those.
 from __future__ import annotations
 
 from .apply import Apply
+from .op_table import OpTable
 from .variable import Type
 
 # How make_node's default turns an argument (a variable, a number, an array) into a
@@ -47,16 +48,9 @@ class NoGradient(TypeError):
 # the op's own module (tensor/operators.py registers those of Dot, DimShuffle, CAReduce
 # and the shape ops, which math.py builds; tensor/linalg/grads.py those of the linear
 # algebra ops): `rule(op, *the arguments of the op's grad or L_op)`, filled by
-# @grad_rule when that module loads.
-GRAD_RULES = {}
-
-
-def grad_rule(op_class):
-    """Register the decorated function as the pullback of `op_class` in GRAD_RULES."""
-    def register(fn):
-        GRAD_RULES[op_class] = fn
-        return fn
-    return register
+# @grad_rule when that module loads; an op finds its rule along its class hierarchy.
+GRAD_RULES = OpTable()
+grad_rule = GRAD_RULES.register
 
 
 class Op:

@@ -40,4 +40,4 @@ class Dot(Op):
         return [rows + cols]
 
     def grad(self, inputs, output_grads):
-        return GRAD_RULES[Dot](self, inputs, output_grads)
+        return GRAD_RULES.find(self)(self, inputs, output_grads)

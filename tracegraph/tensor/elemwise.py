@@ -173,7 +173,7 @@ class DimShuffle(Op):
         return [tuple(1 if a == 'x' else shape[a] for a in self.new_order)]
 
     def grad(self, inputs, output_grads):
-        return GRAD_RULES[DimShuffle](self, inputs, output_grads)
+        return GRAD_RULES.find(self)(self, inputs, output_grads)
 
 
 def elemwise(name):

@@ -54,7 +54,7 @@ class CAReduce(Op):
         return [tuple(n for a, n in enumerate(input_shapes[0]) if a not in self.axes)]
 
     def L_op(self, inputs, outputs, output_grads):
-        return GRAD_RULES[CAReduce](self, inputs, outputs, output_grads)
+        return GRAD_RULES.find(self)(self, inputs, outputs, output_grads)
 
     def grad(self, inputs, output_grads):
         return self.L_op(inputs, self.make_node(*inputs).outputs, output_grads)

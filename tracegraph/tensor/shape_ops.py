@@ -122,7 +122,7 @@ class Reshape(Op):
         return [True, False]
 
     def grad(self, inputs, output_grads):
-        return GRAD_RULES[Reshape](self, inputs, output_grads)
+        return GRAD_RULES.find(self)(self, inputs, output_grads)
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ class Alloc(Op):
         return [True] + [False] * (len(node.inputs) - 1)
 
     def grad(self, inputs, output_grads):
-        return GRAD_RULES[Alloc](self, inputs, output_grads)
+        return GRAD_RULES.find(self)(self, inputs, output_grads)
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ class Join(Op):
         return f'Join{{axis={self.axis}}}'
 
     def grad(self, inputs, output_grads):
-        return GRAD_RULES[Join](self, inputs, output_grads)
+        return GRAD_RULES.find(self)(self, inputs, output_grads)
 
 
 @dataclass(frozen=True)
@@ -238,7 +238,7 @@ class CumOp(Op):
         return f'Cum{self.mode}{{axis={self.axis}}}'
 
     def L_op(self, inputs, outputs, output_grads):
-        return GRAD_RULES[CumOp](self, inputs, outputs, output_grads)
+        return GRAD_RULES.find(self)(self, inputs, outputs, output_grads)
 
     def grad(self, inputs, output_grads):
         return self.L_op(inputs, self.make_node(*inputs).outputs, output_grads)

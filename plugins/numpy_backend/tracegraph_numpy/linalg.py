@@ -11,22 +11,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from tracegraph.ir import OpTable
+
 from tracegraph.tensor.linalg import ops
 from tracegraph.tensor.linalg.ops import LinalgOp  # noqa: F401  (registered in lowering.py)
 
-KERNELS = {}
-
-
-def kernel_for(op_class):
-    def register(fn):
-        KERNELS[op_class] = fn
-        return fn
-    return register
+KERNELS = OpTable()
+kernel_for = KERNELS.register
 
 
 def lower_linalg(node):
     """A callable over NumPy arrays for one linalg node."""
-    compute = KERNELS[type(node.op)](node.op, node)
+    compute = KERNELS.find(node.op)(node.op, node)
     dtypes = [np.dtype(o.dtype) for o in node.outputs]
     where = f' (built at {node.source})' if node.source else ''
     name = node.op.name

@@ -78,7 +78,7 @@ class LinalgOp(Op):
         return self.name
 
     def grad(self, inputs, output_grads):
-        rule = GRAD_RULES.get(type(self))
+        rule = GRAD_RULES.find(self)
         if rule is None:
             raise TypeError(f'{self.name} has no gradient (Theano defines none either); mark '
                             'its input constant with consider_constant if you do not need it')
