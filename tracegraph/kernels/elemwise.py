@@ -9,6 +9,8 @@ input has THRESHOLD elements, or at any size for a chain of LONG_CHAIN steps.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tracegraph.compile.source import exec_with_source
@@ -67,6 +69,8 @@ def _by_size(plain, blocked):
     """The function generated code calls: the plain path until an input array has
     `blocked.threshold` elements (`f.source` shows both as `k_fused.plain/.blocked`)."""
     threshold, target, ndarray = blocked.threshold, blocked.inplace, np.ndarray
+    if threshold == math.inf and target is None:
+        return plain    # a lone ufunc never blocks (blocked.py): no size to look at
 
     def fused(*inputs):
         for a in inputs:

@@ -23,12 +23,14 @@ from tracegraph.backends import Executable
 from tracegraph.compile.branches import Branches, homes, nest
 from tracegraph.compile.program import op_hint, plan
 from tracegraph.compile.source import exec_with_source
+from tracegraph.kernels.elemwise import elemwise_kernel
 from tracegraph.rewrite.destroy import outputs_to_copy, schedule
 
 from . import cache, random
 from .module_lifetime import release_with
 from . import helpers, small_dot, vector_math
 from .located import Locations, with_location
+from .elemwise import lone_numpy_loop
 from .kernel_call import caller
 from .lowered import JIT, Lowered, header, location_marker
 from .scalar_source import literal
@@ -268,6 +270,9 @@ def compile_module(source, kernels, signature):
 
 
 def link(fgraph, options):
+    lone = lone_numpy_loop(fgraph)
+    if lone is not None:
+        return _numpy_call(fgraph, lone)
     lowerings = backends.lower_graph(BACKEND, fgraph)
     generator = Generator(fgraph, lowerings)
     source = generator.source()
@@ -281,6 +286,17 @@ def link(fgraph, options):
         return generator.line_nodes.get(lineno) if file == path else None
     return Executable(run=run, source=shown, node_at=node_at,
                       extra={'module_path': path, 'jit': module.run, 'kernels': dict(generator.kernels)})
+
+
+def _numpy_call(fgraph, node):
+    """The graph `tanh(x)` as the NumPy backend runs it (`elemwise.lone_numpy_loop`)."""
+    env = {'k_fused': elemwise_kernel(node.op.scalar_op, [v.dtype for v in node.inputs], node.outputs[0].dtype)}
+    params = [f'a{k}' for k in range(len(fgraph.inputs))]
+    args = ', '.join(params[fgraph.inputs.index(v)] for v in node.inputs)
+    source = f'def run({", ".join(params)}):\n    return (k_fused({args}),)\n'
+    filename = exec_with_source(source, f'numba {node.op}', env)
+    return Executable(run=env['run'], source=source,
+                      node_at=lambda file, lineno: node if file == filename else None)
 
 
 def _wrapper(jit, fgraph, constants, sources):
