@@ -99,8 +99,8 @@ class _LoopWriter:
                          '_shape': np.shape, '_arange': np.arange})
         self.in_names = _arguments(lines[0])
         self.out_exprs = _returned(lines[-1])
-        self.step = [(ln[4:], line_nodes.get(k + 2)) for k, ln in enumerate(lines[1:-1])
-                     if not ln.lstrip().startswith('del ')]
+        self.step = [(text, line_nodes.get(k + 2)) for k, ln in enumerate(lines[1:-1])
+                     for text in [_loop_line(ln[4:], self.in_names)] if text]
         self.pre, self.head, self.body, self.post = [], [], [], []
 
     def _name(self, variable):
@@ -285,6 +285,19 @@ class _LoopWriter:
                 returned.append(f'_take(_nbuf{j}, _nidx{j}, axis=0)')
         returned += final_names
         return returned
+
+
+def _loop_line(line, inputs):
+    """A line of the step in the loop: a `del` keeps only the step's own temporaries.
+
+    The inputs are bound again by the next step (or are the loop's arguments), but a
+    temporary left bound would live on through the next step (the recomputed segment of a
+    checkpointed gradient, a batched value: rows per step, held twice)."""
+    text = line.lstrip()
+    if not text.startswith('del '):
+        return line
+    names = [n.strip() for n in text[4:].split(',') if n.strip() not in inputs]
+    return f'{line[:len(line) - len(text)]}del {", ".join(names)}' if names else None
 
 
 def _arguments(def_line):
