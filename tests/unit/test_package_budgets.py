@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# Issue 18 asks for 2,000 lines of Numba backend; it holds 3,123 after the convolution,
+# Issue 18 asks for 2,000 lines of Numba backend; it held 3,123 after the convolution,
 # linear-algebra and extra_ops kernels and the compile-time work landed, so its budget
 # is today's size, a ratchet that only goes down until the 2,000 are reached.
 BUDGETS = {
-    'plugins/numba_backend/tracegraph_numba': 3150,
+    'plugins/numba_backend/tracegraph_numba': 3015,
     'plugins/numpy_backend/tracegraph_numpy': 900,
 }
 

@@ -4,8 +4,8 @@ Sorting, searching and counting ops (sort.py, extra_ops.py) have data-dependent
 output sizes or need NumPy's own algorithms.  Each one states its NumPy meaning once,
 as `compute(*arrays)`; `perform` (Theano's hook) calls it, so every backend runs the op
 through its `perform` path (Numba through objmode, Dask on whole arrays, CuPy on host
-copies) until the backend registers a native lowering (the Numba backend compiles most
-of them with `njit`: see tracegraph_numba/extra_ops.py).
+copies) until the backend registers a native lowering (the Numba backend compiles
+searchsorted and nonzero: see tracegraph_numba/extra_ops.py).
 """
 from __future__ import annotations
 

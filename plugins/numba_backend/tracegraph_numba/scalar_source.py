@@ -27,7 +27,7 @@ EXPRESSIONS = {
     'arccos': 'np.arccos({0})', 'arctan': 'np.arctan({0})', 'arctan2': 'np.arctan2({0}, {1})',
     'sinh': 'np.sinh({0})', 'cosh': 'np.cosh({0})', 'tanh': 'np.tanh({0})',
     'arcsinh': 'np.arcsinh({0})', 'arccosh': 'np.arccosh({0})', 'arctanh': 'np.arctanh({0})',
-    'erf': 'math.erf({0})', 'erfc': 'math.erfc({0})', 'erfinv': 'nb_erfinv({0})',
+    'erf': 'math.erf({0})', 'erfc': 'math.erfc({0})',
     'sigmoid': 'nb_sigmoid({0})', 'softplus': 'nb_softplus({0})', 'log1mexp': 'nb_log1mexp({0})',
     'floor': 'np.floor({0})', 'ceil': 'np.ceil({0})', 'trunc': 'np.trunc({0})',
     'round_half_to_even': 'np.rint({0})', 'round_half_away_from_zero': 'nb_round_away({0})',
@@ -36,13 +36,14 @@ EXPRESSIONS = {
     'and_': '({0} & {1})', 'or_': '({0} | {1})', 'xor': '({0} ^ {1})', 'invert': '(~{0})',
     'isnan': 'np.isnan({0})', 'isinf': 'np.isinf({0})',
     'switch': '({1} if {0} else {2})', 'second': '{1}', 'identity': '{0}',
-    # SciPy's special functions through their C entry points (special.py); erfcx and
-    # erfcinv too, as their decompositions lose accuracy (exp(x**2) overflows).
+    # SciPy's special functions through their C entry points (special.py): the NumPy
+    # backend's own code; erfcx and erfcinv too, as their decompositions lose accuracy.
     'gammaln': 'nb_sp_gammaln({0}, 0)', 'psi': 'nb_sp_psi({0}, 0)', 'gamma': 'nb_sp_gamma({0}, 0)',
     'gammainc': 'nb_sp_gammainc({0}, {1}, 0)', 'gammaincc': 'nb_sp_gammaincc({0}, {1}, 0)',
     'erfcinv': 'nb_sp_erfcinv({0}, 0)', 'erfcx': 'nb_sp_erfcx({0}, 0)', 'j0': 'nb_sp_j0({0}, 0)',
     'j1': 'nb_sp_j1({0}, 0)', 'i0': 'nb_sp_i0({0}, 0)', 'i1': 'nb_sp_i1({0}, 0)',
     'xlogy0': 'nb_sp_xlogy0({0}, {1}, 0)', 'tri_gamma': 'nb_sp_tri_gamma({0})',
+    'erfinv': 'nb_sp_erfinv({0}, 0)',
 }
 
 # Signed integers: NumPy's INT_MIN // -1 and negative powers (integer_helpers.py).

@@ -27,6 +27,7 @@ C_FUNCTIONS = {
     'gammainc': ('gammainc', 2), 'gammaincc': ('gammaincc', 2), 'erfcinv': ('erfcinv', 1),
     'erfcx': ('__pyx_fuse_1erfcx', 1), 'j0': ('j0', 1), 'j1': ('j1', 1), 'i0': ('i0', 1),
     'i1': ('i1', 1), 'xlogy0': ('__pyx_fuse_1xlogy', 2),
+    'erfinv': ('__pyx_fuse_0erfinv', 1),
 }
 
 

@@ -108,7 +108,7 @@ def _fill_diag(a, val, offset=0):
 
 # Numba compiles a graph in time that grows faster than its length, and the
 # compositions above run on ops whose Numba lowering other tests cover: on Numba, the
-# table is cut to the ops with Numba kernels of their own (tracegraph_numba/extra_ops.py)
+# table is cut to the sorting, searching and counting ops (tracegraph_numba/extra_ops.py)
 # and Rebroadcast.
 JIT_BACKENDS = {'numba'}
 JIT_CASES = {'sort_axis0', 'argsort', 'repeat_vector', 'repeat_scalar', 'searchsorted_sorter',
