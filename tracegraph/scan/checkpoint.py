@@ -2,19 +2,22 @@
 
 Backpropagation through time reads every step of every state, so a long loop's
 gradient holds its whole history (an RNN with a 4,096-wide state over 10,000 steps:
-330 MB of float64).  With `checkpoint=K` the gradient differentiates an equivalent
-*segmented* loop instead, over the m steps it reaches:
+330 MB of float64).  With `checkpoint=K` the gradient runs the m steps it reaches as
 
     head:      the first r steps (1 <= r <= K), as a plain loop from the initial values;
     segments:  an outer loop over the other (m - r) / K segments; each of its steps runs
-               the step function K times (an inner loop) from the window of each
-               state (its last L rows: what the next step reads) and returns the
-               window after them.
+               the step function K times (an inner loop keeping no history) from the
+               window of each state (its last L rows: what the next step reads), and
+               records the window it started from (the checkpoints);
 
-The ordinary scan gradient (grad.py) of that graph is checkpointing: the outer loop
-records one window per segment (the checkpoints), and its backward step reruns the
-inner loop of one segment from its window, then backpropagates through those K steps.
-Memory: about m/K windows plus a few segments of K rows; `checkpoint='auto'` takes
+and builds its backward pass itself (not as the gradient of that graph, whose generic
+form holds rows of zeros and copies of every segment): an outer loop over the segments
+from last to first carries the cotangents of the windows and the sums of the
+non-sequences' gradients; each of its steps reruns one segment from its checkpoint
+(full history) and runs grad.py's backward loop over those K steps from the carried
+values; the head's rerun and backward come last.  Memory: m/K windows, one segment's
+history, its per-step gradient rows (the factors of a weight's outer products, summed
+by one matrix product per segment), the weights' sums; `checkpoint='auto'` takes
 K = ceil(sqrt(m)) when the loop runs.  Time: one more forward pass.
 
 The user's loop is unchanged (one flat loop).  When the gradient's segmented loop is
@@ -39,12 +42,14 @@ from ..ir import FunctionGraph, ancestors
 from ..ir.rewrite_table import register
 from ..tensor import math as m
 from ..tensor.basic import constant
+from ..tensor.compositions import patternbroadcast
 from ..tensor.shape_ops import Alloc
 from ..tensor.subtensor import IN, IncSubtensor, Subtensor
 from ..tensor.type import TensorType
 from ..tensor.view_ops import GradOverride
 from .basic import scan
-from .grad import GRADIENT_OF_MARK, ScanGradientError, _check_finals, _none, _steps_run, _where
+from .grad import (GRADIENT_OF_MARK, ScanGradientError, _Backward, _check_finals, _none,
+                   _steps_run, _where)
 from .marks import Checkpoint, Segments
 from .op import Scan
 from .rewrites import _needed, _rows_read
@@ -88,7 +93,7 @@ def _step_op(op, states, nits):
                 n_non_seqs=op.n_non_seqs, name=op.name)
 
 
-# -- the segmented loop ----------------------------------------------------------------
+# -- the forward pass over segments -----------------------------------------------------
 def _every(every, steps):
     if every != 'auto':
         return constant(np.asarray(every, dtype='int64'))
@@ -101,40 +106,53 @@ def _window(window, history, length):
     return m.concatenate([window, history], axis=0)[-length:]
 
 
+def _advance(step, steps, rows, windows, non_seqs):
+    """The windows after `steps` steps of `step` from `windows`, keeping no history."""
+    keep = step.windows + (1,) * step.n_nit
+    outs = _outputs(step.with_changes(keep=keep)(steps, *rows, *windows, *non_seqs))
+    return [_window(w, h, L) for w, h, L in zip(windows, outs, step.windows)]
+
+
+def _last(start, history):
+    """The last row of a loop's history, or `start` after no step."""
+    return m.concatenate([m.shape_padleft(start), history[-1:]], axis=0)[-1]
+
+
 class _Segmented:
-    """The loop of `plan` over steps [n0, n) as a head loop and an outer segment loop.
+    """The loop of `plan` over steps [n0, n) as an outer segment loop (K steps a step)
+    that records the window each segment starts from, then a plain loop over the last
+    1..K steps (kept whole: the backward pass starts with it, so nothing else waits for it).
 
     `dense` lists the keys ('state', i) / ('nit', j) whose whole history the gradient
-    seeds (the outer loop then also returns their rows, segment by segment)."""
+    seeds: the backward pass reads their seeds block by block."""
 
     def __init__(self, plan, inputs, n, dense):
         op, step = plan.op, plan.step
         self.plan, self.n, self.dense = plan, n, dense
-        seqs, inits, _, non_seqs = (inputs[s] for s in op.outer_slices())
+        seqs, inits, _, self.non_seqs = (inputs[s] for s in op.outer_slices())
         windows = [inits[i][:op.windows[i]] for i in plan.states]
         self.n0 = self._start(n, op.truncate_gradient)
         if op.truncate_gradient >= 0:
-            windows = self._skip(seqs, windows, non_seqs)
+            windows = self._skip(seqs, windows)
+        self.windows = windows  # where the segments start: the gradient of the inits flows from here
         steps = n - self.n0
-        # Neither the head (1..K steps) nor the segment loop runs zero steps unless the
-        # loop runs fewer than two: a loop of no step cannot know the row shapes of its
+        # Neither the last part (1..K steps) nor the segment loop runs zero steps unless
+        # the loop runs fewer than two: a loop of no step cannot know the row shapes of its
         # per-step values, which its gradient would read (K > steps - 1 acts as steps - 1).
         one = constant(np.asarray(1, dtype='int64'))
         every = m.minimum(_every(op.checkpoint.every, steps), m.maximum(steps - 1, one))
         self.every = every
         self.n_full = m.maximum((steps - 1) // every, constant(np.asarray(0, dtype='int64')))
-        head_steps = steps - self.n_full * every
-        at = self.n0 + head_steps
-        head = _outputs(step(head_steps, *[s[self.n0:at] for s in seqs], *windows, *non_seqs))
-        self.start = [_window(w, h, L) for w, h, L in zip(windows, head, step.windows)]
-        blocks = [_blocks(s[at:n], self.n_full, every) for s in seqs]
-        loop = _segment_loop(plan, dense)
-        self.node = loop.make_node(self.n_full, *blocks, *[m.shape_padleft(w) for w in self.start],
-                                   every, *non_seqs)
-        self.head = dict(zip(self._keys(), head))
-
-    def _keys(self):
-        return [('state', i) for i in self.plan.states] + [('nit', j) for j in self.plan.nits]
+        at = self.n0 + self.n_full * every
+        self.blocks = [_blocks(s[self.n0:at], self.n_full, every) for s in seqs]
+        loop = _segment_loop(plan)
+        self.node = loop.make_node(self.n_full, *self.blocks, *[m.shape_padleft(w) for w in windows],
+                                   every, *self.non_seqs)
+        self.last_start = [_last(w, h) for w, h in zip(windows, self.node.outputs)]
+        self.last_steps = n - at
+        self.last_rows_in = [s[at:n] for s in seqs]
+        last = step.with_changes(checkpoint=Segments(op.checkpoint.loop, part='last'))
+        self.last = _outputs(last(self.last_steps, *self.last_rows_in, *self.last_start, *self.non_seqs))
 
     @staticmethod
     def _start(n, truncate):
@@ -142,28 +160,27 @@ class _Segmented:
             return constant(np.asarray(0, dtype='int64'))
         return m.maximum(n - truncate, constant(np.asarray(0, dtype='int64')))
 
-    def _skip(self, seqs, windows, non_seqs):
+    def _skip(self, seqs, windows):
         """Windows after the first n0 steps, run with no gradient through them."""
-        step = self.plan.step
-        keep = step.windows + (1,) * step.n_nit
-        outs = _outputs(step.with_changes(keep=keep)(self.n0, *[s[:self.n0] for s in seqs],
-                                                     *windows, *non_seqs))
+        ends = _advance(self.plan.step, self.n0, [s[:self.n0] for s in seqs], windows, self.non_seqs)
         ran = m.gt(self.n0, 0)
-        return [m.switch(ran, _disconnected(_window(w, h, L)), w)
-                for w, h, L in zip(windows, outs, step.windows)]
+        return [m.switch(ran, _disconnected(end), w) for w, end in zip(windows, ends)]
 
-    def last_rows(self, k):
-        """The last min(n, L) rows of the user's state k (its final window)."""
+    def final_window(self, k):
+        """The final window of the user's state k, and its last min(n, L) rows."""
         pos = self.plan.states.index(k)
-        return final_rows(self.node, pos, self.n, self.plan.step.windows[pos])
+        window = final_window(self.last[pos].owner, pos)
+        return window, last_rows(window, self.n, self.plan.step.windows[pos])
 
-    def history(self, key):
-        """The rows of state/nit `key` at steps [n0, n), as one array."""
-        s = len(self.plan.states)
-        blocks, head = self.node.outputs[s + self.dense.index(key)], self.head[key]
-        # The head's row shape, not the blocks': a loop of no segment cannot know it.
-        rows = m.reshape(blocks, [self.n_full * self.every] + [m.shape(head)[d] for d in range(1, head.ndim)])
-        return m.concatenate([head, rows], axis=0)
+    def dense_rows(self, seeds):
+        """The seeds of the dense keys as (blocks, last rows), in the step's output order."""
+        step, at = self.plan.step, self.n0 + self.n_full * self.every
+        blocks, last = [None] * step.n_outer_outputs, [None] * step.n_outer_outputs
+        for key, g in seeds.items():
+            k = self.plan.states.index(key[1]) if key[0] == 'state' \
+                else len(self.plan.states) + self.plan.nits.index(key[1])
+            blocks[k], last[k] = _blocks(g[self.n0:at], self.n_full, self.every), g[at:self.n]
+        return blocks, last
 
 
 def _disconnected(x):
@@ -171,10 +188,16 @@ def _disconnected(x):
     return GradOverride(x.ndim, 'disconnected')(x)
 
 
-def final_rows(node, pos, n, length):
-    """The last min(n, length) rows of state `pos` of a segment loop `node`."""
-    start = node.inputs[node.op.outer_slices()[1]][pos]
-    window = m.concatenate([start, node.outputs[pos]], axis=0)[-1]
+def final_window(node, pos):
+    """The window of state `pos` after the loop over the last steps, `node`."""
+    start, length = node.inputs[node.op.outer_slices()[1]][pos], node.op.windows[pos]
+    # Its own copy of L rows: a view of the history that the backward pass concatenates
+    # would keep all of it alive until the loop's value is read.
+    return _window(start, node.outputs[pos][-length:], length)
+
+
+def last_rows(window, n, length):
+    """The last min(n, length) rows of a final window (the rows the loop wrote)."""
     return window[length - m.minimum(n, length):]
 
 
@@ -186,8 +209,9 @@ def _blocks(seq, count, every):
     return m.reshape(seq, [count, every] + [m.shape(seq)[d] for d in range(1, seq.ndim)])
 
 
-def _segment_loop(plan, dense):
-    """The outer Scan op: one segment of `plan.step` per step, windows fed back."""
+def _segment_loop(plan):
+    """The outer Scan op of the forward pass: one segment of `plan.step` per step, its
+    windows fed back; its per-step output is the window each segment starts from."""
     step = plan.step
     i_seq, i_tap, _, i_non = step.inner_slices()
     taps = step.inner.inputs[i_tap]
@@ -196,55 +220,160 @@ def _segment_loop(plan, dense):
     windows = [TensorType(v.type.dtype, (None,) + v.type.shape)() for v in first]
     every, n = TensorType('int64', ())(), TensorType('int64', ())()
     non = [v.type() for v in step.inner.inputs[i_non]]
-    keys = [('state', i) for i in plan.states] + [('nit', j) for j in plan.nits]
     n_b, n_w = len(blocks), len(windows)
 
     def segment(*args):
-        outs = _outputs(step(args[n_b + n_w], *args[:n_b + n_w], *args[n_b + n_w + 1:]))
-        new = [_window(w, h, L) for w, h, L in zip(args[n_b:n_b + n_w], outs, step.windows)]
-        return new + [outs[keys.index(key)] for key in dense]
+        starts = list(args[n_b:n_b + n_w])
+        ends = _advance(step, args[n_b + n_w], args[:n_b], starts, args[n_b + n_w + 1:])
+        # Copies: a per-step output that is a carried input itself would be written after
+        # the carried value moved on (the NumPy and Numba loops record the new window).
+        return ends + [m.tensor_copy(w) for w in starts]
 
-    results, _ = scan(segment, sequences=blocks, outputs_info=windows + [None] * len(dense),
+    results, _ = scan(segment, sequences=blocks, outputs_info=windows + [None] * n_w,
                       non_sequences=[every] + non, n_steps=n, return_list=True,
                       name=f'segments_of_{step.name or "scan_fn"}')
     return results[0].owner.op.with_changes(checkpoint=Segments(plan.op.checkpoint.loop))
 
 
+# -- the backward pass over segments ------------------------------------------------------
+class _SegmentBackward(_Backward):
+    """The backward loop over the steps of one segment, rerun from its start window: it
+    starts from the cotangents and sums carried over from the later segments, reads the
+    recorded rows from the one history array, and has no rows of zeros for unseeded outputs."""
+
+    def __init__(self, step, rows, windows, non_seqs, outputs, seeds, n, carried, mark):
+        super().__init__(step, rows, windows, non_seqs, outputs, seeds, n)
+        self.seeded = [k for k in self.seeded if not _none(seeds[k])]
+        self.pending0, self.accs0 = carried
+        self.recorded_from_history = True
+        self.mark = mark
+
+    def run(self, steps):
+        """(row gradients of the differentiable sequences, cotangents of the start windows,
+        sums of the differentiable non-sequences' gradients) after backpropagating."""
+        results = self.build(steps)
+        seq_grads = self.sequence_grads(results, steps, steps)
+        pending = self.init_grads(results, steps, steps)
+        sums = self.non_seq_grads(results)
+        return ([seq_grads[j] for j in self.diff_seqs], [pending[i] for i in self.diff_states],
+                [sums[k] for k in self.diff_non])
+
+
+def _segment_backward(plan, steps, rows, windows, seeds, carried, non_seqs, outs=None):
+    """Rerun one segment from its start window (unless its history `outs` is at hand),
+    then backpropagate through it."""
+    outs = outs or _outputs(plan.step(steps, *rows, *windows, *non_seqs))
+    mark = Segments(plan.op.checkpoint.loop, part='backward')
+    return _SegmentBackward(plan.step, rows, windows, non_seqs, outs, seeds, steps, carried,
+                            mark).run(steps)
+
+
+def _backward(loop, pending, sums, dense):
+    """The gradient pass: the last steps first (their forward history is their rerun), then
+    the segments from last to first (a loop that carries the cotangents of the windows and
+    the sums of the non-sequences' gradients, rerunning one segment a step).  Returns the
+    segments' row gradients as blocks, the last steps' row gradients, the cotangents of the
+    windows the segments start from, and the sums."""
+    plan, step = loop.plan, loop.plan.step
+    block_seeds, last_seeds = loop.dense_rows(dense)
+    pending = [_fit(v, w) for v, w in zip(pending, [w for w in loop.last_start if is_differentiable(w)])]
+    last_grads, pending, sums = _segment_backward(plan, loop.last_steps, loop.last_rows_in,
+                                                  loop.last_start, last_seeds, (pending, sums),
+                                                  loop.non_seqs, outs=loop.last)
+    starts = loop.node.outputs[step.n_states:2 * step.n_states]
+    n_seq, n_win = len(loop.blocks), len(starts)
+    seeded = [k for k, g in enumerate(block_seeds) if g is not None]
+    n_pend = len(pending)
+
+    def segment(*args):
+        rows, windows = args[:n_seq], args[n_seq:n_seq + n_win]
+        at = n_seq + n_win + len(seeded)
+        seeds = [None] * step.n_outer_outputs
+        for k, g in zip(seeded, args[n_seq + n_win:at]):
+            seeds[k] = g
+        carried = (list(args[at:at + n_pend]), list(args[at + n_pend:at + n_pend + len(sums)]))
+        non = args[at + n_pend + len(sums):]
+        grads, new_pending, new_sums = _segment_backward(plan, non[0], rows, windows, seeds,
+                                                         carried, non[1:])
+        return grads + new_pending + new_sums
+
+    sequences = [b[::-1] for b in loop.blocks] + [s[::-1] for s in starts] + \
+        [block_seeds[k][::-1] for k in seeded]
+    n_grads = sum(is_differentiable(b) for b in loop.blocks)
+    pending = [_fit(v, w) for v, w in zip(pending, [s[0] for s in starts])]
+    results, _ = scan(segment, sequences=sequences, outputs_info=[None] * n_grads + pending + sums,
+                      non_sequences=[loop.every] + list(loop.non_seqs), n_steps=loop.n_full,
+                      return_list=True, name=f'grad_of_segments_of_{step.name or "scan_fn"}')
+    outs = _marked(results, Segments(plan.op.checkpoint.loop, part='backward'))
+    carried = [_last(v, h) for v, h in zip(pending + sums, outs[n_grads:])]
+    # Segment s's row gradients are the loop's row n_full - 1 - s.
+    return [g[::-1] for g in outs[:n_grads]], last_grads, carried[:n_pend], carried[n_pend:]
+
+
+def _fit(value, like):
+    """`value` with the static shape of `like` (a view), as a loop's carried value must."""
+    return value if value.type == like.type else patternbroadcast(value, [s == 1 for s in like.type.shape])
+
+
+def _marked(results, mark):
+    """The outputs `results` of a loop built by scan(), from a copy of its node that
+    carries `mark`."""
+    old = next(r.owner for r in results if r.owner is not None and isinstance(r.owner.op, Scan))
+    new = old.op.with_changes(checkpoint=mark).make_node(*old.inputs)
+    return [new.outputs[old.outputs.index(r)] for r in results]
 # -- the gradient ----------------------------------------------------------------------
 def checkpointed_grad(op, inputs, outputs, output_grads):
     """Scan.L_op for a loop with a Checkpoint: see the module docstring."""
     _check_finals(op, outputs, output_grads)
     plan = _plan(op, outputs)
     n = _steps_run(op, inputs, outputs)
-    last, dense = {}, []
+    last, dense = {}, {}
     for i in plan.states:
         g = output_grads[i]
         if _no_seed(g) or not is_differentiable(op.inner.outputs[i]):
             continue
         found = _last_rows_seeds(g, op.windows[i])
         if found is None:
-            dense.append(('state', i))
+            dense[('state', i)] = g
         else:
             last[i] = found
-    dense += [('nit', j) for j in plan.nits if not _no_seed(output_grads[op.n_states + j])]
-    loop = _Segmented(plan, inputs, n, tuple(dense))
-    seeds = {}
-    for i, pieces in last.items():
-        for entries, value in pieces:
-            target = Subtensor(entries)(loop.last_rows(i))
-            seeds[target] = value if value.type == target.type else m.fill(target, value)
-    for key in dense:
-        g = output_grads[key[1] if key[0] == 'state' else op.n_states + key[1]]
-        seeds[loop.history(key)] = g[loop.n0:n]
+    dense.update((('nit', j), output_grads[op.n_states + j]) for j in plan.nits
+                 if not _no_seed(output_grads[op.n_states + j]))
     seqs, inits, finals, non_seqs = (list(inputs[s]) for s in op.outer_slices())
-    wrt = seqs + inits + non_seqs
-    grads = backprop(wrt, seeds) if seeds else [None] * len(wrt)
-    grads = [ZERO if g is None else g for g in grads]
+    if not last and not dense:
+        return [None] + [ZERO] * (len(seqs) + len(inits)) + [None] * len(finals) + [ZERO] * len(non_seqs)
+    loop = _Segmented(plan, inputs, n, tuple(dense))
+    diff_states = [pos for pos, i in enumerate(plan.states) if is_differentiable(op.inner.outputs[i])]
+    pending = [_final_cotangent(loop, plan.states[pos], last.get(plan.states[pos], ()))
+               for pos in diff_states]
+    diff_non = [k for k in range(op.n_non_seqs) if is_differentiable(non_seqs[k])]
+    sums = [m.zeros_like(non_seqs[k]) for k in diff_non]
+    block_grads, last_grads, pending, sums = _backward(loop, pending, sums, dense)
+    seeds = {loop.windows[pos]: g for pos, g in zip(diff_states, pending)}
+    diff_seqs = [j for j, s in enumerate(seqs) if is_differentiable(s)]
+    for j, blocks, last_rows_grad in zip(diff_seqs, block_grads, last_grads):
+        seeds[loop.blocks[j]] = m.reshape(blocks, m.shape(loop.blocks[j]))
+        seeds[loop.last_rows_in[j]] = last_rows_grad
+    grads = backprop(seqs + inits, seeds)
+    by_non = dict(zip(diff_non, sums))
+    grads = [ZERO if g is None else g for g in grads] + [by_non.get(k, ZERO) for k in range(len(non_seqs))]
     at = len(seqs) + len(inits)
     return [None] + grads[:at] + [None] * len(finals) + grads[at:]
 
 
 GRADIENT_OF_MARK[Checkpoint] = checkpointed_grad
+
+
+def _final_cotangent(loop, i, pieces):
+    """The cotangent of state i's final window: zeros, with the seeds of its last rows."""
+    window, rows = loop.final_window(i)
+    if not pieces:
+        return m.zeros_like(window)
+    seeds = {}
+    for entries, value in pieces:
+        target = Subtensor(entries)(rows)
+        seeds[target] = value if value.type == target.type else m.fill(target, value)
+    return backprop([window], seeds)[0]
 
 
 def _last_rows_seeds(g, window):
@@ -291,7 +420,8 @@ def _is_zeros(x):
 @register('scan_checkpoint_forward', phase='canonicalize', tracks=(Scan,))
 def scan_checkpoint_forward(fgraph, node):
     """A checkpointed loop read only at its last rows takes them from its gradient's
-    segmented loop, which runs anyway: one forward pass instead of two."""
+    segmented loop (its loop over the last steps), which runs anyway: one forward pass
+    instead of two."""
     op = node.op
     if not isinstance(op.checkpoint, Checkpoint) or op.as_while:
         return None
@@ -312,7 +442,7 @@ def scan_checkpoint_forward(fgraph, node):
         if need is None or need > op.windows[k] or k not in plan.states:
             return None
         pos = plan.states.index(k)
-        rows = final_rows(segments, pos, n, op.windows[k])
+        rows = last_rows(final_window(segments, pos), n, op.windows[k])
         for client, _ in fgraph.clients[node.outputs[k]]:
             made = client.op.make_node(rows, *client.inputs[1:]).outputs[0]
             if made.type != client.outputs[0].type:
@@ -322,8 +452,8 @@ def scan_checkpoint_forward(fgraph, node):
 
 
 def _segments_node(fgraph, node, plan):
-    """The segment loop that the gradient built from this node's inputs, or None."""
-    mark = Segments(node.op.checkpoint.loop)
+    """The loop over the last steps that the gradient built from this node's inputs, or None."""
+    mark = Segments(node.op.checkpoint.loop, part='last')
     seqs, inits, _, _ = (node.inputs[s] for s in node.op.outer_slices())
     wanted = {node.inputs[0], *seqs, *(inits[i] for i in plan.states)}
     for other in fgraph.apply_nodes:

@@ -158,23 +158,38 @@ class _Backward:
         self.diff_states = [i for i in range(op.n_states) if is_differentiable(op.inner.outputs[i])]
         self.diff_seqs = [j for j in range(op.n_seqs) if is_differentiable(seqs[j])]
         self.diff_non = [k for k in range(op.n_non_seqs) if is_differentiable(non_seqs[k])]
+        # What a caller may change (checkpoint.py's backward of one segment does): the
+        # outputs whose gradient rows are a sequence of the loop, the starting values of
+        # the carried cotangents and sums (zeros), whether the recorded state rows are
+        # read from the history the taps read (one array, not two), the loop's mark.
+        self.seeded = self.diff_states + self._diff_nits()
+        self.pending0 = self.accs0 = None
+        self.recorded_from_history = False
+        self.mark = op.checkpoint  # a segment loop's mark: see pushout.py
 
     # -- the backward loop's sequences (each reversed) ------------------------------------
     def _outer_sequences(self):
         op, n = self.op, self.n
         rows = [s[:n][::-1] for s in self.seqs]
+        histories = []
         for i, taps in enumerate(op.state_taps):
             window = -taps[0]
             history = m.concatenate([self.inits[i], self.outputs[i]], axis=0)
+            histories.append(history)
             rows += [history[window + k:window + k + n][::-1] for k in taps]
-        rows += [self.outputs[k][:n][::-1] for k in self.diff_states + self._diff_nits()]
-        for i in self.diff_states:
-            rows.append(self._grad_or_zeros(i)[::-1])
-        for j in range(op.n_nit):
-            k = op.n_states + j
-            if is_differentiable(op.inner.outputs[k]):
-                rows.append(self._grad_or_zeros(k)[::-1])
+        for k in self.diff_states + self._seeded_nits():
+            recorded = histories[k][-op.state_taps[k][0]:] if self.recorded_from_history \
+                and k < op.n_states else self.outputs[k]
+            rows.append(recorded[:n][::-1])
+        for k in self._seeded_states() + self._seeded_nits():
+            rows.append(self._grad_or_zeros(k)[::-1])
         return rows
+
+    def _seeded_states(self):
+        return [i for i in self.diff_states if i in self.seeded]
+
+    def _seeded_nits(self):
+        return [k for k in self._diff_nits() if k in self.seeded]
 
     def _diff_nits(self):
         start = self.op.n_states
@@ -189,8 +204,8 @@ class _Backward:
         """(inner FunctionGraph, number of gradient rows per step)."""
         op = self.op
         rows_in = [v.type() for v in self.i_seqs] + [v.type() for v in self.i_taps]
-        g_states = [op.inner.outputs[i].type() for i in self.diff_states]
-        nit_diff = self._diff_nits()
+        g_states = [op.inner.outputs[i].type() for i in self._seeded_states()]
+        nit_diff = self._seeded_nits()
         g_nits = [op.inner.outputs[k].type() for k in nit_diff]
         pending = [self.inits[i].type() for i in self.diff_states]
         accs = [self.non_seqs[k].type() for k in self.diff_non]
@@ -199,7 +214,9 @@ class _Backward:
         needed = self.diff_states + nit_diff  # only these: others may read finals
         _, fwd_out, _ = clone_graph(fwd_in, [op.inner.outputs[k] for k in needed],
                                     replace=dict(zip(fwd_in, rows_in + non)))
-        cotangents = [g + p[-1] for g, p in zip(g_states, pending)] + g_nits
+        seed_of = dict(zip(self._seeded_states(), g_states))
+        cotangents = [seed_of[i] + p[-1] if i in seed_of else p[-1]
+                      for i, p in zip(self.diff_states, pending)] + g_nits
         seeds = {}
         for out, g in zip(fwd_out, cotangents):
             seeds[out] = seeds[out] + g if out in seeds else g
@@ -281,9 +298,9 @@ class _Backward:
                             n_finals=len(self.diff_states) + len(self.diff_non),
                             n_non_seqs=len(self.i_non), truncate_gradient=-1,
                             name=f'grad_of_{op.name or "scan_fn"}',
-                            checkpoint=op.checkpoint)  # a segment loop's mark: see pushout.py
-        pending0 = [m.zeros_like(self.inits[i]) for i in self.diff_states]
-        accs0 = [m.zeros_like(self.non_seqs[k]) for k in self.diff_non]
+                            checkpoint=self.mark)
+        pending0 = self.pending0 or [m.zeros_like(self.inits[i]) for i in self.diff_states]
+        accs0 = self.accs0 or [m.zeros_like(self.non_seqs[k]) for k in self.diff_non]
         self.outer_rows = self._outer_sequences()
         self.n_back = n_back
         results = backward(n_back, *self.outer_rows, *pending0, *accs0, *self.non_seqs)

@@ -22,12 +22,15 @@ class Checkpoint:
 
 @dataclass(frozen=True)
 class Segments:
-    """On the outer loop of a gradient's segmented copy of loop number `loop`."""
+    """On the loops of the gradient of checkpointed loop number `loop`: its forward pass
+    over segments (`part` 'segments'), over the last steps ('last'), or its backward pass
+    ('backward': over segments, and within one)."""
 
     loop: int
+    part: str = 'segments'
 
     def __str__(self):
-        return 'segments'
+        return self.part if self.part == 'segments' else f'segments {self.part}'
 
 
 def checkpoint_option(value, name):
