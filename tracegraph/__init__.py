@@ -7,7 +7,7 @@
 """
 from . import config, tensor
 from . import backends
-from .compile import Function, In, Out, Param, SharedVariable, function, shared
+from .compiler import Function, In, Out, Param, SharedVariable, function, shared
 from .ir import Apply, Constant, FunctionGraph, Op, Type, Variable
 from .tensor.type import TensorType
 
@@ -27,7 +27,8 @@ def __getattr__(name):
         'debugprint': ('tracegraph.printing', 'debugprint'),
         'pydotprint': ('tracegraph.printing', 'pydotprint'),
         'ifelse': ('tracegraph.ifelse', None),
-        'compile': ('tracegraph.trace', 'compile'),
+        # @tg.compile, also Theano's theano.compile namespace (import tracegraph as theano)
+        'compile': ('tracegraph.theano.compile', None),
         'update': ('tracegraph.trace', 'update'),
         'grad_of': ('tracegraph.trace', 'grad_of'),
         'value_and_grad': ('tracegraph.trace', 'value_and_grad'),

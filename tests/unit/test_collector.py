@@ -7,8 +7,8 @@ import pytest
 
 import tracegraph as tg
 import tracegraph.tensor as T
-from tracegraph.compile import collector
-from tracegraph.compile.collector import COMPILE_THRESHOLD, fewer_collections
+from tracegraph.compiler import collector
+from tracegraph.compiler.collector import COMPILE_THRESHOLD, fewer_collections
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ any cycle of modules, whatever their layers.  This table is the one place the or
 is written down:
 
     config  <-  ir  <-  tensor  <-  autodiff, scan, random, ifelse, kernels.ufuncs, kernels.reference  <-  rewrite
-            <-  compile, backends, kernels  <-  trace  <-  printing  <-  theano, tools, testing, tracegraph (the package's __init__)
+            <-  compiler, backends, kernels  <-  trace  <-  printing  <-  theano, tools, testing, tracegraph (the package's __init__)
 """
 import ast
 import pathlib
@@ -24,7 +24,7 @@ LAYERS = {
     'tracegraph.kernels.ufuncs': 3,   # NumPy's spelling of each scalar op: a reference evaluator
     'tracegraph.kernels.reference': 3,  # each op in NumPy, for constant folding (no plugin)
     'tracegraph.rewrite': 4,
-    'tracegraph.hookspecs': 5, 'tracegraph.backends': 5, 'tracegraph.compile': 5,
+    'tracegraph.hookspecs': 5, 'tracegraph.backends': 5, 'tracegraph.compiler': 5,
     'tracegraph.kernels': 5,          # array kernels the backends share (generated block loops)
     'tracegraph.trace': 6,
     'tracegraph.printing': 7,
@@ -44,8 +44,6 @@ REMAINING_UPWARD = {
     ('tracegraph.tensor', 'tracegraph.autodiff'),
     # Elemwise's pullback: a fused op's is a backprop through its steps (autodiff's walk)
     ('tracegraph.tensor.elemwise', 'tracegraph.autodiff.scalar_grads'),
-    # tracegraph.compile re-exports @compile from trace/
-    ('tracegraph.compile', 'tracegraph.trace'),
 }
 REMAINING_CYCLE_EDGES = set()
 

@@ -36,6 +36,18 @@ def test_room_modules_win(theano):
         importlib.import_module('theano.sparse')
 
 
+def test_theano_compile_is_the_room_module_and_the_decorator(theano):
+    import tracegraph.compiler.ops
+    from tracegraph.trace.compiled import Compiled
+    compile_module = importlib.import_module('theano.compile')
+    assert compile_module is importlib.import_module('tracegraph.theano.compile') is tracegraph.compile
+    assert importlib.import_module('theano.compile.ops') is tracegraph.compiler.ops
+    assert theano.compile.function is tracegraph.function
+    assert theano.compile.ops is tracegraph.compiler.ops
+    assert isinstance(theano.compile(lambda a: a), Compiled)   # @tg.compile
+    assert isinstance(theano.compile(backend='numpy')(lambda a: a), Compiled)
+
+
 def test_run_a_program_under_the_alias(tmp_path):
     script = tmp_path / 'prog.py'
     script.write_text('import sys\nimport theano.tensor as T\nfrom theano.gof import graph\n'

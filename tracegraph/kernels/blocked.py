@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from tracegraph.compile.source import exec_with_source
+from tracegraph.compiler.source import exec_with_source
 from tracegraph.tensor.scalar import SCALAR_OPS, Composite, cast_op
 
 from .threads import n_threads, run_split

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from tracegraph.compile.source import exec_with_source
+from tracegraph.compiler.source import exec_with_source
 from tracegraph.tensor.scalar import Composite, expensive
 
 from .blocked import BlockedKernel

@@ -24,7 +24,7 @@ class Container:
 
     `lock` makes a call that updates the value atomic with respect to other calls
     touching the same box; functions take the locks of all their boxes in `uid`
-    order, so two functions sharing several boxes never deadlock (compile/locking.py).
+    order, so two functions sharing several boxes never deadlock (compiler/locking.py).
     """
 
     __slots__ = ('value', 'owner', 'lock', 'uid')

@@ -75,8 +75,8 @@ class TensorVariable(Variable):
 
 
 # Compiling is the compile layer's, above this one, yet eval() and verify_grad run
-# graphs: tracegraph.compile installs tg.function here when it loads, and
-# `import tracegraph` always loads it (compile/__init__.py: install_function).
+# graphs: tracegraph.compiler installs tg.function here when it loads, and
+# `import tracegraph` always loads it (compiler/__init__.py: install_function).
 _installed = {}
 
 
@@ -86,7 +86,7 @@ def install_function(function):
 
 
 def compile_function(inputs, outputs, **options):
-    """tg.function(inputs, outputs, **options), for layers below tracegraph.compile."""
+    """tg.function(inputs, outputs, **options), for layers below tracegraph.compiler."""
     return _installed['function'](inputs, outputs, **options)
 
 

@@ -2,9 +2,9 @@
 
 `theano` is tracegraph itself; `theano.X` is `tracegraph.theano.X` where the room
 holds X (gof, scalar, gradient, sandbox.rng_mrg, scan_module, sparse,
-tensor.sharedvar, ...) and `tracegraph.X` otherwise (tensor, compile, printing,
-ifelse, config, ...).  The same module objects, so `isinstance` checks and shared
-state agree.
+tensor.sharedvar, compile, ...) and `tracegraph.X` otherwise (tensor, printing,
+ifelse, config, ...); `theano.compile.X` beyond the room is `tracegraph.compiler.X`.
+The same module objects, so `isinstance` checks and shared state agree.
 """
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ import sys
 ALIAS = 'theano'
 TARGET = 'tracegraph'
 ROOM = 'tracegraph.theano'
+# Theano's name of a tracegraph package where the two differ: `theano.compile` is the
+# room's module (also @tg.compile), its submodules are tracegraph.compiler's.
+RENAMED = {'.compile.': '.compiler.'}
 
 
 def real_name(alias_name):
@@ -23,11 +26,18 @@ def real_name(alias_name):
     tracegraph's.  A room package that mirrors one of tracegraph's (`tensor`) only
     adds modules to it, so its own name stays tracegraph's."""
     rest = alias_name[len(ALIAS):]
-    room, own = ROOM + rest, TARGET + rest
+    room, own = ROOM + rest, TARGET + _renamed(rest)
     if rest and _spec(room) is not None:
         if _spec(room).submodule_search_locations is None or _spec(own) is None:
             return room
     return own
+
+
+def _renamed(rest):
+    for theano_name, own_name in RENAMED.items():
+        if rest.startswith(theano_name):
+            return own_name + rest[len(theano_name):]
+    return rest
 
 
 def _spec(name):

@@ -24,7 +24,7 @@ import dataclasses
 import numpy as np
 import optree
 
-from ..compile.source import exec_with_source
+from ..compiler.source import exec_with_source
 from .pytree import NAMESPACE, unflatten
 
 MISSING = object()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from ..compile.io import In
+from ..compiler.io import In
 from ..ir import Constant, Variable, graph_inputs, user_location
 from ..tensor.basic import as_tensor_variable
 from ..tensor.shared import SharedVariable
@@ -46,7 +46,7 @@ class Traced:
     def compile(self, backend=None, donate=(), **function_options):
         """Compile this graph with tg.function; `donate` lists input positions whose
         arrays the function may overwrite."""
-        from ..compile.function import function
+        from ..compiler.function import function
         ins = [In(p, mutable=k in donate) for k, p in enumerate(self.inputs)]
         single = self.out_tree.num_leaves == 1 and self.out_tree.num_nodes == 1
         outputs = self.outputs[0] if single else list(self.outputs)

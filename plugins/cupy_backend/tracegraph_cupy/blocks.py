@@ -1,4 +1,4 @@
-"""Lazy `ifelse` on the device: `tracegraph.compile.branches` nests the steps (the
+"""Lazy `ifelse` on the device: `tracegraph.compiler.branches` nests the steps (the
 branch not taken is never computed, nor transferred); `number` gives each step its
 position in that tree and each name its last reader, from which the writer knows
 when a value may be freed.
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 
-from tracegraph.compile.branches import walk
+from tracegraph.compiler.branches import walk
 
 
 def number(tree):

@@ -25,9 +25,9 @@ import numpy as np
 
 from tracegraph import backends
 from tracegraph.backends import Executable
-from tracegraph.compile.branches import Branches, nest, walk
-from tracegraph.compile.program import Namer, plan
-from tracegraph.compile.source import exec_with_source
+from tracegraph.compiler.branches import Branches, nest, walk
+from tracegraph.compiler.program import Namer, plan
+from tracegraph.compiler.source import exec_with_source
 from tracegraph.rewrite.destroy import schedule
 from tracegraph.tensor.shared import SharedVariable
 from tracegraph.tensor.type import TensorType

@@ -17,8 +17,8 @@ import numpy as np
 
 from tracegraph import backends
 from tracegraph.backends import Executable
-from tracegraph.compile.program import Namer, plan
-from tracegraph.compile.source import exec_with_source
+from tracegraph.compiler.program import Namer, plan
+from tracegraph.compiler.source import exec_with_source
 from tracegraph.tensor.shared import SharedVariable
 
 from tracegraph_numpy.linker import Branches, nest

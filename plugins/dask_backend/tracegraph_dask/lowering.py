@@ -19,7 +19,7 @@ import dask.array as da
 import numpy as np
 
 from tracegraph.backends import LoweringTable
-from tracegraph.compile.program import op_hint
+from tracegraph.compiler.program import op_hint
 from tracegraph.ifelse import IfElse
 from tracegraph.tensor.dot import Dot
 from tracegraph.tensor.elemwise import DimShuffle, Elemwise

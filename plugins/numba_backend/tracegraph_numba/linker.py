@@ -1,7 +1,7 @@
 """The Numba backend's code generator: the whole graph as one `@njit` function.
 
 Every node's `Lowered` template is filled with readable names (from
-`tracegraph.compile.program.plan`) and indented into one function, so a call
+`tracegraph.compiler.program.plan`) and indented into one function, so a call
 crosses from Python into machine code once.  Zero-dimensional values are plain
 scalars inside; array constants are passed in as arguments (so the source, and
 the disk cache key, do not depend on their contents); the nodes only one branch
@@ -20,9 +20,9 @@ import numpy as np
 
 from tracegraph import backends
 from tracegraph.backends import Executable
-from tracegraph.compile.branches import Branches, homes, nest
-from tracegraph.compile.program import op_hint, plan
-from tracegraph.compile.source import exec_with_source
+from tracegraph.compiler.branches import Branches, homes, nest
+from tracegraph.compiler.program import op_hint, plan
+from tracegraph.compiler.source import exec_with_source
 from tracegraph.kernels.elemwise import elemwise_kernel
 from tracegraph.rewrite.destroy import outputs_to_copy, schedule
 

@@ -20,9 +20,9 @@ import numpy as np
 
 from tracegraph import backends
 from tracegraph.backends import Executable
-from tracegraph.compile.branches import Branches, nest
-from tracegraph.compile.program import Namer, plan
-from tracegraph.compile.source import exec_with_source
+from tracegraph.compiler.branches import Branches, nest
+from tracegraph.compiler.program import Namer, plan
+from tracegraph.compiler.source import exec_with_source
 from tracegraph.rewrite.destroy import outputs_to_copy, schedule
 
 from .lowering import Inline

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracegraph import backends
-from tracegraph.compile.source import exec_with_source
+from tracegraph.compiler.source import exec_with_source
 from tracegraph.ir import FunctionGraph
 
 from . import linker

@@ -109,7 +109,7 @@ def _boom(v):
 
 
 def test_shape_alloc_and_user_op_errors_name_the_op_and_line(backend):
-    from tracegraph.compile.ops import as_op
+    from tracegraph.compiler.ops import as_op
     x, y, z, w = T.dvectors('x', 'y', 'z', 'w')
     m, n = T.dmatrix('m'), T.lscalar('n')
     user_op = as_op(itypes=[T.dvector], otypes=[T.dvector])(_boom)

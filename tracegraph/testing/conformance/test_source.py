@@ -1,5 +1,5 @@
 """`f.source` shows everything a call runs, and tracebacks through generated code show
-its lines (tracegraph.compile.source.exec_with_source)."""
+its lines (tracegraph.compiler.source.exec_with_source)."""
 import inspect
 import linecache
 import traceback
@@ -9,7 +9,7 @@ import pytest
 
 import tracegraph as tg
 import tracegraph.tensor as T
-from tracegraph.compile.source import exec_with_source
+from tracegraph.compiler.source import exec_with_source
 
 
 def test_exec_with_source_registers_lines():
