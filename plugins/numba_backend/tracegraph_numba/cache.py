@@ -1,15 +1,11 @@
 """Generated modules on disk, one file per graph, so Numba's `cache=True` works.
 
-A module is stored as `<config.cache_dir>/numba/tg_<key>.py`, where the key hashes
-the generated source, this package's code (generated code calls its helpers) and
-the versions that shape the machine code (Python, NumPy, Numba, llvmlite).  The
-file is written to a temporary name and renamed, so a reader never sees half a
-file; a file whose text differs from what it should hold (corrupted, truncated by
-a crash or a full disk) is detected on load and rewritten.  That check is why the
-file is not fsync'ed (4 ms a file here, thousands of files for the test suite):
-what a crash loses is found and written again.
-Numba keeps its compiled code beside it in `__pycache__`; `forget_compiled` removes
-that when Numba cannot load it.
+`<config.cache_dir>/numba/tg_<key>.py`, the key hashing the source, this package's
+code and the versions that shape machine code.  A file is written to a temporary
+name and renamed, and a file whose text differs from what it should hold (a crash,
+a full disk) is rewritten on load: that check is why files are not fsync'ed (4 ms a
+file, thousands for the test suite).  `forget_compiled` removes Numba's `__pycache__`
+code when it cannot be loaded.
 """
 from __future__ import annotations
 

@@ -1,13 +1,10 @@
 """Calls from compiled code back into Python, through `numba.objmode`.
 
-Two kinds of node run this way, both decided when the graph is compiled (never
-as a silent fallback at run time):
-
-- ops that bring their own Python `perform(node, inputs, output_storage)` method
-  (Theano's "Creating a new Op"): Numba cannot compile arbitrary Python, so the
-  generated function leaves machine code for that node only;
-- indexing patterns Numba's own indexing cannot express (see indexing.py), which
-  NumPy evaluates.
+Decided when the graph is compiled, never as a silent fallback at run time, for:
+ops that bring their own Python `perform` (Numba cannot compile arbitrary Python);
+HostOps (sort, unique...), convolutions and the linear algebra Numba does not
+compile, where NumPy's own code runs (`lower_host`, `lower_numpy`); and index
+patterns Numba's indexing cannot express (indexing.py).
 
 The generated source names a node by a key derived from its op and types, so it
 stays the same from one process to the next (and the disk cache keeps working);
@@ -19,6 +16,7 @@ import hashlib
 
 import numpy as np
 
+from tracegraph import backends
 from tracegraph.backends import warn_python_perform
 from tracegraph.tensor.index_check import check_assignment, node_label, selection_shape
 from tracegraph.tensor.subtensor import IncSubtensor, index_tuple
@@ -26,6 +24,7 @@ from tracegraph.tensor.subtensor import IncSubtensor, index_tuple
 from .lowered import kernel, kernel_call, params
 
 _NODES = {}
+_NUMPY_KERNELS = {}   # key -> the NumPy backend's kernel of that node
 
 
 def register(node):
@@ -79,6 +78,14 @@ def lower_host(node):
     return objmode_call(node, 'call_perform')
 
 
+def lower_numpy(node):
+    """The NumPy backend's kernel of `node`.  Convolutions: one im2col copy and one BLAS
+    product per group, at memory/BLAS speed from NumPy (an `@njit` im2col loop feeding
+    np.dot took 673 ms against this route's 457, bench/conv.py's forward shape); and the
+    linear algebra Numba does not compile (linalg.py)."""
+    return objmode_call(node, 'call_numpy')
+
+
 def lower_numpy_indexing(node):
     return objmode_call(node, 'call_numpy_indexing')
 
@@ -110,6 +117,18 @@ def call_perform(key, *args):
     except Exception as exc:  # a user's op (as_op, perform): name it and the line
         raise located(exc, node) from exc
     return _outputs(node, [s[0] for s in storage])
+
+
+def call_numpy(key, *args):
+    node = _NODES[key]
+    run = _NUMPY_KERNELS.get(key)
+    if run is None:
+        run = _NUMPY_KERNELS[key] = backends.lower('numpy', node)
+    try:
+        values = run(*_inputs(node, args))
+    except Exception as exc:  # the objmode boundary hides the generated line: name the node's
+        raise located(exc, node) from exc
+    return _outputs(node, values if isinstance(values, tuple) else (values,))
 
 
 def located(exc, node):

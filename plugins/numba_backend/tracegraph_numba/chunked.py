@@ -1,18 +1,13 @@
 """An elementwise loop nest whose transcendental steps run NumPy's SIMD loops in chunks.
 
-A fused loop computes every step per element; Numba's tanh/exp/log there are libm
-calls or 4-wide vector math, 2-10x slower per element than NumPy's AVX-512 loops.
-Here the innermost axis goes in chunks of `CHUNK` elements: the arithmetic steps
-stay fused in small loops over the chunk, and each step NumPy has a loop for
-(ufunc_loops.py) runs that loop over the whole chunk, reading and writing chunk
-buffers (or the node's input and output arrays directly, where they are the
-step's argument or result).  Steps are grouped by how many such loops lie on their
-path from the inputs, so independent loops share one pass: a chain of k links
-becomes k loop calls and k + 1 arithmetic passes per chunk.  Buffers are reused
-once their value is dead, so a 1,000-link chain needs two.
-
-Measured (bench/small_math.py): one tanh on 10^3 float32 elements 3.7 -> 1.2 µs, a
-10-link tanh chain on 10^3 float64 165 -> 15 µs.
+Numba's tanh/exp/log in a fused loop are libm calls or 4-wide vector math, 2-10x
+slower per element than NumPy's AVX-512 loops.  Here the innermost axis goes in
+chunks of `CHUNK`: arithmetic stays fused in small loops over the chunk, and each
+step NumPy has a loop for (ufunc_loops.py) runs it over the whole chunk, in chunk
+buffers or the node's own arrays.  Steps are grouped by how many such loops lie on
+their path from the inputs, so independent loops share a pass (k links: k loop calls,
+k + 1 arithmetic passes); buffers are reused once dead.  bench/small_math.py: one
+tanh on 10^3 float32 3.7 -> 1.2 µs, a 10-link tanh chain on 10^3 float64 165 -> 15 µs.
 """
 from __future__ import annotations
 

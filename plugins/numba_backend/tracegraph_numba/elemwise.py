@@ -1,16 +1,11 @@
 """An Elemwise node (a plain scalar op or a fused Composite) as one explicit loop nest.
 
-Broadcasting is resolved from static shapes where they decide it: an input axis
-of static length 1 is read at index 0, an axis of known length > 1 at the loop
-index.  Only axes of unknown length pay a run-time check (length 1 or the
-output's) and a multiply by 0 or 1 in the index.
-
-Large transcendental-heavy nodes take another path at run time: Numba's exp/tanh
-are scalar libm calls here (no SVML), NumPy's ufuncs are SIMD, so above
-`BLOCKED_MIN_WORK` transcendental evaluations the node calls back (through `numba.objmode`) to
-`tracegraph.kernels.blocked`, which evaluates the same steps as NumPy ufuncs over
-cache-sized blocks on every core.  `bench/numba.py` and the README hold the
-measurements behind this choice.
+Broadcasting is resolved from static shapes where they decide it (a static length
+1 is read at index 0); only axes of unknown length pay a run-time check and a
+multiply by 0 or 1 in the index.  Above `BLOCKED_MIN_WORK` transcendental
+evaluations a node calls back (objmode) to `tracegraph.kernels.blocked`: Numba's
+exp/tanh are libm calls here (no SVML), NumPy's ufuncs are SIMD and run on every
+core (measurements: `bench/numba.py`, the README).
 """
 from __future__ import annotations
 

@@ -1,18 +1,12 @@
 """Subtensor and IncSubtensor in Numba.
 
-Basic indexing (ints, slices, newaxis) is Numba's own indexing, with explicit
-bounds checks on integer positions (Numba does not check them; NumPy raises
-IndexError).  One integer or boolean index vector is Numba's advanced indexing;
-`inc_subtensor` at an integer vector is a loop, so repeated indices accumulate
-as `numpy.add.at` does.  Index patterns Numba cannot express (several index
-arrays, index arrays of 2+ dimensions) call NumPy's indexing back through
-`numba.objmode`: chosen at compile time from the op's static index entries.
-
-Numba's indexing checks nothing: every bound, boolean-mask length, zero step and
-value shape is checked in the generated code before the first element is read or
-written, with NumPy's error classes and in NumPy's order (`index_check.py` is the
-same contract in Python), so a bad index never reads or writes out of bounds and
-a failing call leaves its arrays as they were.
+Basic indexing and one integer or boolean index vector are Numba's own indexing;
+`inc_subtensor` at an integer vector is a loop, so repeated indices accumulate as
+`numpy.add.at` does.  Patterns Numba cannot express (several index arrays, 2+-d
+ones) call NumPy's indexing back through objmode, chosen from the static entries.
+Numba checks nothing, so every bound, mask length, zero step and value shape is
+checked first, with NumPy's error classes and order (`index_check.py` is the same
+contract in Python): a bad index never touches memory and leaves arrays unchanged.
 """
 from __future__ import annotations
 

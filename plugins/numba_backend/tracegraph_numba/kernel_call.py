@@ -1,18 +1,11 @@
 """How the graph function calls a kernel: by a symbol, without a copy of the kernel.
 
-Numba links the code of every function a jitted function calls into the caller's
-module and optimizes and compiles the whole module again.  A graph function calls
-every kernel of its graph, so each graph compiled every kernel a second time: in the
-MLP training step that was 1.6 s of the graph function's 2.8 s, and the test suite
-paid it for every graph.  Kernels are compiled once per machine (cache.py), so the
-graph function calls them instead through a stable symbol bound, in each process, to
-the kernel's machine code (`llvm.add_symbol`).
-
-A graph function loaded from Numba's disk cache must find its symbols bound before
-its code is linked (an unbound symbol is a call to address 0).  Numba runs a
-library's `reload_init` functions before it loads the library's code, so the call
-site adds "bind this kernel for these argument types" there, and the binding goes
-into the cache with the code that needs it.
+Numba links the code of every callee into the caller's module and compiles it all
+again: in the MLP training step that was 1.6 s of the graph function's 2.8 s.  So the
+graph calls each kernel (compiled once per machine, cache.py) through a stable symbol
+bound, in each process, to the kernel's machine code (`llvm.add_symbol`).  Code loaded
+from Numba's disk cache must find its symbols bound before it links, so the call site
+adds a `reload_init` entry (run by Numba before it loads the library) that binds them.
 """
 from __future__ import annotations
 

@@ -1,15 +1,11 @@
 """The Numba backend's code generator: the whole graph as one `@njit` function.
 
-Every node's `Lowered` template is filled with readable names (from
-`tracegraph.compiler.program.plan`) and indented into one function, so a call
-crosses from Python into machine code once.  Zero-dimensional values are plain
-scalars inside; array constants are passed in as arguments (so the source, and
-the disk cache key, do not depend on their contents); the nodes only one branch
-of an `ifelse` needs are moved inside that branch.
-
-`link` writes the module to the disk cache (cache.py), imports it and compiles
-the function for C-contiguous arguments right away, so `function()` pays the
-compile time and a second process loads machine code from disk.
+Each node's `Lowered` template is filled with readable names (`compiler.program.plan`)
+and indented into one function, so a call crosses into machine code once.  Array
+constants are arguments (the source, and the disk-cache key, do not depend on their
+contents); nodes only one branch of an `ifelse` needs go inside it.  `link` writes the
+module to the disk cache, imports it and compiles it for C-contiguous arguments, so
+`function()` pays the compile time and a second process loads machine code from disk.
 """
 from __future__ import annotations
 
@@ -38,7 +34,7 @@ from .scalar_source import literal
 BACKEND = 'numba'
 HELPER_NAMES = tuple(name for module in (helpers, small_dot, vector_math) for name in vars(module) if not name.startswith('_'))
 # Names the templates use for themselves: never given to a graph value.
-RESERVED = {'np', 'math', 'njit', 'objmode', 'blocked_evaluate', 'call_numpy_indexing',
+RESERVED = {'np', 'math', 'njit', 'objmode', 'blocked_evaluate', 'call_numpy', 'call_numpy_indexing',
             'call_perform', 'call_random', 'run', 'i', 'j', 'k', *HELPER_NAMES, *(f'i{k}' for k in range(64))}
 _KERNELS = {}   # kernel source -> its compiled dispatcher, shared by every graph here
 _KERNELS_BY_KEY = {}   # the same dispatchers by their source's key (kernel_call.py binds by key)

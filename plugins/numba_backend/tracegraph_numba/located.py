@@ -1,13 +1,9 @@
 """The user's lines in a graph module: numbered in the file, written back when shown or raised.
 
-Generated lines name the node they come from (a comment above each step, and the
-message of each run-time check).  Written as the user's file and line, they would
-make the module's text, hence its disk-cache key, change whenever the user edits
-their file above the graph, and every such edit would compile the graph function
-again (seconds).  So the lowerings write a marker (`lowered.location_marker`), the
-module file holds `#0`, `#1`... in order of first appearance (the same for the same
-graph, whoever built it where), `f.source` shows the lines, and the call wrapper
-puts the line back into the message of an exception the compiled code raises.
+Written as file and line, they would change the module's text (its disk-cache key)
+whenever the user edits their file above the graph, and compile it again.  So
+lowerings write a marker (`lowered.location_marker`), the module holds `#0`, `#1`...,
+`f.source` shows the lines, and the call wrapper puts the line back into messages.
 """
 from __future__ import annotations
 

@@ -1,19 +1,13 @@
 """What the Numba backend's lowering of one node is: templates of Numba source.
 
-`template` holds lines of the graph's one `@njit` function, with `${i0}`,
-`${i1}`... for the node's inputs, `${o0}`... for its outputs, `${t}` as a prefix
-for the node's own temporaries and `${k0}`, `${k1}`... for its kernels.  Each
-kernel is the source of an `@njit` function named `kernel` that does the node's
-loops; a kernel depends only on the op and the input types, never on the graph,
-so the linker compiles each distinct kernel once per machine (it is cached on
-disk like the graph) and every graph that needs it calls the same machine code.
-That keeps the graph function short, and Numba's compile time grows faster than
-linearly with a function's length.
-
-Zero-dimensional values are plain Numba scalars inside the function; arrays are
-arrays.  Checks that can fail at run time stay in the graph function, so their
-message names the op and the user's line (Numba carries no traceback back to a
-generated line).
+`template` holds lines of the graph's one `@njit` function, with `${i0}`.. for the
+node's inputs, `${o0}`.. for its outputs, `${t}` prefixing its temporaries and
+`${k0}`.. for its kernels.  A kernel is the source of an `@njit` function `kernel`
+doing the node's loops; it depends only on the op and the input types, so each is
+compiled once per machine and shared by every graph (Numba's compile time grows
+faster than linearly with a function's length).  0-d values are plain scalars.
+Checks that can fail at run time stay in the graph function, so their message can
+name the op and the user's line.
 """
 from __future__ import annotations
 
@@ -25,7 +19,7 @@ import numpy as np
 from numba import njit, objmode
 
 from tracegraph.kernels.blocked import evaluate as blocked_evaluate
-from tracegraph_numba.callbacks import call_numpy_indexing, call_perform
+from tracegraph_numba.callbacks import call_numpy, call_numpy_indexing, call_perform
 from tracegraph_numba.random import call_random
 from tracegraph_numba.helpers import *  # noqa: F401,F403
 from tracegraph_numba.small_dot import nb_dot  # noqa: F401

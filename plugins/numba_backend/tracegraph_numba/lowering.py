@@ -365,8 +365,8 @@ _register_pool(lowers)
 from tracegraph.tensor.linalg import LinalgOp as _LinalgOp  # noqa: E402
 from .linalg import lower_linalg as _lower_linalg  # noqa: E402  (the linear-algebra family)
 lowers(_LinalgOp)(_lower_linalg)
-from .conv import register_lowerings as _register_conv  # noqa: E402  (the convolution ops)
-_register_conv(lowers)
+from tracegraph.tensor.nnet.abstract_conv import BaseAbstractConv as _Conv  # noqa: E402
+lowers(_Conv)(callbacks.lower_numpy)
 from .extra_ops import register as _register_extra_ops  # noqa: E402  (sort, search, unique...)
 _register_extra_ops(lowers)
 from .indexing import register as _register_indexing  # noqa: E402  (Subtensor, IncSubtensor)

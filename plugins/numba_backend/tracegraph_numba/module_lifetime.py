@@ -1,14 +1,9 @@
 """A compiled function's generated module lives as long as the function.
 
-`cache.load` registers each graph module in `sys.modules`: Numba must find it there
-while it compiles (it names the module of the code it caches, and compiles lazily
-on a first call when a signature is not known in advance).  Left there, a module
-lives as long as the process, with everything its globals hold.
-
-Taking it out is not enough: the module's globals hold its Numba dispatcher and the
-dispatcher holds the globals (through its Python function), a cycle the garbage
-collector cannot see through (the dispatcher is a C type).  So the module's
-namespace is emptied too, and the dispatcher with its machine code goes.
+`cache.load` registers each graph module in `sys.modules` (Numba looks it up there
+while it compiles).  Removing it is not enough: its globals hold the dispatcher and
+the dispatcher holds the globals, a cycle the collector cannot see through (the
+dispatcher is a C type), so the namespace is emptied too.
 """
 from __future__ import annotations
 

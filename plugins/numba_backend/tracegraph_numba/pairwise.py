@@ -1,21 +1,12 @@
 """Sums of float rows in NumPy's pairwise order, on SIMD without fastmath.
 
-A loop with one accumulator (`acc = acc + x[i]`) waits for each add to finish
-(about 4 cycles an element), and LLVM may not split it into several without
-fastmath, which would change the result.  NumPy sums float rows pairwise: blocks of
-up to 128 elements are summed into 8 accumulators (lane j takes elements j, j+8,
-j+16...), the lanes combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)), and longer
-rows split in two halves (a multiple of 8 first) recursively.  That is both more
-accurate (error growing with log n instead of n) and vectorizable.
-
-Numba does not run LLVM's SLP vectorizer (NUMBA_SLP_VECTORIZE is off), so eight
-scalar accumulators stay scalar; `_lanes` below writes the 8-wide vector loop in
-LLVM IR directly.  The order of operations is NumPy's, so a sum of a contiguous
-row is bit-identical to `numpy.sum`.  Products stay serial loops, as NumPy's are:
-another order could overflow to inf where NumPy's does not (or give NaN for inf * 0).
-
-`pairwise_sum` takes a 1-D C-contiguous float32/float64 array and a typed zero, so
-float32 rows accumulate in float32, as NumPy does.
+One accumulator waits ~4 cycles an add, and LLVM may not split it without fastmath
+(which would change the result).  NumPy sums blocks of up to 128 elements into 8
+lanes (lane j takes j, j+8...), combined ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)), and
+splits longer rows in halves (a multiple of 8 first): more accurate and vectorizable.
+Numba runs no SLP vectorizer, so `_lanes` writes the 8-wide loop in LLVM IR; a
+contiguous row's sum is bit-identical to `numpy.sum`.  Products stay serial, as
+NumPy's are (another order could overflow where NumPy's does not).
 """
 from __future__ import annotations
 

@@ -1,13 +1,9 @@
 """Pooling on the Numba backend: compiled loops over each window.
 
-Every pooling op becomes a call of one of four `@njit` loops over a 4-d view
-(leading axes flattened into one, a 2-d pooling given a depth of 1), so the loops
-are compiled once per dtype and shared by 2-d and 3-d pooling of any rank.  A loop
-visits each window's real (unpadded) positions only; the window rules are those of
-`tracegraph.tensor.signal.pool` (the NumPy kernels in pool_kernels.py are the
-reference the conformance tests compare with).
-
-Modes: 0 max, 1 sum, 2 average_inc_pad, 3 average_exc_pad.
+Every pooling op calls one of three `@njit` loops over a 4-d view (leading axes
+flattened, 2-d pooling given depth 1), compiled once per dtype; a loop visits each
+window's real (unpadded) positions.  The window rules are `tracegraph.tensor.signal.
+pool`'s.  Modes: 0 max, 1 sum, 2 average_inc_pad, 3 average_exc_pad.
 """
 from __future__ import annotations
 

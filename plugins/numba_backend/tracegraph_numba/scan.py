@@ -1,22 +1,14 @@
 """The Numba backend's Scan lowering: the loop written inside the graph's @njit function.
 
-No Python runs per step: the inner graph is rewritten and lowered with this
-backend's rules and its lines are generated (by a child of the graph's
-Generator, sharing names and kernels) inside a `for` loop.  Values live in
-buffers allocated once, as in the NumPy backend's scan:
-
-* a state keeps its whole history (`L + n` rows, the first L the initial
-  values); when the memory-saving rewrite set `keep`, a ring of max(L, keep)
-  rows; a state read only at tap -1 whose last value alone is kept is carried
-  in a local variable (A**k: no buffer at all);
-* a nit output's buffer is allocated at step 0, once its row shape is known;
-* finals (values carried to the end, e.g. shared counters) are local variables.
-
-A state computed by an elementwise node is written straight into its place
-(the buffer row, or for a carried state the spare of two arrays that swap at
-each step), so a step allocates nothing for it: A**k runs without touching the
-allocator.  Swapping is safe only when no carried value is a view of another,
-which `_swap_is_safe` checks.
+No Python runs per step: the inner graph is lowered with this backend's rules and a
+child of the graph's Generator writes its lines inside a `for` loop.  Buffers are
+allocated once, as in the NumPy backend's scan: a state keeps its whole history
+(`L + n` rows), a ring of max(L, keep) rows when the memory rewrite set `keep`, or a
+local variable when only its last value at tap -1 is read (A**k); a nit output's
+buffer is allocated at step 0; finals are local variables.  A state computed by an
+elementwise node is written straight into its row (or the spare of two arrays that
+swap each step), so A**k never touches the allocator; swapping is safe only when no
+carried value is a view of another (`_swap_is_safe`).
 """
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
-"""Run-time checks of Reshape, Alloc and Join, written into the graph function.
-
-NumPy's own messages name neither the op nor the user's line, and Numba carries no
-traceback back to a generated line, so each check raises before the NumPy call
-with a message that names both (`error_message`).  They sit in the graph function,
-not in a shared kernel, because the message differs per node.  A failed allocation
-(a huge Alloc) is caught and raised again as a MemoryError naming the node.
+"""Run-time checks of Reshape, Alloc and Join, written into the graph function (not a
+shared kernel: the message names the node and the user's line, which NumPy's do not).
 """
 from __future__ import annotations
 

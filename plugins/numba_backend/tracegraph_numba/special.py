@@ -1,15 +1,10 @@
 """SciPy's special functions inside compiled loops, through their C entry points.
 
-Numba cannot call `scipy.special` ufuncs in nopython code (numba-scipy is not a
-dependency).  `scipy.special.cython_special` exports each function as a C pointer
-to the same code its ufuncs run, so a Numba loop computes exactly what the NumPy
-backend gives.  Each pointer is registered with LLVM under a fixed symbol name and
-declared as an `ExternalFunction`; a kernel cached on disk links against that
-name, so a module using one imports this one first (`lowered.header`).  Importing
-cython_special costs about 0.3 s: only kernels that use a special function do.
-
-Large arrays of these ops never reach this code: they are TRANSCENDENTAL, so the
-blocked path evaluates them with SciPy's ufuncs (tracegraph.kernels.blocked).
+Numba cannot call `scipy.special` ufuncs in nopython code; `cython_special` exports
+each function as a C pointer to the code its ufunc runs, so a loop computes exactly
+what the NumPy backend gives.  Each pointer gets a fixed LLVM symbol and an
+`ExternalFunction`; a cached kernel links against that name, so a module using one
+imports this one first (`lowered.header`; the import costs about 0.3 s).
 """
 from __future__ import annotations
 

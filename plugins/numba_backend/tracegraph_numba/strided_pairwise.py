@@ -1,11 +1,8 @@
 """NumPy's pairwise sum of a row that is not contiguous, without copying the array.
 
-A broadcast input (`np.broadcast_to(x, (10**9,))`, stride 0) or a strided view used
-to be copied whole to a contiguous array before a sum (8 GB for 10^9 float64 values).
-Here the row is summed in NumPy's recursion (halves, a multiple of 8 first) and each
-leaf block of at most 128 elements is copied into one small scratch buffer and
-summed by `pairwise_sum`, so a row gives the same bits as its contiguous copy would,
-with 128 elements of extra memory.
+A broadcast or strided row used to be copied whole (8 GB for np.broadcast_to(x,
+(10**9,))).  Here each leaf block of NumPy's recursion is copied into a 128-element
+scratch buffer and summed by `pairwise_sum`: the bits of the contiguous copy's sum.
 """
 from __future__ import annotations
 

@@ -1,18 +1,12 @@
 """NumPy's own SIMD inner loops, called from compiled code without the interpreter.
 
-Numba here has no SVML, so its exp/tanh/log are scalar libm calls (or the 4-wide
-vector math of vector_math.py), while NumPy dispatches each ufunc to AVX-512 loops:
-on float32 its tanh takes 0.3 ns an element against 1.9 for the best Numba loop.
-A ufunc's inner loops are public C API: `PyUFuncObject.functions[i]` is the
-`PyUFuncGenericFunction` for the type signature `types[i]`, which NumPy's loader
-fills with the best loop for this CPU.  Each loop we use gets a process-wide
-symbol name (`llvmlite.binding.add_symbol`), and `ufunc_loop` is an intrinsic that
-calls it by that name: generated code holds no address, so Numba's on-disk cache
-stays valid across processes (the symbols are registered at import, before any
-cached kernel links).  Results are bit-identical to calling the ufunc.
-
-If the structure does not look as documented (another NumPy), `symbol` answers
-None and the caller keeps its own loop.
+Numba's exp/tanh/log are libm calls (or vector_math.py); NumPy dispatches to AVX-512
+loops (float32 tanh: 0.3 ns an element against 1.9 for the best Numba loop).  A
+ufunc's loops are public C API (`PyUFuncObject.functions[i]` for signature
+`types[i]`): each one used gets a process-wide symbol (`add_symbol`) and
+`ufunc_loop1/2` call it by name, so generated code holds no address and Numba's disk
+cache stays valid.  Results are bit-identical to the ufunc's.  Where the structure
+does not look as documented (another NumPy), `symbol` answers None.
 """
 from __future__ import annotations
 
