@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(not backends.available().get('numba'), reason='n
 
 
 def test_a_file_as_cache_dir_warns_once_and_compiles(tmp_path, monkeypatch):
-    from tracegraph_numba.cache_dir import CacheDirWarning
+    from tracegraph.compiler.cache_dir import CacheDirWarning
     not_a_dir = tmp_path / 'cache-is-a-file'
     not_a_dir.write_text('not a directory')
     monkeypatch.setattr(config, 'cache_dir', str(not_a_dir))

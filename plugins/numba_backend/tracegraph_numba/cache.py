@@ -23,20 +23,14 @@ import numba
 import numpy as np
 
 from tracegraph import config
-
-from . import cache_dir
+from tracegraph.compiler import cache_dir
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _package_fingerprint():
-    """A hash of this package's files as this process loaded them.
-
-    Taken when the linker first imports this module: a file edited later (while a
-    long test session runs) must not give its new text's key to the old code this
-    process runs.  Any edit to the package recompiles every kernel once, which only
-    a developer of the package ever pays.
-    """
+    """A hash of this package's files as this process loaded them (a file edited later,
+    during a long test session, must not give its new key to the old code running)."""
     digest = hashlib.sha256()
     for name in sorted(os.listdir(HERE)):
         if name.endswith('.py'):
@@ -112,11 +106,8 @@ def forget_compiled(path):
 
 
 def load(path):
-    """Execute the module file as a fresh module (each compiled function gets its own).
-
-    The module's name depends only on the file: Numba's cached code names the module
-    whose globals it uses, and a later process must find it under the same name.
-    """
+    """Execute the module file as a fresh module (each compiled function gets its own),
+    named after the file: Numba's cached code names the module whose globals it uses."""
     name = f'tracegraph_numba_generated_{os.path.basename(path)[3:-3]}'
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)

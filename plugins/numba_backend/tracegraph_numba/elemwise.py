@@ -91,13 +91,9 @@ def lower_elemwise(node):
 
 
 def _into(node, steps, outputs, how, scalar_in, shape_lines, args):
-    """The node writing into an array the caller owns (a scan state's row or spare).
-
-    `${d0}` is the array's name, `${wrong_shape}` the statement run when it does
-    not fit.  The loop is written in place, not called: inside a scan a step is often a
-    few dozen elements, and a call (its reference counting) would cost more than
-    the loop.  Work big enough for the blocked NumPy path still goes to the kernel.
-    """
+    """The node writing into `${d0}`, an array a scan owns (`${wrong_shape}` runs when it
+    does not fit).  The loop is inlined: a step is often a few dozen elements, and a
+    call (its reference counting) would cost more; blocked-size work calls the kernel."""
     ndim = node.outputs[0].ndim
     lengths = [f'${{t}}_n{k}' for k in range(ndim)]
     check = ' or '.join(f'{n} != ${{d0}}.shape[{k}]' for k, n in enumerate(lengths))
@@ -254,11 +250,8 @@ def _blocked(node, steps):
 
 
 def _blocked_preamble(node, steps, outputs):
-    """The steps as data, and an @njit function holding the objmode call.
-
-    The objmode block sits in its own function because Numba mis-compiles one placed
-    directly inside a branch of a larger function.
-    """
+    """The steps as data, and an @njit function holding the objmode call (Numba
+    mis-compiles an objmode block placed directly in a branch of a larger function)."""
     spec = (tuple(v.dtype for v in node.inputs),
             tuple((op.name, getattr(op, 'dtype', None), tuple(args), dtype) for op, args, dtype in steps),
             tuple(outputs))

@@ -141,10 +141,8 @@ def _incsubtensor(node):
             target = '${t}_sel[...]' if op.set_instead_of_inc else '${t}_sel'
         if node.outputs[0].ndim == 0:
             lines.append('${o0} = ${i1}' if op.set_instead_of_inc else '${o0} = ${i0} + ${i1}')
-        elif op.set_instead_of_inc:
-            lines.append(f'{target} = ${{i1}}')
         else:
-            lines.append(f'{target} += ${{i1}}')
+            lines.append(f'{target} {"=" if op.set_instead_of_inc else "+="} ${{i1}}')
         return Lowered('\n'.join(lines))
     # x[idx] op= y for an integer vector idx: one row at a time, so repeats accumulate.
     # NumPy checks the value first for `x[idx] = y`, the bounds first for add.at.
@@ -153,19 +151,13 @@ def _incsubtensor(node):
     value_checks = _value_check_lines(node, '${i1}', selection)
     bound_checks = _array_check_lines(node, '${i2}', 0, '${o0}')
     lines += value_checks + bound_checks if op.set_instead_of_inc else bound_checks + value_checks
-    if y.ndim == 0:
-        row = '${i1}'
-    elif y.ndim < sel_ndim:
+    if y.ndim < sel_ndim:   # a scalar, or one row for every index
         row = '${i1}'
     else:
         lines.append('${t}_ystep = 1 if ${i1}.shape[0] != 1 else 0')
         row = '${i1}[${t}_k * ${t}_ystep]'
     lines.append('for ${t}_k in range(${i2}.shape[0]):')
-    target = '${o0}[${i2}[${t}_k]]'
-    if op.set_instead_of_inc:
-        lines.append(f'    {target} = {row}')
-    else:
-        lines.append(f'    {target} += {row}')
+    lines.append(f'    ${{o0}}[${{i2}}[${{t}}_k]] {"=" if op.set_instead_of_inc else "+="} {row}')
     return Lowered('\n'.join(lines))
 
 

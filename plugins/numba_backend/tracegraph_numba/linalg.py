@@ -86,14 +86,13 @@ def _single_kernel(node, expr):
                      for k, o in enumerate(node.outputs))
     body = ['try:', f'    {names}, = _as_tuple({call})', f'    return True, {kept},',
             'except Exception:', f'    {_failed(node)}']
-    return kernel(params, body, preamble=_AS_TUPLE[n_out > 1])
+    return kernel(params, body, preamble=_as_tuple(n_out > 1))
 
 
-# `expr` may give one array or a tuple: the kernel always unpacks a tuple.
-_AS_TUPLE = {
-    False: '\nfrom numba import njit as _njit\n\n\n@_njit\ndef _as_tuple(v):\n    return (v,)\n',
-    True: '\nfrom numba import njit as _njit\n\n\n@_njit\ndef _as_tuple(v):\n    return v\n',
-}
+def _as_tuple(many):
+    """A preamble defining `_as_tuple(v)`: `expr` gives one array or a tuple, the kernel
+    always unpacks a tuple."""
+    return f'\nfrom numba import njit as _njit\n\n\n@_njit\ndef _as_tuple(v):\n    return {"v" if many else "(v,)"}\n'
 
 
 def _batched_kernel(node, expr, batch):
@@ -118,4 +117,4 @@ def _batched_kernel(node, expr, batch):
         shape = ', '.join(dims + [f'o{k}.shape[{d + 1}]' for d in range(core)])
         finals.append(f'o{k}.reshape(({shape},))')
     body += [f'    return True, {", ".join(finals)},', 'except Exception:', f'    {_failed(node)}']
-    return kernel(['a0'], body, preamble=_AS_TUPLE[n_out > 1])
+    return kernel(['a0'], body, preamble=_as_tuple(n_out > 1))

@@ -41,11 +41,8 @@ _KERNELS_BY_KEY = {}   # the same dispatchers by their source's key (kernel_call
 
 
 class Generator:
-    """Writes the module source for one graph (and collects the kernels it calls).
-
-    A Scan's inner graph gets a child Generator (`nested`) that writes into the same
-    function: it shares the lines, the kernels, the constants and the names.
-    """
+    """Writes the module source for one graph (and collects the kernels it calls); a
+    Scan's inner graph gets a child (`nested`) sharing lines, kernels, constants, names."""
 
     def __init__(self, fgraph, lowerings, parent=None):
         self.fgraph = fgraph

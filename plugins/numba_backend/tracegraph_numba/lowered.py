@@ -55,13 +55,7 @@ def kernel(params, body, preamble=''):
 
 
 def error_message(node, what):
-    """`<op>: <what> (built at <the user's line>)`, with a marker for the line.
-
-    The user's line is not written into the graph module: editing the user's file
-    above the graph would change the module's text, so its disk-cache key, and
-    compile the graph again.  The linker numbers the markers (`located.py`) and the
-    call wrapper writes the line back into the message it raises.
-    """
+    """`<op>: <what> (built at <the user's line>)`, the line as a marker (located.py)."""
     where = f' (built at {location_marker(node)})' if getattr(node, 'source', None) else ''
     return f'{node.op}: {what}{where}'
 

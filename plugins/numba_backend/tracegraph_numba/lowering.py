@@ -96,16 +96,8 @@ def _dimshuffle(node):
 _IDENTITY = {'add': 0, 'mul': 1, 'and_': True, 'or_': False}
 
 
-def _combine(reducer, acc, value, dtype):
-    if reducer == 'add':
-        return f'{acc} + {value}'
-    if reducer == 'mul':
-        return f'{acc} * {value}'
-    if reducer == 'maximum':
-        return f'nb_maximum({acc}, {value})'
-    if reducer == 'minimum':
-        return f'nb_minimum({acc}, {value})'
-    return f'{acc} {"and" if reducer == "and_" else "or"} {value}'
+_COMBINE = {'add': '{0} + {1}', 'mul': '{0} * {1}', 'maximum': 'nb_maximum({0}, {1})',
+            'minimum': 'nb_minimum({0}, {1})', 'and_': '{0} and {1}', 'or_': '{0} or {1}'}
 
 
 @lowers(CAReduce)
@@ -131,27 +123,21 @@ def _careduce(node):
         # A copy, not `o0[...] = x[first]`: Numba's array assignment brings its
         # shape-mismatch message, whose string formatting compiled ~2 s per process.
         start = f'{first}.astype({np_type(dtype)})' if out_axes else cast(first, x.dtype, dtype)
-    lines += _accumulate(out_axes, start, x.ndim, '${i0}.shape', lambda acc: _combine(op.reducer, acc, value, dtype))
+    lines += _accumulate(out_axes, start, x.ndim, '${i0}.shape', lambda acc: _COMBINE[op.reducer].format(acc, value))
     return _kernel(node, *lines)
 
 
 def _pairwise_applies(op, x):
-    """Float sums over the last axis (and maybe others), accumulated in the input's own
-    dtype: these run pairwise on SIMD (pairwise.py), as NumPy's do.
-
-    Integer sums already vectorize as a plain loop (integer addition is associative,
-    so LLVM may split the accumulator); with the last axis kept, the loop nest runs
-    along it and vectorizes over the outputs."""
+    """Float sums over the last axis (and maybe others) in the input's dtype run pairwise
+    on SIMD (pairwise.py), as NumPy's do.  Integer sums vectorize as plain loops (integer
+    addition is associative), and so do sums keeping the last axis (over the outputs)."""
     return (op.reducer == 'add' and x.ndim and x.ndim - 1 in op.axes
             and np.dtype(x.dtype) == np.dtype(op.dtype) and np.dtype(op.dtype).name in ('float32', 'float64'))
 
 
 def _pairwise_careduce(node):
-    """Each block of trailing reduced axes, seen as one contiguous row, reduced pairwise.
-
-    The input is made C-contiguous first (Numba returns it as is when it already is),
-    so every row is one flat run of memory.  Rows reduced over leading axes too are
-    combined one after another into the output, as NumPy combines them."""
+    """Each block of trailing reduced axes, one contiguous row of the C-contiguous input,
+    reduced pairwise; rows reduced over leading axes are combined in order, as NumPy does."""
     op = node.op
     x = node.inputs[0]
     dtype = op.dtype
@@ -256,19 +242,15 @@ def _dot(node):
 def _integer_dot(na, nb, dtype):
     """Integer and boolean products (BLAS has none): a plain loop, accumulating in `dtype`."""
     t = np_type(dtype)
-    if (na, nb) == (1, 1):
-        return ['${o0} = ' + t + '(0)', 'for k in range(${i0}.shape[0]):',
-                f'    ${{o0}} += {t}(${{i0}}[k]) * {t}(${{i1}}[k])']
-    if (na, nb) == (2, 1):
-        return [f'${{o0}} = np.zeros(${{i0}}.shape[0], dtype={t})', 'for i in range(${i0}.shape[0]):',
-                '    for k in range(${i0}.shape[1]):', f'        ${{o0}}[i] += {t}(${{i0}}[i, k]) * {t}(${{i1}}[k])']
-    if (na, nb) == (1, 2):
-        return [f'${{o0}} = np.zeros(${{i1}}.shape[1], dtype={t})', 'for k in range(${i0}.shape[0]):',
-                '    for j in range(${i1}.shape[1]):', f'        ${{o0}}[j] += {t}(${{i0}}[k]) * {t}(${{i1}}[k, j])']
-    return [f'${{o0}} = np.zeros((${{i0}}.shape[0], ${{i1}}.shape[1]), dtype={t})',
-            'for i in range(${i0}.shape[0]):', '    for k in range(${i0}.shape[1]):',
-            '        for j in range(${i1}.shape[1]):',
-            f'            ${{o0}}[i, j] += {t}(${{i0}}[i, k]) * {t}(${{i1}}[k, j])']
+    rows, cols = ['i'] * (na == 2), ['j'] * (nb == 2)
+    shape = ['${i0}.shape[0]'] * (na == 2) + ['${i1}.shape[1]'] * (nb == 2)
+    start = f'np.zeros(({", ".join(shape)},), dtype={t})' if shape else f'{t}(0)'
+    loops = (['for i in range(${i0}.shape[0]):'] * (na == 2) + ['for k in range(${i1}.shape[0]):']
+             + ['for j in range(${i1}.shape[1]):'] * (nb == 2))
+    target = f'${{o0}}[{", ".join(rows + cols)}]' if shape else '${o0}'
+    product = f'{t}(${{i0}}[{", ".join(rows + ["k"])}]) * {t}(${{i1}}[{", ".join(["k"] + cols)}])'
+    return ['${o0} = ' + start] + ['    ' * d + line for d, line in enumerate(loops)] + \
+        ['    ' * len(loops) + f'{target} += {product}']
 
 
 @lowers(Shape)

@@ -12,12 +12,8 @@ import weakref
 
 
 def release_with(owner, module):
-    """Take `module` out of `sys.modules` when `owner` (the function's `run`) dies.
-
-    Another function compiled from the same file may have registered its own module
-    under the same name since; that one stays.  (Kernel modules are not released:
-    they are a process-wide cache shared by every graph that calls them.)
-    """
+    """Take `module` out of `sys.modules` when `owner` (the function's `run`) dies, unless
+    another function's module took its name since.  Kernel modules stay: they are shared."""
     done = weakref.finalize(owner, _unregister, module.__name__, module)
     done.atexit = False  # nothing to free when the process ends
 

@@ -14,12 +14,9 @@ from .pairwise import BLOCK, LANES, pairwise_sum
 
 @njit(cache=True, error_model='numpy')
 def pairwise_sum_strided(a, zero):
-    """sum(a) for a 1-D float array of any layout, in NumPy's order.
-
-    NumPy's recursion, unrolled onto explicit stacks (Numba cannot cache a recursive
-    function): each frame is a part of the row, visited left half, right half, then
-    combined as left + right; parts of at most BLOCK elements are leaves.
-    """
+    """sum(a) for a 1-D float array of any layout, in NumPy's order: its recursion on
+    explicit stacks (Numba cannot cache a recursive function); a frame is a part of the
+    row, visited left, right, then combined; parts of at most BLOCK elements are leaves."""
     scratch = np.empty(BLOCK, dtype=a.dtype)
     starts = np.empty(64, dtype=np.int64)
     lengths = np.empty(64, dtype=np.int64)

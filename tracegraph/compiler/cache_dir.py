@@ -1,10 +1,11 @@
-"""The directory generated modules go to: the configured cache, or a private one.
+"""Where a backend keeps compiled artifacts: under `config.cache_dir`, or a private directory.
 
 `TRACEGRAPH_CACHE_DIR` may name something unusable: a file, a read-only or full
 disk, a directory another user owns.  Compiling must not fail for that: the first
 time a directory is found unusable, warn once (naming it and why) and write this
-process's modules to a private temporary directory instead, removed at exit.  Such
-modules are compiled anew by every process (no persistent disk cache).
+process's artifacts to a private temporary directory instead, removed at exit.  Such
+artifacts are compiled anew by every process (no persistent disk cache).  The Numba
+backend keeps its generated modules and their machine code here.
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def _give_up(wanted, exc):
     if wanted not in _unusable:
         _unusable[wanted] = exc
         warnings.warn(
-            f'tracegraph-numba: the cache directory {wanted!r} cannot be used ({exc}); compiled '
+            f'tracegraph: the cache directory {wanted!r} cannot be used ({exc}); compiled '
             'code is kept in a temporary directory for this process only. Set '
             'TRACEGRAPH_CACHE_DIR (or tracegraph.config.cache_dir) to a writable directory to '
             'keep it between runs.', CacheDirWarning, stacklevel=4)
@@ -65,7 +66,7 @@ def _give_up(wanted, exc):
 
 def _private_dir():
     if not _private:
-        path = tempfile.mkdtemp(prefix='tracegraph-numba-')
+        path = tempfile.mkdtemp(prefix='tracegraph-cache-')
         atexit.register(shutil.rmtree, path, ignore_errors=True)
         _private.append(path)
     return _private[0]
