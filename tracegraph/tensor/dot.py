@@ -25,10 +25,8 @@ class Dot(Op):
             raise ValueError(f'dot: shapes {a.type.shape} and {b.type.shape} are not aligned '
                              f'({ka} != {kb})')
         shape = a.type.shape[:-1] + b.type.shape[1:]
-        dtype = promote([a, b])
-        if dtype == 'bool':
-            dtype = 'int64'
-        return Apply(self, [a, b], [TensorType(dtype, shape)()])
+        # NumPy's dtype: narrow integers wrap, booleans give any(a & b) as a bool.
+        return Apply(self, [a, b], [TensorType(promote([a, b]), shape)()])
 
     def __str__(self):
         return 'dot'

@@ -228,9 +228,8 @@ def _dot(node):
     message = error_message(node, 'shapes are not aligned')
     lines = [f'if ${{i0}}.shape[{a.ndim - 1}] != ${{i1}}.shape[0]:', f'    raise ValueError({message!r})']
     if np.dtype(out.dtype).kind in 'fc':
-        # BLAS (Numba's np.dot) for float operands of one dtype; `.T` views stay typed
-        # Fortran-ordered, so a transposed operand goes to gemm/gemv with a flag, not a copy.
-        # Small matrix-vector products are loops instead (small_dot.py).
+        # BLAS (Numba's np.dot; small matrix-vector products are loops, small_dot.py) for float
+        # operands of one dtype; a `.T` view stays Fortran-ordered: gemm/gemv take a flag, no copy.
         args = [n if v.dtype == out.dtype else f'{n}.astype({np_type(out.dtype)})'
                 for n, v in zip(('${i0}', '${i1}'), (a, b))]
         lines.append(f'${{o0}} = nb_dot({args[0]}, {args[1]})')
@@ -240,17 +239,18 @@ def _dot(node):
 
 
 def _integer_dot(na, nb, dtype):
-    """Integer and boolean products (BLAS has none): a plain loop, accumulating in `dtype`."""
+    """Integer and boolean products (BLAS has none): a loop summing in Numba's int64,
+    which wraps (or stores as `!= 0`, for bool) once cast to `dtype`, as NumPy's sums do."""
     t = np_type(dtype)
     rows, cols = ['i'] * (na == 2), ['j'] * (nb == 2)
     shape = ['${i0}.shape[0]'] * (na == 2) + ['${i1}.shape[1]'] * (nb == 2)
-    start = f'np.zeros(({", ".join(shape)},), dtype={t})' if shape else f'{t}(0)'
+    start = f'${{o0}} = np.zeros(({", ".join(shape)},), dtype={t})' if shape else f'${{t}}_acc = {t}(0)'
     loops = (['for i in range(${i0}.shape[0]):'] * (na == 2) + ['for k in range(${i1}.shape[0]):']
              + ['for j in range(${i1}.shape[1]):'] * (nb == 2))
-    target = f'${{o0}}[{", ".join(rows + cols)}]' if shape else '${o0}'
+    target = f'${{o0}}[{", ".join(rows + cols)}]' if shape else '${t}_acc'
     product = f'{t}(${{i0}}[{", ".join(rows + ["k"])}]) * {t}(${{i1}}[{", ".join(["k"] + cols)}])'
-    return ['${o0} = ' + start] + ['    ' * d + line for d, line in enumerate(loops)] + \
-        ['    ' * len(loops) + f'{target} += {product}']
+    return [start] + ['    ' * d + line for d, line in enumerate(loops)] + \
+        ['    ' * len(loops) + f'{target} += {product}'] + ([] if shape else [f'${{o0}} = {t}(${{t}}_acc)'])
 
 
 @lowers(Shape)

@@ -188,6 +188,18 @@ def test_dot_shapes(backend):
     _check(backend, [v, w], T.outer(v, w), [vv, vw], np.outer(vv, vw))
 
 
+@pytest.mark.parametrize('dtype', ['int8', 'int32', 'int64', 'bool'])
+def test_integer_and_boolean_dot(backend, dtype):
+    """NumPy's dtype and values: narrow integers wrap, a boolean product is `any(a & b)`."""
+    v, w, A, B = (T.tensor(dtype, (None,) * n, name=k) for n, k in [(1, 'v'), (1, 'w'), (2, 'A'), (2, 'B')])
+    big = np.iinfo(dtype).max // 2 if dtype != 'bool' else 1
+    values = [RNG.integers(-big if dtype != 'bool' else 0, big + 1, size=s).astype(dtype)
+              for s in [(9,), (9,), (5, 9), (9, 4)]]
+    vv, vw, vA, vB = values
+    f = tg.function([v, w, A, B], [T.dot(v, w), T.dot(A, w), T.dot(v, B), T.dot(A, B)], backend=backend)
+    for got, want in zip(f(*values), [np.dot(vv, vw), np.dot(vA, vw), np.dot(vv, vB), np.dot(vA, vB)]):
+        assert np.asarray(got).dtype == want.dtype and np.array_equal(got, want), (got, want)
+
 def test_tensordot(backend):
     a, b = T.dtensor3('a'), T.dtensor3('b')
     va, vb = RNG.standard_normal((2, 3, 4)), RNG.standard_normal((3, 4, 5))
