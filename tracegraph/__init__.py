@@ -6,6 +6,7 @@
     f = tg.function([x], T.exp(x))
 """
 from . import config, tensor
+from .autodiff import grad  # loading autodiff also fills T.grad and Elemwise's pullback
 from . import backends
 from .compiler import Function, In, Out, Param, SharedVariable, function, shared
 from .ir import Apply, Constant, FunctionGraph, Op, Type, Variable
@@ -18,7 +19,6 @@ def __getattr__(name):
     # Later layers load on first use, so `import tracegraph` stays quick.
     import importlib
     lazy = {
-        'grad': ('tracegraph.autodiff', 'grad'),
         'gradient': ('tracegraph.gradient', None),
         'scan': ('tracegraph.scan', 'scan'),
         'until': ('tracegraph.scan', 'until'),

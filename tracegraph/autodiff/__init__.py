@@ -11,6 +11,10 @@ from .reverse import ZERO
 from .verify import verify_grad
 from .forward import Rop
 from .jacobians import hessian, jacobian
+from . import scalar_grads  # noqa: F401 - registers Elemwise's pullback (GRAD_RULES)
+from ..tensor import install_grad
+
+install_grad(grad)  # T.grad is tracegraph.grad; `import tracegraph` loads this layer
 
 __all__ = ['DisconnectedInputError', 'DisconnectedType', 'GradientError', 'Lop', 'NullTypeGradError',
            'ZERO', 'disconnected_type', 'grad', 'grad_not_implemented', 'grad_undefined', 'verify_grad',

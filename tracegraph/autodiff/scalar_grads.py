@@ -1,4 +1,5 @@
-"""The Elemwise pullback, built on the derivative each scalar-op record carries.
+"""The Elemwise pullback, built on the derivative each scalar-op record carries, and
+registered for Elemwise in ir/op.py's GRAD_RULES (autodiff/__init__ loads this module).
 
 A record's `grad(m, *inputs, z, g)` (tensor/scalar.py, one line per op) takes the op's
 inputs, its output `z` and the output gradient `g` (all tensors of the broadcast shape)
@@ -9,7 +10,9 @@ defined none, an error if asked for.
 """
 from __future__ import annotations
 
+from ..ir.op import grad_rule
 from ..tensor import math as m
+from ..tensor.elemwise import Elemwise
 from ..tensor.scalar import SCALAR_OPS, ZERO_GRAD, Composite, NoGrad
 from .errors import NullGradient, grad_not_implemented
 from .reverse import ZERO, backprop
@@ -31,8 +34,10 @@ def composite_grads(op, inputs, outputs, output_grads):
     return backprop(list(inputs), seeds)
 
 
-def elemwise_grads(scalar_op, inputs, outputs, output_grads):
+@grad_rule(Elemwise)
+def elemwise_grads(op, inputs, outputs, output_grads):
     """The pullback of Elemwise(scalar_op): the scalar rule, summed back over broadcast axes."""
+    scalar_op = op.scalar_op
     if isinstance(scalar_op, Composite):
         grads = composite_grads(scalar_op, inputs, outputs, output_grads)
     else:

@@ -105,9 +105,9 @@ class Elemwise(Op):
 
     def L_op(self, inputs, outputs, output_grads):
         # The scalar op's derivative (one line on its record, tensor/scalar.py), summed over
-        # the axes each input was broadcast along.
-        from ..autodiff.scalar_grads import elemwise_grads
-        return elemwise_grads(self.scalar_op, inputs, outputs, output_grads)
+        # the axes each input was broadcast along: autodiff/scalar_grads.py's rule, which
+        # reads autodiff's backprop for a fused op, so autodiff registers it.
+        return GRAD_RULES.find(self)(self, inputs, outputs, output_grads)
 
     def grad(self, inputs, output_grads):
         return self.L_op(inputs, self.make_node(*inputs).outputs, output_grads)
