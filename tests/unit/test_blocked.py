@@ -102,7 +102,7 @@ def test_an_error_on_a_worker_thread_reaches_the_caller(monkeypatch):
 
 
 def test_a_large_draw_fills_every_chunk_once_on_the_shared_pool():
-    from tracegraph_numpy.random import PARALLEL_FROM, fill_parallel
+    from tracegraph.kernels.draws import PARALLEL_FROM, fill_parallel
     out = np.zeros(PARALLEL_FROM + 12_345)
 
     def fill(key, draw, start, stop, block, offset):

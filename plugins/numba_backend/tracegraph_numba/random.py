@@ -3,16 +3,16 @@
 A stream's state crosses into compiled code as three uint64 words (key0, key1,
 draw count); the wrapper around the graph function converts `RandomState`
 values to words and back.  Each draw calls, through `numba.objmode`, the very
-functions of ``tracegraph.random.distributions`` that define the numbers, so the
-values are bit-identical to the NumPy backend's whatever the seed, and a draw
-inside a Scan loop advances the stream exactly as there.  The cost is one call
-into Python per draw (about a microsecond plus the draw itself).
+functions of ``tracegraph.random.distributions`` that define the numbers, in the
+NumPy backend's chunks on threads (`tracegraph.kernels.draws`), so the values are
+bit-identical to its own, and a draw inside a Scan loop advances the stream exactly as
+there.  The cost is one call into Python per draw (a microsecond plus the draw).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from tracegraph.random import reference_draw
+from tracegraph.kernels import draws
 from tracegraph.random.state import RandomState, RandomStateType
 
 from . import callbacks
@@ -36,5 +36,5 @@ def lower_random(node):
 def call_random(key, words, *inputs):
     node = callbacks.node_of(key)
     values = callbacks.as_declared(node.inputs[1:], inputs)
-    state, out = reference_draw.draw(node.op, from_words(words), values)
+    state, out = draws.draw(node.op, from_words(words), values)
     return to_words(state), callbacks.as_returned(node.outputs[1], out)
