@@ -53,6 +53,28 @@ def unusable(wanted, exc):
         return _give_up(wanted, exc)
 
 
+def write_atomic(path, text):
+    """Write `text` to `path` through a temporary file renamed into place, so no reader
+    sees half a file.  False when the directory cannot take the file after all (it is
+    marked unusable: the caller asks `usable` again)."""
+    folder = os.path.dirname(path)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix='.tmp-', suffix=os.path.splitext(path)[1], dir=folder)
+    except OSError as exc:  # the directory went bad since it was probed
+        unusable(folder, exc)
+        return False
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8') as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return True
+
+
 def _give_up(wanted, exc):
     if wanted not in _unusable:
         _unusable[wanted] = exc

@@ -1,11 +1,11 @@
 """Generated modules on disk, one file per graph, so Numba's `cache=True` works.
 
 `<config.cache_dir>/numba/tg_<key>.py`, the key hashing the source, this package's
-code and the versions that shape machine code.  A file is written to a temporary
-name and renamed, and a file whose text differs from what it should hold (a crash,
-a full disk) is rewritten on load: that check is why files are not fsync'ed (4 ms a
-file, thousands for the test suite).  `forget_compiled` removes Numba's `__pycache__`
-code when it cannot be loaded.
+code and the versions that shape machine code.  A file is written atomically, and a
+file whose text differs from what it should hold (a crash, a full disk) is rewritten
+on load: that check is why files are not fsync'ed (4 ms a file, thousands for the
+test suite).  `forget_compiled` removes Numba's `__pycache__` code when it cannot be
+loaded.
 """
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import importlib.util
 import os
 import platform
 import sys
-import tempfile
 
 import llvmlite
 import numba
@@ -78,20 +77,8 @@ def ensure_file(source):
         forget_compiled(path)
     except (OSError, UnicodeDecodeError):
         pass
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix='.tmp-', suffix='.py', dir=os.path.dirname(path))
-    except OSError as exc:  # the directory went bad since it was probed: use a private one
-        cache_dir.unusable(os.path.dirname(path), exc)
+    if not cache_dir.write_atomic(path, text):   # the directory went bad: a private one now
         return ensure_file(source)
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return path
 
 
