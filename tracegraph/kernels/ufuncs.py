@@ -51,7 +51,7 @@ def _sigmoid(x):
     # SciPy's expit is a scalar loop: 2.4x eager 1 / (1 + exp(-x)) on 10^4 float64.
     x = np.asarray(x)
     out = np.empty(x.shape, dtype=x.dtype if x.dtype.kind == 'f' else np.float64)
-    if x.size and x.min() < _EXP_OVERFLOWS_BELOW.get(out.dtype, -11.0):
+    if x.size and not x.min() >= _EXP_OVERFLOWS_BELOW.get(out.dtype, -11.0):  # NaN: cannot tell
         with np.errstate(over='ignore'):   # ~2 µs, so only when it can overflow
             _sigmoid_into(x, out)
     else:

@@ -1,13 +1,12 @@
 """An elementwise loop nest whose transcendental steps run NumPy's SIMD loops in chunks.
 
 Numba's tanh/exp/log in a fused loop are libm calls or 4-wide vector math, 2-10x
-slower per element than NumPy's AVX-512 loops.  Here the innermost axis goes in
-chunks of `CHUNK`: arithmetic stays fused in small loops over the chunk, and each
-step NumPy has a loop for (ufunc_loops.py) runs it over the whole chunk, in chunk
-buffers or the node's own arrays.  Steps are grouped by how many such loops lie on
-their path from the inputs, so independent loops share a pass (k links: k loop calls,
-k + 1 arithmetic passes); buffers are reused once dead.  bench/small_math.py: one
-tanh on 10^3 float32 3.7 -> 1.2 µs, a 10-link tanh chain on 10^3 float64 165 -> 15 µs.
+slower per element than NumPy's AVX-512 loops.  Here the innermost axis goes in chunks
+of `CHUNK`: arithmetic stays fused in small loops over the chunk, and each step NumPy
+has a loop for (ufunc_loops.py) runs it over the chunk, in chunk buffers or the node's
+own arrays.  Steps are grouped by how many loops lie on their path from the inputs, so
+independent loops share a pass; buffers are reused once dead.  A 10-link tanh chain on
+10^3 float64: 165 -> 15 µs; a sigmoid on 10^5 float32: 63 µs, the NumPy backend's 83.
 """
 from __future__ import annotations
 
@@ -21,13 +20,12 @@ from .ufunc_loops import UFUNCS, symbol
 # Elements of the innermost axis per chunk: a few float64 buffers of it stay in L1.
 CHUNK = 1024
 
-# sigmoid(x) = 1 / (1 + exp(-x)), as the NumPy backend computes it: accurate everywhere
-# (an overflowing exp gives the right 0) and bit-identical to the reference.
-SIGMOID_TAIL = '({one} / ({one} + {0}))'
+# sigmoid = 1 / (1 + exp(-x)) in NumPy's loops but the add, as the NumPy backend computes it
+# (bit-identical; an overflowing exp gives the right 0): this many levels of loops.
+SIGMOID_LOOPS = 3
 
-# Each level of loops adds an arithmetic pass, and each pass about 0.1 s of Numba
-# compile time (a 10-link tanh chain: 1.8 s fused, 3.0 s chunked, on a loaded machine;
-# 1,000 links took minutes): deeper nodes keep the fused loop and its vector math.
+# Each level of loops adds an arithmetic pass and ~0.1 s of compile (a 10-link tanh chain:
+# 1.8 s fused, 3.0 s chunked; 1,000 links minutes): deeper nodes keep the fused loop.
 MAX_LEVELS = 12
 
 IMPORT = 'from tracegraph_numba.ufunc_loops import ufunc_loop1, ufunc_loop2  # noqa: F401'
@@ -65,12 +63,13 @@ def routes(steps, in_dtypes):
 
 def _routed(op, arg_dtypes, dtype):
     if op.name == 'sigmoid':
-        return np.dtype(arg_dtypes[0]) == np.dtype(dtype) and symbol('exp', dtype) is not None
-    return loop_symbol(op, arg_dtypes, dtype) is not None
+        found = all(symbol(name, dtype) for name in ('negative', 'exp', 'reciprocal'))
+        return SIGMOID_LOOPS if found and np.dtype(arg_dtypes[0]) == np.dtype(dtype) else 0
+    return int(loop_symbol(op, arg_dtypes, dtype) is not None)
 
 
 def _items(steps, in_dtypes, viewable):
-    """The steps as Items (sigmoid as exp's loop between two expressions); returns
+    """The steps as Items (sigmoid as four steps, see SIGMOID_LOOPS); returns
     (items, value id of each composite value).  Ids below len(in_dtypes) are inputs."""
     items, ids, dtypes = [], list(range(len(in_dtypes))), list(in_dtypes)
 
@@ -89,9 +88,10 @@ def _items(steps, in_dtypes, viewable):
         if not _routed(op, arg_dtypes, dtype):
             ids.append(add(Item(args, dtype, op=op)))
         elif op.name == 'sigmoid':
-            negative = add(Item(args, dtype, template='(-{0})'))
+            negative = add(Item((loop_arg(args[0]),), dtype, loop=symbol('negative', dtype)))
             e = add(Item((negative,), dtype, loop=symbol('exp', dtype)))
-            ids.append(add(Item((e,), dtype, template=SIGMOID_TAIL)))
+            one_plus = add(Item((e,), dtype, template='({one} + {0})'))
+            ids.append(add(Item((one_plus,), dtype, loop=symbol('reciprocal', dtype))))
         else:
             ids.append(add(Item(tuple(loop_arg(a) for a in args), dtype,
                                 loop=loop_symbol(op, arg_dtypes, dtype))))

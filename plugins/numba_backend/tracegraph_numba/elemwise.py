@@ -35,9 +35,8 @@ CHUNKED_BLOCKED_MIN_WORK = 1 << 22
 
 
 def lone_numpy_loop(fgraph):
-    """The node of a graph that is one NumPy SIMD loop (`tanh(x)`), or None.  Compiled code
-    cannot beat that loop and its boundary costs ~0.2 µs (typing, unboxing, boxing): one
-    tanh on 10^3 float64 took 1.08x the NumPy backend's time.  So it runs as NumPy runs it."""
+    """The node of a graph that is one NumPy SIMD loop (`tanh(x)`), or None: compiled, it took
+    1.08x the NumPy backend's time on 10^3 float64 (the same loop, plus ~0.2 µs of boundary)."""
     nodes = list(fgraph.apply_nodes)
     node = nodes[0] if len(nodes) == 1 and not getattr(fgraph, 'update_targets', None) else None
     if (node is None or not isinstance(node.op, Elemwise) or node.op.inplace

@@ -288,8 +288,7 @@ def _numpy_call(fgraph, node):
     args = ', '.join(params[fgraph.inputs.index(v)] for v in node.inputs)
     source = f'def run({", ".join(params)}):\n    return (k_fused({args}),)\n'
     filename = exec_with_source(source, f'numba {node.op}', env)
-    return Executable(run=env['run'], source=source,
-                      node_at=lambda file, lineno: node if file == filename else None)
+    return Executable(env['run'], source, lambda file, lineno: node if file == filename else None)
 
 
 def _wrapper(jit, fgraph, constants, sources):

@@ -26,6 +26,8 @@ UFUNCS = {
     'cosh': np.cosh, 'tanh': np.tanh, 'arcsinh': np.arcsinh, 'arccosh': np.arccosh,
     'arctanh': np.arctanh, 'arctan2': np.arctan2, 'pow': np.power,
 }
+# chunked.py's sigmoid only: Numba's negate and divide passes took 0.58 ns a float32 element, NumPy's 0.2
+SIGMOID_PARTS = {'negative': np.negative, 'reciprocal': np.reciprocal}
 DTYPES = ('float32', 'float64')
 
 
@@ -60,7 +62,7 @@ def _loop_address(ufunc, dtype):
 
 def _register():
     symbols = {}
-    for name, ufunc in UFUNCS.items():
+    for name, ufunc in {**UFUNCS, **SIGMOID_PARTS}.items():
         for dtype in DTYPES:
             address = _loop_address(ufunc, dtype)
             if address:

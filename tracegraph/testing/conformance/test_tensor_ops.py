@@ -57,6 +57,24 @@ def test_unary_float32_stays_float32(backend):
            rtol=1e-5)
 
 
+@pytest.mark.filterwarnings('error::RuntimeWarning')
+def test_sigmoid_at_its_extremes_and_every_size(backend):
+    """exp(-x) overflows below -88 (float32): the result is the right 0, without a
+    warning, NaN stays NaN, and the value is the same whether the array is small (one
+    whole-array pass) or large (blocks, chunks); float64 expit is the reference."""
+    x = T.fvector('x')
+    f = tg.function([x], T.nnet.sigmoid(x), backend=backend)
+    edges = np.array([-1e4, -100, -88.5, -20, 0, 20, 1e4, np.nan], dtype='float32')
+    for n in (8, 300_000, 1 << 22):   # whole arrays, then blocks on threads (kernels/blocked.py)
+        data = np.resize(edges, n) * np.float32(1 + 1e-6 * (np.arange(n) % 7))
+        got = np.asarray(f(data))
+        want = scipy.special.expit(data.astype('float64'))
+        assert got.dtype == np.float32
+        # Below -88.7, 1 / (1 + inf) gives 0 where expit gives a subnormal (< 1.2e-38).
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=np.finfo(np.float32).tiny)
+        assert np.isnan(got[7]) and got[0] == 0
+
+
 def test_round_modes(backend):
     x = T.dvector('x')
     data = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49999999999999994, 1.2])
