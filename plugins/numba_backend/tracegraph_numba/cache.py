@@ -5,7 +5,7 @@ code and the versions that shape machine code.  A file is written atomically, an
 file whose text differs from what it should hold (a crash, a full disk) is rewritten
 on load: that check is why files are not fsync'ed (4 ms a file, thousands for the
 test suite).  `forget_compiled` removes Numba's `__pycache__` code when it cannot be
-loaded.
+loaded.  A graph's module lives as long as the function compiled from it (`release_with`).
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import importlib.util
 import os
 import platform
 import sys
+import weakref
 
 import llvmlite
 import numba
@@ -60,15 +61,11 @@ def path_of(key):
     return os.path.join(directory(), f'tg_{key}.py')
 
 
-def file_text(key, source):
-    return f'# tracegraph-numba module {key} ({versions()})\n' + source
-
-
 def ensure_file(source):
     """The path of a sound module file holding `source`, written (or rewritten) if needed."""
     key = key_of(source)
     path = path_of(key)
-    text = file_text(key, source)
+    text = f'# tracegraph-numba module {key} ({versions()})\n' + source
     try:
         with open(path, encoding='utf-8') as fh:
             if fh.read() == text:
@@ -98,6 +95,22 @@ def load(path):
     name = f'tracegraph_numba_generated_{os.path.basename(path)[3:-3]}'
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
+    sys.modules[name] = module      # Numba looks it up there while it compiles
     spec.loader.exec_module(module)
     return module
+
+
+def release_with(owner, module):
+    """Take `module` out of `sys.modules` when `owner` (the function's `run`) dies, unless
+    another function's module took its name since.  Kernel modules stay: they are shared."""
+    done = weakref.finalize(owner, _unregister, module.__name__, module)
+    done.atexit = False  # nothing to free when the process ends
+
+
+def _unregister(name, module):
+    if sys.modules.get(name) is module:
+        del sys.modules[name]
+    # Removing it is not enough: its globals hold the dispatcher and the dispatcher holds
+    # the globals, a cycle the collector cannot see through (the dispatcher is a C type).
+    # Each linked function has a module of its own (`load`), so no one else reads it.
+    module.__dict__.clear()

@@ -11,8 +11,6 @@ from numba import njit
 from numba.core import types
 from numba.extending import overload
 
-from .integer_helpers import nb_int_floordiv, nb_int_pow  # noqa: F401 (generated code)
-
 
 @njit(cache=True, error_model='numpy')
 def nb_maximum(a, b):
@@ -46,6 +44,33 @@ def nb_round_away(x):
     if abs(x - t) == 0.5:
         return t + np.sign(x)
     return np.rint(x)
+
+
+# Integer `//` and `**` for signed integer dtypes (floats and unsigned integers keep
+# the plain operators): Numba's `INT64_MIN // -1` gives 0 where NumPy wraps to
+# INT64_MIN, and Numba's `2 ** -1` gives 0 where NumPy raises.  Division by zero
+# gives 0 in both (NumPy also warns).
+@njit(cache=True, error_model='numpy')
+def nb_int_floordiv(a, b):
+    if b == 0:
+        return a - a  # 0 of a's type, as NumPy gives
+    if b == -1:
+        return -a  # wraps: -INT_MIN == INT_MIN, as NumPy gives
+    return a // b
+
+
+@njit(cache=True, error_model='numpy')
+def nb_int_pow(a, b):
+    if b < 0:
+        raise ValueError('Integers to negative integer powers are not allowed.')
+    result = a - a + 1
+    base = a
+    while b > 0:  # square-and-multiply, wrapping on overflow as NumPy does
+        if b & 1:
+            result = result * base
+        base = base * base
+        b >>= 1
+    return result
 
 
 @njit(cache=True)

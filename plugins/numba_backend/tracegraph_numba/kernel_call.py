@@ -16,7 +16,18 @@ import llvmlite.binding as llvm
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
+from . import cache
+
+DISPATCHERS = {}   # a kernel source's cache key -> its dispatcher, shared by every graph here
 _BOUND = {}   # symbol -> address bound in this process
+
+
+def dispatcher(kernel_key):
+    """A kernel's dispatcher, imported from its module file (cache.py) once per process."""
+    found = DISPATCHERS.get(kernel_key)
+    if found is None:
+        found = DISPATCHERS[kernel_key] = cache.load(cache.path_of(kernel_key)).kernel
+    return found
 
 
 def symbol_of(kernel_key, argtypes):
@@ -24,15 +35,14 @@ def symbol_of(kernel_key, argtypes):
     return 'tracegraph_kernel_' + hashlib.sha256(f'{kernel_key}|{argtypes}'.encode()).hexdigest()[:32]
 
 
-def bind(load, kernel_key, argtypes):
+def bind(kernel_key, argtypes):
     """Compile (or load) the kernel for `argtypes` and bind its symbol to its code;
-    returns the symbol and the kernel's compile result.  `load(kernel_key)` gives the
-    kernel's dispatcher."""
-    dispatcher = load(kernel_key)
-    cres = dispatcher.overloads.get(argtypes)
+    returns the symbol and the kernel's compile result."""
+    kernel = dispatcher(kernel_key)
+    cres = kernel.overloads.get(argtypes)
     if cres is None:
-        dispatcher.compile(argtypes)
-        cres = dispatcher.overloads[argtypes]
+        kernel.compile(argtypes)
+        cres = kernel.overloads[argtypes]
     symbol = symbol_of(kernel_key, argtypes)
     address = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
     if not address:
@@ -43,12 +53,12 @@ def bind(load, kernel_key, argtypes):
     return symbol, cres
 
 
-def caller(load, kernel_key):
+def caller(kernel_key):
     """What a graph module calls a kernel by: `k_...(args)` calls the kernel's code."""
     @intrinsic
     def call_kernel(typingctx, *args):
         argtypes = tuple(types.unliteral(a) for a in args)
-        symbol, cres = bind(load, kernel_key, argtypes)
+        symbol, cres = bind(kernel_key, argtypes)
         restype = cres.signature.return_type
 
         def codegen(context, builder, signature, llargs):
@@ -74,5 +84,4 @@ class Rebind:
     argtypes: tuple
 
     def __call__(self):
-        from .linker import kernel_by_key
-        bind(kernel_by_key, self.kernel_key, self.argtypes)
+        bind(self.kernel_key, self.argtypes)

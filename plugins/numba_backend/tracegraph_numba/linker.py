@@ -14,6 +14,10 @@ import string
 
 import numpy as np
 
+from numba import typeof
+from numba.core import types
+from numba.np.numpy_support import from_dtype
+
 from tracegraph import backends
 from tracegraph.backends import Executable
 from tracegraph.compiler.branches import Branches, homes, nest
@@ -22,12 +26,10 @@ from tracegraph.compiler.source import exec_with_source
 from tracegraph.kernels.elemwise import elemwise_kernel
 from tracegraph.rewrite.destroy import outputs_to_copy, schedule
 
-from . import cache, random
-from .module_lifetime import release_with
-from . import helpers, small_dot, vector_math
-from .located import Locations, with_location
+from . import cache, helpers, random, small_dot, vector_math
+from .located import numbered, shown, with_location
 from .elemwise import lone_numpy_loop
-from .kernel_call import caller
+from .kernel_call import DISPATCHERS, caller
 from .lowered import JIT, Lowered, header, location_marker
 from .scalar_source import literal
 
@@ -36,8 +38,6 @@ HELPER_NAMES = tuple(name for module in (helpers, small_dot, vector_math) for na
 # Names the templates use for themselves: never given to a graph value.
 RESERVED = {'np', 'math', 'njit', 'objmode', 'blocked_evaluate', 'call_numpy', 'call_numpy_indexing',
             'call_perform', 'call_random', 'run', 'i', 'j', 'k', *HELPER_NAMES, *(f'i{k}' for k in range(64))}
-_KERNELS = {}   # kernel source -> its compiled dispatcher, shared by every graph here
-_KERNELS_BY_KEY = {}   # the same dispatchers by their source's key (kernel_call.py binds by key)
 
 
 class Generator:
@@ -52,14 +52,12 @@ class Generator:
         if parent is None:
             self.names_used = set(RESERVED)
             self.kernels = {}       # name in the graph module -> kernel source
-            self.lines = []
-            self.line_nodes = {}
+            self.lines = []         # (text, the node it runs or None)
             self.constants = {}     # name -> Constant, from this graph and its inner graphs
             self.nodes_by_id = {}   # for the location markers (located.py)
         root.nodes_by_id.update((id(node), node) for node in lowerings)
-        self.program = plan(fgraph, reserved=root.names_used)
-        by_node = {s.node: s for s in self.program.steps}  # in-place writes last (destroy.py)
-        self.program.steps[:] = [by_node[n] for n in schedule(list(by_node))]
+        # In-place writes last (destroy.py).
+        self.program = plan(fgraph, reserved=root.names_used, order=schedule(fgraph.toposort()))
         root.names_used |= set(self.program.names.values())
         root.constants.update(self.program.constants)
         self.tree = nest(fgraph, self.program.steps)
@@ -80,19 +78,18 @@ class Generator:
         return f'_{hint}{k}'
 
     def emit(self, line, node=None):
-        self.root.lines.append(line)
-        if node is not None:
-            self.root.line_nodes[len(self.root.lines) - 1] = node
+        self.root.lines.append((line, node))
 
     def source(self):
-        """The module file's text; `self.shown` is the same with the user's lines."""
+        """The module file's text; `self.shown` is the same with the user's lines, and
+        `self.line_nodes` maps a line number of the file to the node it runs."""
         program = self.program
         self.emit_block(self.tree, 1)
-        used = set(re.findall(r'[A-Za-z_][A-Za-z0-9_]*', '\n'.join(self.lines)))
+        body = '\n'.join(line for line, _ in self.lines)
+        used = set(re.findall(r'[A-Za-z_][A-Za-z0-9_]*', body))
         args = [f'_arg_{name}' for name in program.inputs]
-        head = []
-        for name, var in zip(program.inputs, self.fgraph.inputs):
-            head.append(f'{name} = as_scalar(_arg_{name})' if _is_scalar(var) else f'{name} = _arg_{name}')
+        head = [f'{name} = as_scalar(_arg_{name})' if _is_scalar(var) else f'{name} = _arg_{name}'
+                for name, var in zip(program.inputs, self.fgraph.inputs)]
         self.array_constants = []
         for cname, const in self.constants.items():
             if cname not in used and cname not in program.outputs:
@@ -103,36 +100,21 @@ class Generator:
                 self.array_constants.append(const)
                 args.append(f'_const_{cname}')
                 head.append(f'{cname} = _const_{cname}')
-        self.lines = ['    ' + line for line in head] + self.lines
-        self.line_nodes = {k + len(head): node for k, node in self.line_nodes.items()}
-        self.lines += self._returns()
+        lines = [('    ' + line, None) for line in head] + self.lines + [(line, None) for line in self._returns()]
         kernel_names = ''.join(f'# {name}: see the kernels below\n' for name in sorted(self.kernels))
-        text = (header('\n'.join(self.lines)) + '\n' + kernel_names + '\n\n' + JIT +
-                f'\ndef run({", ".join(args)}):\n')
+        text = header(body) + '\n' + kernel_names + '\n\n' + JIT + f'\ndef run({", ".join(args)}):\n'
         first_line = text.count('\n') + 1
-        self.line_nodes = {first_line + k: node for k, node in self.line_nodes.items()}
-        text += '\n'.join(self.lines) + '\n'
-        self.locations = Locations(self.nodes_by_id)
-        self.shown = self.locations.shown(text)
-        return self.locations.numbered(text)
+        self.line_nodes = {first_line + k: node for k, (_, node) in enumerate(lines) if node is not None}
+        text += ''.join(line + '\n' for line, _ in lines)
+        self.shown = shown(text, self.nodes_by_id)
+        text, self.sources = numbered(text, self.nodes_by_id)
+        return text
 
     def _returns(self):
-        program, fgraph = self.program, self.fgraph
-        copies = {v for v in outputs_to_copy(fgraph) if _ndim(v) > 0}
-        n_updates = len(getattr(fgraph, 'update_targets', ()) or ())
-        first_update = len(fgraph.outputs) - n_updates
-        lines, returned = [], []
-        for k, (name, var) in enumerate(zip(program.outputs, fgraph.outputs)):
-            if var in copies:
-                name = f'{name}.copy()'
-            elif k >= first_update and _ndim(var) == 0 and hasattr(var.type, 'dtype'):
-                # A 0-d shared value stays a 0-d array, so the next call has the same types.
-                box = f'_ret{k}'
-                lines += [f'    {box} = np.empty((), dtype=np.{np.dtype(var.type.dtype).name})',
-                          f'    {box}[()] = {name}']
-                name = box
-            returned.append(name)
-        return lines + [f'    return ({", ".join(returned)}{"," if returned else ""})']
+        copies = {v for v in outputs_to_copy(self.fgraph) if getattr(v.type, 'ndim', 0) > 0}
+        returned = [f'{name}.copy()' if var in copies else name
+                    for name, var in zip(self.program.outputs, self.fgraph.outputs)]
+        return [f'    return ({", ".join(returned)}{"," if returned else ""})']
 
     def emit_block(self, items, depth):
         """Write a tree of steps (`branches.nest`): an `if` for each ifelse."""
@@ -187,24 +169,18 @@ def _where(node):
     return f'  ({location_marker(node)})' if node.source else ''
 
 
-def _ndim(var):
-    return getattr(var.type, 'ndim', 0)
-
-
 def _is_scalar(var):
     return hasattr(var.type, 'dtype') and var.type.ndim == 0
 
 
 def _signature(fgraph, constants):
     """Numba types of the arguments as `function()` passes them: C-contiguous arrays."""
-    from numba import typeof
-    from numba.core import types
     sig = []
     for var in fgraph.inputs:
         dtype = getattr(var.type, 'dtype', None)
         if dtype is None:
             return None     # a non-array input: let Numba type it on the first call
-        sig.append(types.Array(_numba_dtype(dtype), var.type.ndim, 'C'))
+        sig.append(types.Array(from_dtype(np.dtype(dtype)), var.type.ndim, 'C'))
         container = getattr(var, 'container', None)
         if container is not None and not isinstance(container.value, np.ndarray):
             return None     # a shared value held as a scalar: type it on the first call
@@ -212,54 +188,28 @@ def _signature(fgraph, constants):
     return tuple(sig)
 
 
-def _numba_dtype(dtype):
-    from numba.np.numpy_support import from_dtype
-    return from_dtype(np.dtype(dtype))
-
-
-def load_kernel(source):
-    """The dispatcher of a kernel module, compiled (or loaded from disk) once per process."""
-    found = _KERNELS.get(source)
-    if found is None:
-        found = _KERNELS[source] = cache.load(cache.ensure_file(source)).kernel
-        _KERNELS_BY_KEY[cache.key_of(source)] = found
-    return found
-
-
-def kernel_by_key(key):
-    """A kernel's dispatcher by its source's key (graph code names its kernels so)."""
-    found = _KERNELS_BY_KEY.get(key)
-    if found is None:
-        with open(cache.path_of(key), encoding='utf-8') as fh:
-            text = fh.read()
-        found = load_kernel(text.split('\n', 1)[1])
-    return found
-
-
 def compile_module(source, kernels, signature):
     """Write, import and compile the graph module; rebuild once if its cached code is unreadable."""
+    try:
+        return _compile_module(source, kernels, signature)
+    except Exception:
+        # A corrupted or stale cache entry: forget its machine code (and the kernels'),
+        # then build everything again.
+        for text in (source, *kernels.values()):
+            cache.forget_compiled(cache.path_of(cache.key_of(text)))
+            DISPATCHERS.pop(cache.key_of(text), None)
+        return _compile_module(source, kernels, signature)
+
+
+def _compile_module(source, kernels, signature):
     path = cache.ensure_file(source)
-    for attempt in (1, 2):
-        module = cache.load(path)
-        for name, kernel_source in kernels.items():
-            load_kernel(kernel_source)
-            setattr(module, name, caller(kernel_by_key, cache.key_of(kernel_source)))
-        try:
-            if signature is not None:
-                module.run.compile(signature)
-            return module, path
-        except Exception:
-            if attempt == 2:
-                raise
-            # A corrupted or stale cache entry: forget its machine code (and the kernels'),
-            # then build everything again.
-            cache.forget_compiled(path)
-            for kernel_source in kernels.values():
-                cache.forget_compiled(cache.path_of(cache.key_of(kernel_source)))
-                _KERNELS.pop(kernel_source, None)
-                _KERNELS_BY_KEY.pop(cache.key_of(kernel_source), None)
-            path = cache.ensure_file(source)
-    raise AssertionError('unreachable')
+    module = cache.load(path)
+    for name, kernel_source in kernels.items():
+        cache.ensure_file(kernel_source)
+        setattr(module, name, caller(cache.key_of(kernel_source)))
+    if signature is not None:
+        module.run.compile(signature)
+    return module, path
 
 
 def link(fgraph, options):
@@ -271,8 +221,8 @@ def link(fgraph, options):
     source = generator.source()
     constants = [np.array(c.data) for c in generator.array_constants]
     module, path = compile_module(source, generator.kernels, _signature(fgraph, constants))
-    run = _wrapper(module.run, fgraph, constants, generator.locations.sources)
-    release_with(run, module)
+    run = _wrapper(module.run, fgraph, constants, generator.sources)
+    cache.release_with(run, module)
     shown = generator.shown + ''.join(f'\n\n# --- {name} ---\n{text}' for name, text in sorted(generator.kernels.items()))
 
     def node_at(file, lineno):
@@ -306,7 +256,7 @@ def _wrapper(jit, fgraph, constants, sources):
     for k, var in enumerate(fgraph.outputs):
         if random.is_state(var):
             outs.append(f'from_words(r[{k}])')
-        elif _ndim(var) == 0 and hasattr(var.type, 'dtype'):
+        elif _is_scalar(var):
             env[f't{k}'] = np.dtype(var.type.dtype).type
             outs.append(f't{k}(r[{k}])')
         else:

@@ -13,28 +13,21 @@ MARKER = re.compile(r'<tg-node (\d+)>')
 NUMBERED = re.compile(r' \(built at #(\d+)\)')
 
 
-class Locations:
-    """The markers of one graph module, numbered in order of first appearance."""
+def numbered(text, nodes_by_id):
+    """`text` with each marker as `#k`, numbered in order of first appearance (what the
+    module file holds), and the user's line (node.source) of each number."""
+    numbers = {}    # id(node) -> number, in the order numbered
 
-    def __init__(self, nodes_by_id):
-        self.nodes_by_id = nodes_by_id
-        self.sources = []       # number -> the user's line (node.source)
-        self._numbers = {}      # id(node) -> number
-
-    def numbered(self, text):
-        """`text` with each marker as `#k`: what the module file holds."""
-        return MARKER.sub(self._number, text)
-
-    def shown(self, text):
-        """`text` with each marker as the user's line: what `f.source` shows."""
-        return MARKER.sub(lambda m: str(self.nodes_by_id[int(m.group(1))].source), text)
-
-    def _number(self, match):
+    def number(match):
         key = int(match.group(1))
-        if key not in self._numbers:
-            self._numbers[key] = len(self.sources)
-            self.sources.append(self.nodes_by_id[key].source)
-        return f'#{self._numbers[key]}'
+        return f'#{numbers.setdefault(key, len(numbers))}'
+    text = MARKER.sub(number, text)
+    return text, [nodes_by_id[key].source for key in numbers]
+
+
+def shown(text, nodes_by_id):
+    """`text` with each marker as the user's line: what `f.source` shows."""
+    return MARKER.sub(lambda m: str(nodes_by_id[int(m.group(1))].source), text)
 
 
 def with_location(exc, sources):

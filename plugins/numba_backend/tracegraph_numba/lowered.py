@@ -40,7 +40,6 @@ def header(source):
 class Lowered:
     template: str
     kernels: tuple = ()
-    lazy: bool = False      # IfElse: the linker emits the branches itself
     # A node that writes its own lines (Scan): emit(generator, step, depth).
     emit: object = None
     # The same node writing its one output into a given array (`${d0}`), or None.

@@ -69,17 +69,14 @@ lowers(Elemwise)(lower_elemwise)
 @lowers(DimShuffle)
 def _dimshuffle(node):
     op = node.op
-    if op.input_ndim == 0:
-        shape = _shape_tuple(['1'] * len(op.new_order))
-        return _lines(f'${{o0}} = np.full({shape}, ${{i0}})' if op.new_order else '${o0} = ${i0}')
-    expr = '${i0}'
     kept = [a for a in range(op.input_ndim) if a not in op.drop]
     if not kept:
-        # Every axis dropped: a scalar inside compiled code, re-boxed if axes are added.
-        first = f'${{i0}}[{", ".join(["0"] * op.input_ndim)}]'
+        # A scalar inside compiled code (every axis dropped), boxed again if axes are added.
+        first = f'${{i0}}[{", ".join(["0"] * op.input_ndim)}]' if op.input_ndim else '${i0}'
         if not op.new_order:
             return _lines(f'${{o0}} = {first}')
         return _lines(f'${{o0}} = np.full({_shape_tuple(["1"] * len(op.new_order))}, {first})')
+    expr = '${i0}'
     if op.drop:
         index = ', '.join('0' if a in op.drop else ':' for a in range(op.input_ndim))
         expr = f'{expr}[{index}]'
@@ -273,28 +270,25 @@ def _make_vector(node):
 def _reshape(node):
     x = node.inputs[0]
     ndim = node.op.ndim
+    if x.ndim == 0 and ndim == 0:
+        return _lines('${o0} = ${i0}')
+    array = 'np.full((1,), ${i0})' if x.ndim == 0 else 'np.ascontiguousarray(${i0})'
     if ndim == 0:
         message = error_message(node, 'cannot reshape an array of size other than 1 into shape ()')
-        if x.ndim == 0:
-            return _lines('${o0} = ${i0}')
-        return _lines('if ${i0}.size != 1:', f'    raise ValueError({message!r})',
-                      '${o0} = np.ascontiguousarray(${i0}).ravel()[0]')
+        return _lines('if ${i0}.size != 1:', f'    raise ValueError({message!r})', f'${{o0}} = {array}.ravel()[0]')
     dims = [f'${{i1}}[{k}]' for k in range(ndim)]
-    shape = _shape_tuple(dims)
     check = reshape_check(node, '1' if x.ndim == 0 else '${i0}.size', dims)
-    if x.ndim == 0:
-        return _lines(*check, f'${{o0}} = np.full((1,), ${{i0}}).reshape({shape})')
-    return _lines(*check, f'${{o0}} = np.ascontiguousarray(${{i0}}).reshape({shape})')
+    return _lines(*check, f'${{o0}} = {array}.reshape({_shape_tuple(dims)})')
 
 
 @lowers(Alloc)
 def _alloc(node):
     value = node.inputs[0]
     dtype = node.outputs[0].dtype
-    shape = _shape_tuple([f'${{i{k}}}' for k in range(1, len(node.inputs))])
     if len(node.inputs) == 1:
         return _lines('${o0} = ${i0}')
     dims = [f'${{i{k}}}' for k in range(1, len(node.inputs))]
+    shape = _shape_tuple(dims)
     empty = f'np.empty({_shape_tuple(["0"] * len(dims))}, dtype={np_type(dtype)})'
     if value.ndim == 0:
         allocate = f'${{o0}} = np.full({shape}, {cast("${i0}", value.dtype, dtype)})'
@@ -339,7 +333,7 @@ def _cumop(node):
 @lowers(IfElse)
 def _ifelse(node):
     # The linker writes the `if`/`else` and moves each branch's own nodes inside it.
-    return Lowered('', lazy=True)
+    return Lowered('')
 
 
 from .pool import register as _register_pool  # noqa: E402  (the pooling ops)
