@@ -10,75 +10,63 @@ contract in Python): a bad index never touches memory and leaves arrays unchange
 """
 from __future__ import annotations
 
-from tracegraph.tensor.subtensor import IN, IncSubtensor, Subtensor, format_index, index_shape
+from tracegraph.tensor.subtensor import (IN, IncSubtensor, Subtensor, format_index, index_shape,
+                                         index_tuple)
 
 from . import callbacks
 from .lowered import Lowered, error_message
 
 
-def _parts(node, first_input):
-    """The index as source text and the bounds checks it needs: (text, checks).
+def _raise_if(node, condition, error, what):
+    """The lines raising NumPy's `error` class when `condition` holds, naming the op and
+    the user's line (Numba's messages are constants: no values in them)."""
+    return [f'if {condition}:', f'    raise {error}({error_message(node, what)!r})']
 
-    A check is (integer expression, axis) for a bound, or (step expression, None)
-    for a symbolic slice step that must not be zero."""
+
+def _checked_index(node, first_input, array='${i0}'):
+    """The index as source text, the lines checking each integer's bound and each symbolic
+    slice step against `array` in the entries' order, and the lines checking the index
+    vector (none without one), which NumPy checks after the rest."""
     names = [f'${{i{k}}}' for k in range(first_input, len(node.inputs))]
-    symbolic, checks, axis = iter(names), [], 0
-    for e in node.op.entries:
-        if e[0] == 'int':
-            checks.append((next(symbolic) if e[1] == IN else str(e[1]), axis))
-        elif e[0] == 'array':
-            next(symbolic)
-        elif e[0] == 'slice':
-            bounds = [next(symbolic) for p in e[1:] if p == IN]
-            if e[3] == IN:
-                checks.append((bounds[-1], None))
-        if e[0] != 'newaxis':
-            axis += 1
-    return format_index(node.op.entries, names), checks
-
-
-def _check_lines(node, checks, array='${i0}'):
-    lines = []
-    message = error_message(node, 'index out of bounds')
-    for name, axis in checks:
-        if axis is None:
-            zero = error_message(node, 'slice step cannot be zero')
-            lines += [f'if {name} == 0:', f'    raise ValueError({zero!r})']
-            continue
+    # An index vector comes back as its input's position, a symbolic integer as its name.
+    items = index_tuple(node.op.entries, range(first_input, len(node.inputs)),
+                        as_int=lambda k: f'${{i{k}}}')
+    checks, vector, axis = [], [], 0
+    for entry, item in zip(node.op.entries, items):
         n = f'{array}.shape[{axis}]'
-        lines += [f'if {name} < -{n} or {name} >= {n}:', f'    raise IndexError({message!r})']
-    return lines
+        if entry[0] == 'int':
+            checks += _raise_if(node, f'{item} < -{n} or {item} >= {n}', 'IndexError',
+                                'index out of bounds')
+        elif entry[0] == 'slice' and entry[3] == IN:
+            checks += _raise_if(node, f'{item.step} == 0', 'ValueError', 'slice step cannot be zero')
+        elif entry[0] == 'array' and node.inputs[item].ndim == 1:
+            vector = _vector_check_lines(node, item, axis, array)
+        axis += entry[0] != 'newaxis'
+    return format_index(node.op.entries, names), checks, vector
 
 
-def _mask_check_lines(node, mask, axis, array='${i0}'):
-    """A boolean mask must have the length of the axis it selects along (NumPy)."""
-    message = error_message(node, 'boolean index did not match indexed array along axis '
-                            f'{axis}')
-    return [f'if {mask}.shape[0] != {array}.shape[{axis}]:', f'    raise IndexError({message!r})']
+def _vector_check_lines(node, k, axis, array):
+    """Input k, a 1-d index at `axis`: a mask must have the axis's length (NumPy), an
+    integer vector every entry in bounds."""
+    n = f'{array}.shape[{axis}]'
+    if node.inputs[k].dtype == 'bool':
+        return _raise_if(node, f'${{i{k}}}.shape[0] != {n}', 'IndexError',
+                         f'boolean index did not match indexed array along axis {axis}')
+    bound = _raise_if(node, f'${{t}}_q < -{n} or ${{t}}_q >= {n}', 'IndexError', 'index array out of bounds')
+    return [f'for ${{t}}_q in ${{i{k}}}:'] + ['    ' + line for line in bound]
 
 
-def _value_check_lines(node, value, selection):
-    """`value` (a node input) must broadcast to the selection, whose axes are source
+def _value_check_lines(node, selection):
+    """The value (input 1) must broadcast to the selection, whose axes are source
     expressions: NumPy's rule, right-aligned, each axis equal or 1."""
     y = node.inputs[1]
-    if y.ndim == 0:
-        return []
-    message = error_message(node, 'shape mismatch: value array could not be broadcast to '
-                            'indexing result')
     off = len(selection) - y.ndim
-    tests = [f'({value}.shape[{k}] != 1 and {value}.shape[{k}] != {selection[off + k]})'
+    tests = [f'(${{i1}}.shape[{k}] != 1 and ${{i1}}.shape[{k}] != {selection[off + k]})'
              for k in range(y.ndim) if y.type.shape[k] != 1]
     if not tests:
         return []
-    return [f'if {" or ".join(tests)}:', f'    raise ValueError({message!r})']
-
-
-def _array_check_lines(node, index, axis, array='${i0}'):
-    """Bounds check for an integer index vector at `axis`."""
-    message = error_message(node, 'index array out of bounds')
-    n = f'{array}.shape[{axis}]'
-    return [f'for ${{t}}_q in {index}:', f'    if ${{t}}_q < -{n} or ${{t}}_q >= {n}:',
-            f'        raise IndexError({message!r})']
+    return _raise_if(node, ' or '.join(tests), 'ValueError',
+                     'shape mismatch: value array could not be broadcast to indexing result')
 
 
 def _native(node, first_input):
@@ -94,50 +82,32 @@ def _native(node, first_input):
     return all(e[0] in ('array', 'slice') for e in node.op.entries)
 
 
-def _array_axis(entries):
-    axis = 0
-    for e in entries:
-        if e[0] == 'array':
-            return axis
-        if e[0] != 'newaxis':
-            axis += 1
-    return None
-
-
 def _subtensor(node):
     if not _native(node, 1):
         return callbacks.lower_numpy_indexing(node)
-    parts, checks = _parts(node, 1)
-    lines = _check_lines(node, checks)
-    for j, v in enumerate(node.inputs[1:], start=1):
-        if v.ndim == 1 and v.dtype == 'bool':
-            lines += _mask_check_lines(node, f'${{i{j}}}', _array_axis(node.op.entries))
-        elif v.ndim == 1:
-            lines += _array_check_lines(node, f'${{i{j}}}', _array_axis(node.op.entries))
-    lines.append(f'${{o0}} = ${{i0}}[{parts}]' if parts else '${o0} = ${i0}')
-    return Lowered('\n'.join(lines))
+    index, checks, vector = _checked_index(node, 1)
+    read = f'${{o0}} = ${{i0}}[{index}]' if index else '${o0} = ${i0}'
+    return Lowered('\n'.join(checks + vector + [read]))
 
 
 def _incsubtensor(node):
     op = node.op
     arrays = [v for v in node.inputs[2:] if v.ndim > 0]
-    parts, checks = _parts(node, 2)
     if arrays and not (len(op.entries) >= 1 and op.entries[0][0] == 'array' and len(arrays) == 1
                        and arrays[0].ndim == 1 and arrays[0].dtype != 'bool'
                        and all(e == ('slice', None, None, None) for e in op.entries[1:])):
         return callbacks.lower_numpy_indexing(node)
-    lines = ['${o0} = ${i0}' if op.inplace else '${o0} = ${i0}.copy()']
-    lines += _check_lines(node, checks, '${o0}')
+    index, checks, vector = _checked_index(node, 2, '${o0}')
+    lines = ['${o0} = ${i0}' if op.inplace else '${o0} = ${i0}.copy()'] + checks
     y = node.inputs[1]
     if not arrays:
-        target = f'${{o0}}[{parts}]' if parts else '${o0}[...]'
+        target = f'${{o0}}[{index}]' if index else '${o0}[...]'
         sel_ndim = len(index_shape(node.inputs[0].type.shape, op.entries, node.inputs[2:]))
         if sel_ndim and y.ndim:
             # A view of the selection gives its shape; the value is checked against it
             # before anything is written.
             lines.append(f'${{t}}_sel = {target}')
-            lines += _value_check_lines(node, '${i1}', [f'${{t}}_sel.shape[{k}]'
-                                                         for k in range(sel_ndim)])
+            lines += _value_check_lines(node, [f'${{t}}_sel.shape[{k}]' for k in range(sel_ndim)])
             target = '${t}_sel[...]' if op.set_instead_of_inc else '${t}_sel'
         if node.outputs[0].ndim == 0:
             lines.append('${o0} = ${i1}' if op.set_instead_of_inc else '${o0} = ${i0} + ${i1}')
@@ -148,9 +118,8 @@ def _incsubtensor(node):
     # NumPy checks the value first for `x[idx] = y`, the bounds first for add.at.
     sel_ndim = node.outputs[0].ndim   # idx picks rows: the selection has x's rank
     selection = ['${i2}.shape[0]'] + [f'${{o0}}.shape[{k}]' for k in range(1, sel_ndim)]
-    value_checks = _value_check_lines(node, '${i1}', selection)
-    bound_checks = _array_check_lines(node, '${i2}', 0, '${o0}')
-    lines += value_checks + bound_checks if op.set_instead_of_inc else bound_checks + value_checks
+    value = _value_check_lines(node, selection)
+    lines += value + vector if op.set_instead_of_inc else vector + value
     if y.ndim < sel_ndim:   # a scalar, or one row for every index
         row = '${i1}'
     else:
