@@ -101,10 +101,6 @@ def as_returned(variable, value):
     return value[()] if variable.ndim == 0 else np.ascontiguousarray(value)
 
 
-def _inputs(node, args):
-    return as_declared(node.inputs, args)
-
-
 def _outputs(node, values):
     return tuple(as_returned(v, value) for value, v in zip(values, node.outputs))
 
@@ -113,7 +109,7 @@ def call_perform(key, *args):
     node = _NODES[key]
     storage = [[None] for _ in node.outputs]
     try:
-        node.op.perform(node, _inputs(node, args), storage)
+        node.op.perform(node, as_declared(node.inputs, args), storage)
     except Exception as exc:  # a user's op (as_op, perform): name it and the line
         raise located(exc, node) from exc
     return _outputs(node, [s[0] for s in storage])
@@ -125,7 +121,7 @@ def call_numpy(key, *args):
     if run is None:
         run = _NUMPY_KERNELS[key] = backends.lower('numpy', node)
     try:
-        values = run(*_inputs(node, args))
+        values = run(*as_declared(node.inputs, args))
     except Exception as exc:  # the objmode boundary hides the generated line: name the node's
         raise located(exc, node) from exc
     return _outputs(node, values if isinstance(values, tuple) else (values,))
@@ -134,8 +130,7 @@ def call_numpy(key, *args):
 def located(exc, node):
     """`exc` again (its type where it can be rebuilt from a message), saying which
     node raised it and the user's line that built the node."""
-    where = f' (built at {node.source})' if getattr(node, 'source', None) else ''
-    message = f'{node.op}{where} raised {type(exc).__name__}: {exc}'
+    message = f'{node_label(node)} raised {type(exc).__name__}: {exc}'
     for cls in type(exc).__mro__:
         try:
             return cls(message)
@@ -146,7 +141,7 @@ def located(exc, node):
 
 def call_numpy_indexing(key, *args):
     node = _NODES[key]
-    values = _inputs(node, args)
+    values = as_declared(node.inputs, args)
     op = node.op
     if not isinstance(op, IncSubtensor):
         index = index_tuple(op.entries, values[1:])
