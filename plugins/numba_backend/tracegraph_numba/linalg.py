@@ -2,19 +2,20 @@
 
 Numba compiles `np.linalg.inv/det/cholesky/solve/eigh/eigvalsh/svd/qr/pinv` for one
 2-d float matrix (LAPACK through SciPy's Cython bindings): those run as native kernels,
-with a compiled loop over leading batch axes (a single 8x8 Cholesky: 0.14x the NumPy
-backend's time).  The rest runs the NumPy backend's kernel through objmode
-(`callbacks.lower_numpy`): scipy-only functions, modes Numba lacks (qr 'complete';
-eig, whose result type Numba cannot decide statically), lstsq (another rcond
-convention) and batched or triangular solves.  A LAPACK failure in a native kernel
-comes back as a flag, and the graph raises LinAlgError naming the op and the line.
+a compiled loop over leading batch axes, a single matrix being a batch of one (a single
+8x8 Cholesky, whole function: 0.3x the NumPy backend's time).  The rest runs the NumPy
+backend's kernel through objmode (`callbacks.lower_numpy`): scipy-only functions, modes
+Numba lacks (qr 'complete'; eig, whose result type Numba cannot decide statically),
+lstsq (another rcond convention) and batched or triangular solves.  A LAPACK failure
+in a native kernel comes back as a flag, and the graph raises LinAlgError naming the op
+and the line.
 """
 from __future__ import annotations
 
 from tracegraph.tensor.linalg import ops
 
 from . import callbacks
-from .lowered import Lowered, error_message, kernel
+from .lowered import Lowered, error_message, kernel, params
 from .scalar_source import np_type
 
 # -- native kernels: how to spell one problem, and what failing means ---------------------
@@ -53,17 +54,41 @@ def lower_linalg(node):
     if native is None:
         return callbacks.lower_numpy(node)
     expr, what = native
-    batch = node.inputs[0].ndim - 2
-    source = _batched_kernel(node, expr, batch) if batch else _single_kernel(node, expr)
-    n_out = len(node.outputs)
-    outs = ', '.join(f'${{o{k}}}' for k in range(n_out))
+    outs = ', '.join(f'${{o{k}}}' for k in range(len(node.outputs)))
     args = ', '.join(f'${{i{k}}}' for k in range(len(node.inputs)))
     message = error_message(node, f'{what} (or it holds inf/NaN)')
     empty = error_message(node, 'an empty matrix or batch of matrices')
     lines = [f'if ${{i0}}.size == 0:', f'    raise ValueError({empty!r})',
              f'${{t}}_ok, {outs}, = ${{k0}}({args})',
              'if not ${t}_ok:', f'    raise np.linalg.LinAlgError({message!r})']
-    return Lowered('\n'.join(lines), kernels=(source,))
+    return Lowered('\n'.join(lines), kernels=(_kernel(node, expr),))
+
+
+def _kernel(node, expr):
+    """A loop over the flattened leading (batch) axes of the first input, a single matrix
+    being a batch of one; outputs preallocated from the first problem's results.  Returns
+    (whether every problem succeeded, the outputs)."""
+    batch = node.inputs[0].ndim - 2
+    dims = [f'a0.shape[{k}]' for k in range(batch)]
+    names = ', '.join(f'r{k}' for k in range(len(node.outputs)))
+    call = expr.format(x='x[{i}]', y='a1')
+    if len(node.outputs) == 1:
+        call = f'({call},)'     # every problem gives a tuple, one value per output
+    body = [f'n = {" * ".join(dims) or 1}',
+            f'x = np.ascontiguousarray(a0).reshape((n, a0.shape[{batch}], a0.shape[{batch + 1}]))',
+            'try:', f'    {names}, = {call.format(i=0)}']
+    for k, o in enumerate(node.outputs):
+        core = o.ndim - batch
+        shape = ', '.join(['n'] + [f'r{k}.shape[{d}]' for d in range(core)])
+        body += [f'    o{k} = np.empty(({shape},), {np_type(o.dtype)})', f'    o{k}[0] = r{k}']
+    body += ['    for i in range(1, n):', f'        {names}, = {call.format(i="i")}']
+    body += [f'        o{k}[i] = r{k}' for k in range(len(node.outputs))]
+    finals = []
+    for k, o in enumerate(node.outputs):
+        shape = ', '.join(dims + [f'o{k}.shape[{d + 1}]' for d in range(o.ndim - batch)])
+        finals.append(f'o{k}.reshape(({shape},))' if batch else f'o{k}[0]')
+    body += [f'    return True, {", ".join(finals)},', 'except Exception:', f'    {_failed(node)}']
+    return kernel(params(node), body)
 
 
 def _failed(node):
@@ -75,46 +100,3 @@ def _failed(node):
         else:
             parts.append(f'np.empty({(0,) * o.ndim}, {np_type(o.dtype)})')
     return f'return False, {", ".join(parts)},'
-
-
-def _single_kernel(node, expr):
-    n_out = len(node.outputs)
-    params = [f'a{k}' for k in range(len(node.inputs))]
-    names = ', '.join(f'r{k}' for k in range(n_out))
-    call = expr.format(x='a0', y='a1')
-    kept = ', '.join(f'np.ascontiguousarray(r{k})' if o.ndim else f'r{k}'
-                     for k, o in enumerate(node.outputs))
-    body = ['try:', f'    {names}, = _as_tuple({call})', f'    return True, {kept},',
-            'except Exception:', f'    {_failed(node)}']
-    return kernel(params, body, preamble=_as_tuple(n_out > 1))
-
-
-def _as_tuple(many):
-    """A preamble defining `_as_tuple(v)`: `expr` gives one array or a tuple, the kernel
-    always unpacks a tuple."""
-    return f'\nfrom numba import njit as _njit\n\n\n@_njit\ndef _as_tuple(v):\n    return {"v" if many else "(v,)"}\n'
-
-
-def _batched_kernel(node, expr, batch):
-    """A loop over the flattened batch of a one-input op; outputs preallocated from the
-    first problem's results."""
-    n_out = len(node.outputs)
-    dims = [f'a0.shape[{k}]' for k in range(batch)]
-    names = ', '.join(f'r{k}' for k in range(n_out))
-    call = expr.replace('{x}', 'x[{i}]')
-    body = [f'n = {" * ".join(dims)}',
-            f'x = np.ascontiguousarray(a0).reshape((n, a0.shape[{batch}], a0.shape[{batch + 1}]))',
-            'try:', f'    {names}, = _as_tuple({call.format(i=0)})']
-    for k, o in enumerate(node.outputs):
-        core = o.ndim - batch
-        shape = ', '.join(['n'] + [f'r{k}.shape[{d}]' for d in range(core)])
-        body += [f'    o{k} = np.empty(({shape},), {np_type(o.dtype)})', f'    o{k}[0] = r{k}']
-    body += ['    for i in range(1, n):', f'        {names}, = _as_tuple({call.format(i="i")})']
-    body += [f'        o{k}[i] = r{k}' for k in range(n_out)]
-    finals = []
-    for k, o in enumerate(node.outputs):
-        core = o.ndim - batch
-        shape = ', '.join(dims + [f'o{k}.shape[{d + 1}]' for d in range(core)])
-        finals.append(f'o{k}.reshape(({shape},))')
-    body += [f'    return True, {", ".join(finals)},', 'except Exception:', f'    {_failed(node)}']
-    return kernel(['a0'], body, preamble=_as_tuple(n_out > 1))
