@@ -4,7 +4,6 @@ NumPy backend's kernel for large ones.
 Every pooling op calls one of three `@njit` loops over a 4-d view (leading axes
 flattened, 2-d pooling given depth 1), compiled once per dtype, visiting each window's
 real (unpadded) positions; `tracegraph.tensor.signal.pool` holds the window rules.
-Modes: 0 max, 1 sum, 2 average_inc_pad, 3 average_exc_pad.
 
 The loops take ~1.7 ns an input element at every size; NumPy's kernel (a strided
 whole-array step per window offset) ~17 us of Python, then 0.4-0.7 ns.  2x2 max pooling
@@ -48,15 +47,18 @@ def _span(i, w, s, p, n):
 
 
 @njit(**JIT)
-def pool_forward(x, ws, st, pad, out_shape, mode):
+def pool_forward(x, ws, st, pad, ignore_border, mode):
     N, A, B, C = x.shape
-    out = np.empty((N, out_shape[0], out_shape[1], out_shape[2]), dtype=x.dtype)
+    O0 = pooled_length(A, ws[0], st[0], pad[0], ignore_border)
+    O1 = pooled_length(B, ws[1], st[1], pad[1], ignore_border)
+    O2 = pooled_length(C, ws[2], st[2], pad[2], ignore_border)
+    out = np.empty((N, O0, O1, O2), dtype=x.dtype)
     for n in range(N):      # outermost: each image's windows are read from one contiguous block
-        for i in range(out_shape[0]):
+        for i in range(O0):
             a0, a1, na = _span(i, ws[0], st[0], pad[0], A)
-            for j in range(out_shape[1]):
+            for j in range(O1):
                 b0, b1, nb = _span(j, ws[1], st[1], pad[1], B)
-                for k in range(out_shape[2]):
+                for k in range(O2):
                     c0, c1, nc = _span(k, ws[2], st[2], pad[2], C)
                     count = na * nb * nc if mode == 2 else (a1 - a0) * (b1 - b0) * (c1 - c0)
                     if mode == 0:
@@ -125,7 +127,7 @@ def average_pool_backward(x, gz, ws, st, pad, mode):
 
 
 PREAMBLE = ('from tracegraph_numba.pool import (average_pool_backward, max_pool_backward,  # noqa: F401\n'
-            '                                   pool_forward, pooled_length)\n')
+            '                                   pool_forward)\n')
 
 
 def _as3(values, fill):
@@ -139,22 +141,18 @@ def _geometry_args(op):
             f'{op.ignore_border!r}, {MODE_CODES[op.mode]}')
 
 
-def _to4(name, var, nd):
-    """Lines making `name`4, a contiguous 4-d view (n, depth, rows, cols) of input `var`."""
-    r = var.ndim
-    lead = ' * '.join(f'{name}.shape[{d}]' for d in range(r - nd)) or '1'
-    spatial = ['1'] * (3 - nd) + [f'{name}.shape[{d}]' for d in range(r - nd, r)]
-    return [f'{name}4 = np.ascontiguousarray({name}).reshape(({lead}, {", ".join(spatial)}))']
+def _to4(name, rank, nd):
+    """The line making `name`4, a contiguous 4-d view (n, depth, rows, cols) of `name`."""
+    lead = ' * '.join(f'{name}.shape[{d}]' for d in range(rank - nd)) or '1'
+    return (f'{name}4 = np.ascontiguousarray({name}).reshape(({lead}, {"1, " * (3 - nd)})'
+            f' + {name}.shape[{rank - nd}:])')
 
 
-def _return_from4(result, like, var, nd, spatial):
-    """The line returning 4-d `result` as `like`'s leading axes, then `spatial`."""
-    lead = [f'{like}.shape[{d}]' for d in range(var.ndim - nd)]
-    return f'return {result}.reshape(({", ".join(lead + spatial)},)),'
-
-
-def _call(node, body, loop_up_to=GRADIENT_LOOP_UP_TO):
-    """The compiled loop up to `loop_up_to` input elements, NumPy's kernel above."""
+def _call(node, returned, loop_up_to=GRADIENT_LOOP_UP_TO):
+    """The compiled loop up to `loop_up_to` input elements, NumPy's kernel above: the
+    inputs as 4-d views, then `returned`, the lines returning the output."""
+    rank, nd = node.inputs[0].ndim, node.op.ndim
+    body = [_to4(name, rank, nd) for name in params(node)] + returned
     source = kernel(params(node) + ['ws', 'st', 'pad', 'ignore_border', 'mode'], body, PREAMBLE)
     loop = kernel_call(node, source, last=[_geometry_args(node.op)])
     numpy = callbacks.lower_numpy(node)
@@ -164,31 +162,21 @@ def _call(node, body, loop_up_to=GRADIENT_LOOP_UP_TO):
 
 
 def lower_pool(node):
-    nd, (x,) = node.op.ndim, node.inputs
-    body = _to4('a0', x, nd)
-    body += [f'o{d} = pooled_length(a04.shape[{d + 1}], ws[{d}], st[{d}], pad[{d}], ignore_border)'
-             for d in range(3)]
-    body += ['out = pool_forward(a04, ws, st, pad, (o0, o1, o2), mode)',
-             _return_from4('out', 'a0', x, nd, [f'o{d}' for d in range(3 - nd, 3)])]
-    return _call(node, body, FORWARD_LOOP_UP_TO)
+    lead, nd = node.inputs[0].ndim - node.op.ndim, node.op.ndim
+    return _call(node, ['out = pool_forward(a04, ws, st, pad, ignore_border, mode)',
+                        f'return out.reshape(a0.shape[:{lead}] + out.shape[{4 - nd}:]),'],
+                 FORWARD_LOOP_UP_TO)
 
 
 def lower_max_grad(node, forward):
-    nd, x = node.op.ndim, node.inputs[0]
-    body = _to4('a0', x, nd) + _to4('a1', x, nd) + _to4('a2', x, nd)
-    body.append(f'out = max_pool_backward(a04, a14, a24, ws, st, pad, {forward})')
+    """MaxPoolGrad (x, maxout, gz), shaped like x; its grad-grad (x, maxout, ggx), like maxout."""
     like = 'a0' if forward else 'a1'
-    spatial = [f'{like}.shape[{d}]' for d in range(x.ndim - nd, x.ndim)]
-    body.append(_return_from4('out', like, x, nd, spatial))
-    return _call(node, body)
+    call = f'max_pool_backward(a04, a14, a24, ws, st, pad, {forward})'
+    return _call(node, [f'return {call}.reshape({like}.shape),'])
 
 
 def lower_average_grad(node):
-    nd, x = node.op.ndim, node.inputs[0]
-    body = _to4('a0', x, nd) + _to4('a1', x, nd)
-    body.append('out = average_pool_backward(a04, a14, ws, st, pad, mode)')
-    body.append(_return_from4('out', 'a0', x, nd, [f'a0.shape[{d}]' for d in range(x.ndim - nd, x.ndim)]))
-    return _call(node, body)
+    return _call(node, ['return average_pool_backward(a04, a14, ws, st, pad, mode).reshape(a0.shape),'])
 
 
 def register(lowers):
