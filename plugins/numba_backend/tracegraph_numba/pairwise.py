@@ -19,42 +19,35 @@ BLOCK = 128     # NumPy's PW_BLOCKSIZE: rows up to this long are one block
 LANES = 8       # accumulators per block, as in NumPy
 
 
-def _lane_intrinsic(instruction):
-    """An intrinsic (a, count) -> a[:count] reduced in 8 lanes by `instruction`
-    ('fadd' or 'fmul'), lanes combined in NumPy's tree order.  `count` must be a
+@intrinsic
+def _sum_lanes(typingctx, a, count):
+    """a[:count] summed in 8 lanes, combined in NumPy's tree order; `count` must be a
     positive multiple of 8."""
-    @intrinsic
-    def lanes(typingctx, a, count):
-        if not (isinstance(a, types.Array) and a.ndim == 1 and a.layout == 'C'
-                and a.dtype in (types.float32, types.float64)):
-            return None
+    if not (isinstance(a, types.Array) and a.ndim == 1 and a.layout == 'C'
+            and a.dtype in (types.float32, types.float64)):
+        return None
 
-        def codegen(context, builder, signature, args):
-            array, count = args
-            data = context.make_array(signature.args[0])(context, builder, array).data
-            scalar = context.get_value_type(signature.args[0].dtype)
-            vector = ir.VectorType(scalar, LANES)
-            align = context.get_abi_sizeof(scalar)
+    def codegen(context, builder, signature, args):
+        array, count = args
+        data = context.make_array(signature.args[0])(context, builder, array).data
+        scalar = context.get_value_type(signature.args[0].dtype)
+        vector = ir.VectorType(scalar, LANES)
+        align = context.get_abi_sizeof(scalar)
 
-            def load(index):
-                address = builder.bitcast(builder.gep(data, [index]), vector.as_pointer())
-                return builder.load(address, align=align)
+        def load(index):
+            address = builder.bitcast(builder.gep(data, [index]), vector.as_pointer())
+            return builder.load(address, align=align)
 
-            combine = getattr(builder, instruction)
-            acc = cgutils.alloca_once_value(builder, load(ir.Constant(count.type, 0)))
-            with cgutils.for_range_slice(builder, ir.Constant(count.type, LANES), count,
-                                         ir.Constant(count.type, LANES)) as (index, _):
-                builder.store(combine(builder.load(acc), load(index)), acc)
-            total = builder.load(acc)
-            r = [builder.extract_element(total, ir.Constant(ir.IntType(32), j)) for j in range(LANES)]
-            left = combine(combine(r[0], r[1]), combine(r[2], r[3]))
-            right = combine(combine(r[4], r[5]), combine(r[6], r[7]))
-            return combine(left, right)
-        return a.dtype(a, types.intp), codegen
-    return lanes
-
-
-_sum_lanes = _lane_intrinsic('fadd')
+        acc = cgutils.alloca_once_value(builder, load(ir.Constant(count.type, 0)))
+        with cgutils.for_range_slice(builder, ir.Constant(count.type, LANES), count,
+                                     ir.Constant(count.type, LANES)) as (index, _):
+            builder.store(builder.fadd(builder.load(acc), load(index)), acc)
+        total = builder.load(acc)
+        r = [builder.extract_element(total, ir.Constant(ir.IntType(32), j)) for j in range(LANES)]
+        left = builder.fadd(builder.fadd(r[0], r[1]), builder.fadd(r[2], r[3]))
+        right = builder.fadd(builder.fadd(r[4], r[5]), builder.fadd(r[6], r[7]))
+        return builder.fadd(left, right)
+    return a.dtype(a, types.intp), codegen
 
 
 @njit(cache=True, error_model='numpy')
