@@ -127,3 +127,16 @@ def test_a_long_chain_runs_the_block_loop_at_any_size():
         for _ in range(LONG_CHAIN // 3 + 1):
             want = np.tanh(want * 1.01 + 0.1)
         np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def test_buffers_are_reused_once_dead_and_a_reader_may_write_over_its_argument():
+    # values 1..4 computed in turn, each read by the next; 5 reads 1 and 4 (1 stays live).
+    born = {1: 0, 2: 1, 3: 2, 4: 3, 5: 4}
+    last_read = {1: 4, 2: 2, 3: 3, 4: 4}
+    place, counts = blocked.reuse_buffers(born, last_read, lambda v: 'float64')
+    assert counts == {'float64': 2}
+    assert place[1] != place[2] and place[2] == place[3] == place[4]
+    assert place[5] in (place[1], place[4])
+    # A dtype of its own gets buffers of its own.
+    place, counts = blocked.reuse_buffers(born, last_read, lambda v: 'float32' if v == 3 else 'float64')
+    assert counts == {'float64': 2, 'float32': 1} and place[3] == ('float32', 0)

@@ -105,25 +105,14 @@ class BlockedKernel:
         self._loops = {}  # which inputs are scalars -> the generated block loop
 
     def _assign_buffers(self):
-        """A scratch slot per step that is not an output, reused once its value is dead."""
+        """A scratch buffer for each step that is not an output, reused once its value is dead."""
         steps, outputs = self.composite.steps, set(self.composite.outputs)
-        last_use = {}
-        for k, (_, args, _) in enumerate(steps):
-            for a in args:
-                last_use[a] = k
-        free, slots, self.slot_dtypes = {}, {}, []
-        for k in range(len(steps)):
-            value = self.nin + k
-            if value not in outputs:
-                dtype = self.dtypes[value]
-                pool = free.setdefault(dtype, [])
-                slots[value] = pool.pop() if pool else len(self.slot_dtypes)
-                if slots[value] == len(self.slot_dtypes):
-                    self.slot_dtypes.append(dtype)
-            for a in set(steps[k][1]):  # a value read twice by one step is freed once
-                if a in slots and last_use.get(a) == k and a != value:
-                    free[self.dtypes[a]].append(slots[a])
-        return slots
+        last_read = {a: k for k, (_, args, _) in enumerate(steps) for a in args}
+        born = {self.nin + k: k for k in range(len(steps)) if self.nin + k not in outputs}
+        place, counts = reuse_buffers(born, last_read, lambda v: self.dtypes[v])
+        self.slot_dtypes = [dtype for dtype, n in counts.items() for _ in range(n)]
+        first = {dtype: self.slot_dtypes.index(dtype) for dtype in counts}
+        return {v: first[dtype] + index for v, (dtype, index) in place.items()}
 
     # -- calling -------------------------------------------------------------------
     def __call__(self, *inputs):
@@ -236,6 +225,26 @@ class BlockedKernel:
         lines += [f'        r{j}[...] = {names[o]}' for j, o in enumerate(outputs)
                   if o < self.nin or outputs.index(o) != j]
         return '\n'.join(lines) + '\n', env
+
+
+def reuse_buffers(born, last_read, dtype_of):
+    """Scratch buffers for values computed in the order of `born` (value -> when), each
+    buffer reused once its value is dead: {value: (dtype, index among that dtype's
+    buffers)}, and the number of buffers of each dtype.  A value is dead once its last
+    reader (`last_read`, in the same order) has run, so that reader may write its own
+    value over it: each step here, and each loop of Numba's chunked kernels, reads its
+    arguments before it writes."""
+    place, counts, free, live = {}, {}, {}, []
+    for v in sorted(born, key=lambda v: (born[v], v)):
+        for u in [u for u in live if last_read.get(u, born[u]) <= born[v]]:
+            live.remove(u)
+            free[place[u][0]].append(place[u][1])
+        dtype = dtype_of(v)
+        pool = free.setdefault(dtype, [])
+        place[v] = (dtype, pool.pop() if pool else counts.get(dtype, 0))
+        counts[dtype] = max(counts.get(dtype, 0), place[v][1] + 1)
+        live.append(v)
+    return place, counts
 
 
 def _broadcast_shape(inputs):

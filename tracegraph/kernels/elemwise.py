@@ -29,20 +29,24 @@ LONG_CHAIN = 300
 
 def elemwise_kernel(scalar_op, in_dtypes, out_dtype, inplace=None):
     """`scalar_op` over arrays of `in_dtypes`; `inplace`: the input its result overwrites."""
-    if isinstance(scalar_op, Composite):
-        composite = scalar_op
-    elif expensive(scalar_op) or inplace is not None:
-        # A single compute-bound op (its record's group) is worth a blocked, threaded pass.
-        n = len(in_dtypes)
-        composite = Composite(tuple(in_dtypes), ((scalar_op, tuple(range(n)), out_dtype),), (n,))
-    else:
+    if not isinstance(scalar_op, Composite) and not expensive(scalar_op) and inplace is None:
         return scalar_kernel(scalar_op, in_dtypes, out_dtype)
+    # A single compute-bound op (its record's group) is worth a blocked, threaded pass.
+    composite = as_composite(scalar_op, in_dtypes, out_dtype)
     if len(composite.steps) >= LONG_CHAIN and (inplace is None or composite.nout == 1):
         return BlockedKernel(composite, inplace)
     plain = composite_kernel(composite)
     if inplace is not None and composite.nout > 1:
         return plain  # the plain path writes several outputs to new arrays
     return _by_size(plain, BlockedKernel(composite, inplace))
+
+
+def as_composite(scalar_op, in_dtypes, out_dtype):
+    """`scalar_op` as a Composite (of one step, unless it is one)."""
+    if isinstance(scalar_op, Composite):
+        return scalar_op
+    n = len(in_dtypes)
+    return Composite(tuple(in_dtypes), ((scalar_op, tuple(range(n)), out_dtype),), (n,))
 
 
 def composite_kernel(composite):

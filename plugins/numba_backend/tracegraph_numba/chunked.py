@@ -1,12 +1,13 @@
-"""An elementwise loop nest whose transcendental steps run NumPy's SIMD loops in chunks.
+"""The loop nest of an elementwise node, its transcendental steps on NumPy's SIMD loops.
 
 Numba's tanh/exp/log in a fused loop are libm calls or 4-wide vector math, 2-10x
-slower per element than NumPy's AVX-512 loops.  Here the innermost axis goes in chunks
-of `CHUNK`: arithmetic stays fused in small loops over the chunk, and each step NumPy
-has a loop for (ufunc_loops.py) runs it over the chunk, in chunk buffers or the node's
-own arrays.  Steps are grouped by how many loops lie on their path from the inputs, so
-independent loops share a pass; buffers are reused once dead.  A 10-link tanh chain on
-10^3 float64: 165 -> 15 µs; a sigmoid on 10^5 float32: 63 µs, the NumPy backend's 83.
+slower per element than NumPy's AVX-512 loops.  So each step NumPy has a loop for
+(ufunc_loops.py) runs it over chunks of `CHUNK` elements of the innermost axis, and
+the arithmetic between such steps stays fused in small loops over the chunk.  Steps
+are grouped by how many loops lie on their path from the inputs, so independent
+loops share a pass; values that outlive their pass take rows of a chunk buffer,
+reused once dead.  Without loops the nest is one fused pass.  A 10-link tanh chain
+on 10^3 float64: 165 -> 15 µs; a sigmoid on 10^5 float32: 63 µs, the NumPy backend's 83.
 """
 from __future__ import annotations
 
@@ -14,21 +15,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tracegraph.kernels.blocked import reuse_buffers
+from tracegraph.tensor.scalar import SCALAR_OPS
+
 from .scalar_source import literal, np_type, scalar_expr
-from .ufunc_loops import UFUNCS, symbol
+from .ufunc_loops import symbol
 
 # Elements of the innermost axis per chunk: a few float64 buffers of it stay in L1.
 CHUNK = 1024
-
-# sigmoid = 1 / (1 + exp(-x)) in NumPy's loops but the add, as the NumPy backend computes it
-# (bit-identical; an overflowing exp gives the right 0): this many levels of loops.
-SIGMOID_LOOPS = 3
 
 # Each level of loops adds an arithmetic pass and ~0.1 s of compile (a 10-link tanh chain:
 # 1.8 s fused, 3.0 s chunked; 1,000 links minutes): deeper nodes keep the fused loop.
 MAX_LEVELS = 12
 
-IMPORT = 'from tracegraph_numba.ufunc_loops import ufunc_loop1, ufunc_loop2  # noqa: F401'
+IMPORT = 'from tracegraph_numba.ufunc_loops import ufunc_loop  # noqa: F401'
+IDENTITY = SCALAR_OPS['identity']
 
 
 @dataclass(frozen=True)
@@ -43,59 +44,62 @@ class Item:
 
 def loop_symbol(op, arg_dtypes, dtype):
     """NumPy's loop for this step, when it computes the step exactly as declared."""
-    if op.name not in UFUNCS or len(arg_dtypes) != UFUNCS[op.name].nin:
-        return None
     if any(np.dtype(d) != np.dtype(dtype) for d in arg_dtypes):
         return None
     return symbol(op.name, dtype)
 
 
 def routes(steps, in_dtypes):
-    """Whether the node runs chunked: some step has NumPy's loop, and at most
-    MAX_LEVELS of them lie on one path (each level is one more pass)."""
-    dtypes, levels = list(in_dtypes), [0] * len(in_dtypes)
-    for op, args, dtype in steps:
-        routed = _routed(op, [dtypes[a] for a in args], dtype)
-        levels.append(max((levels[a] for a in args), default=0) + routed)
-        dtypes.append(dtype)
-    return 0 < max(levels) <= MAX_LEVELS
+    """Whether the node runs NumPy's loops: some step has one, and at most MAX_LEVELS
+    of them lie on one path (each level is one more pass)."""
+    items, _ = _items(steps, in_dtypes, (), viewable=lambda v: True)
+    levels = max(((p + 1) // 2 for p, _ in _positions(items, len(in_dtypes)).values()), default=0)
+    return 0 < levels <= MAX_LEVELS
 
 
-def _routed(op, arg_dtypes, dtype):
-    if op.name == 'sigmoid':
-        found = all(symbol(name, dtype) for name in ('negative', 'exp', 'reciprocal'))
-        return SIGMOID_LOOPS if found and np.dtype(arg_dtypes[0]) == np.dtype(dtype) else 0
-    return int(loop_symbol(op, arg_dtypes, dtype) is not None)
-
-
-def _items(steps, in_dtypes, viewable):
-    """The steps as Items (sigmoid as four steps, see SIGMOID_LOOPS); returns
-    (items, value id of each composite value).  Ids below len(in_dtypes) are inputs."""
-    items, ids, dtypes = [], list(range(len(in_dtypes))), list(in_dtypes)
+def _items(steps, in_dtypes, outputs, viewable):
+    """The steps as Items, with NumPy's loops unless `viewable` (which inputs a loop may
+    read in place) is None; returns (items, the value written to each output).  Values
+    below len(in_dtypes) are the inputs; no two outputs are written from one value."""
+    n_in = len(in_dtypes)
+    items, ids, dtypes = [], list(range(n_in)), list(in_dtypes)
 
     def add(item):
         items.append(item)
         dtypes.append(item.dtype)
         return len(dtypes) - 1
 
-    def loop_arg(v):
+    def copy(v):
+        return add(Item((v,), dtypes[v], op=IDENTITY))
+
+    def loop_args(args):
         # A loop reads an input in place only if it is a strided row of it.
-        return v if v >= len(in_dtypes) or viewable(v) else add(Item((v,), dtypes[v], template='{0}'))
+        return tuple(a if a >= n_in or viewable(a) else copy(a) for a in args)
 
     for op, args, dtype in steps:
         args = tuple(ids[a] for a in args)
-        arg_dtypes = [dtypes[a] for a in args]
-        if not _routed(op, arg_dtypes, dtype):
-            ids.append(add(Item(args, dtype, op=op)))
-        elif op.name == 'sigmoid':
-            negative = add(Item((loop_arg(args[0]),), dtype, loop=symbol('negative', dtype)))
+        loop = viewable and loop_symbol(op, [dtypes[a] for a in args], dtype)
+        if viewable and op.name == 'sigmoid' and _sigmoid_loops(dtypes[args[0]], dtype):
+            # 1 / (1 + exp(-x)) in NumPy's loops but the add, as the NumPy backend computes
+            # it (bit-identical; an overflowing exp gives the right 0).  Numba's own negate
+            # and divide took 0.58 ns a float32 element, NumPy's loops 0.2.
+            negative = add(Item(loop_args(args), dtype, loop=symbol('negative', dtype)))
             e = add(Item((negative,), dtype, loop=symbol('exp', dtype)))
             one_plus = add(Item((e,), dtype, template='({one} + {0})'))
             ids.append(add(Item((one_plus,), dtype, loop=symbol('reciprocal', dtype))))
+        elif loop:
+            ids.append(add(Item(loop_args(args), dtype, loop=loop)))
         else:
-            ids.append(add(Item(tuple(loop_arg(a) for a in args), dtype,
-                                loop=loop_symbol(op, arg_dtypes, dtype))))
-    return items, ids
+            ids.append(add(Item(args, dtype, op=op)))
+    written = []
+    for o in outputs:
+        written.append(copy(ids[o]) if ids[o] < n_in or ids[o] in written else ids[o])
+    return items, written
+
+
+def _sigmoid_loops(arg_dtype, dtype):
+    names = ('negative', 'exp', 'reciprocal')
+    return np.dtype(arg_dtype) == np.dtype(dtype) and all(symbol(name, dtype) for name in names)
 
 
 def _positions(items, n_in):
@@ -110,134 +114,114 @@ def _positions(items, n_in):
 
 
 def _homes(items, n_in, outputs, position):
-    """Where each value outlives its pass: ('out', q) for a loop writing output q,
-    ('slot', dtype, row) for a row of the chunk buffer of that dtype; and the number
-    of rows per dtype.  A row is reused once its value's last reader has run (a loop
-    may write over its own argument; a pass reads its rows before it writes any)."""
-    last_use = {}
+    """Where values live beyond their own line: ('out', q) for the value written to
+    output q, ('tmp', dtype, row) for a loop's value or one read in a later pass (a row
+    of the chunk buffer of its dtype); and the number of rows per dtype."""
+    last_read = {}
     for k, item in enumerate(items):
         for a in item.args:
-            last_use[a] = max(last_use.get(a, (-1, 0)), position[n_in + k])
-    home = {}
-    for q, v in enumerate(outputs):
-        if v >= n_in and items[v - n_in].loop:
-            home.setdefault(v, ('out', q))
-    rows, free, live = {}, {}, []
-    for v in sorted(range(n_in, n_in + len(items)), key=lambda v: (position[v], v)):
-        item = items[v - n_in]
-        if v in home or not (item.loop or last_use.get(v, (-1, 0)) > position[v]):
-            continue
-        for u in [u for u in live if last_use.get(u, (-1, 0)) <= position[v]]:
-            live.remove(u)
-            free.setdefault(home[u][1], []).append(home[u][2])
-        pool = free.setdefault(item.dtype, [])
-        row = pool.pop() if pool else rows.get(item.dtype, 0)
-        rows[item.dtype] = max(rows.get(item.dtype, 0), row + 1)
-        home[v] = ('slot', item.dtype, row)
-        live.append(v)
-    return home, rows
+            last_read[a] = max(last_read.get(a, (-1, 0)), position[n_in + k])
+    home = {v: ('out', q) for q, v in enumerate(outputs)}
+    rows = {v: position[v] for v in range(n_in, n_in + len(items)) if v not in home
+            and (items[v - n_in].loop or last_read.get(v, (-1, 0)) > position[v])}
+    place, counts = reuse_buffers(rows, last_read, lambda v: items[v - n_in].dtype)
+    home.update({v: ('tmp', dtype, row) for v, (dtype, row) in place.items()})
+    return home, counts
 
 
 class Writer:
-    """Writes the chunked nest of one node: `lines()`."""
+    """Writes the nest of one node over n0.., reading a0.., writing o0.. (`lines()`);
+    `how[j, axis]` says how input j is indexed ('i', '0' or 'b', elemwise.py), and
+    `loops` whether steps NumPy has loops for run them."""
 
-    def __init__(self, node, steps, outputs, how, scalar_in, index):
-        self.node, self.how, self.scalar_in, self.index = node, how, scalar_in, index
+    def __init__(self, node, steps, outputs, how, scalar_in, loops):
+        self.node, self.how, self.scalar_in = node, how, scalar_in
         self.ndim = node.outputs[0].ndim
         in_dtypes = [v.dtype for v in node.inputs]
         self.n_in = len(in_dtypes)
-        self.items, ids = _items(steps, in_dtypes, self._viewable)
-        self.outputs = [ids[o] for o in outputs]
+        self.items, written = _items(steps, in_dtypes, outputs, self._viewable if loops else None)
         self.dtypes = in_dtypes + [item.dtype for item in self.items]
         self.position = _positions(self.items, self.n_in)
-        self.home, self.rows = _homes(self.items, self.n_in, self.outputs, self.position)
+        self.home, self.rows = _homes(self.items, self.n_in, written, self.position)
+        self.passes = sorted({self.position[v][0] for v in range(self.n_in, len(self.dtypes))})
+        # One pass runs over whole rows: chunks only keep values in cache between passes.
+        self.chunked = len(self.passes) > 1
 
     def _viewable(self, j):
-        inner = self.ndim - 1
         return (self.scalar_in[j] is None and self.node.inputs[j].ndim == self.ndim
-                and self.how[j, inner] == 'i')
+                and self.how[j, self.ndim - 1] == 'i')
 
     def lines(self):
         inner = self.ndim - 1
-        n = f'n{inner}'
-        passes = {p for p, _ in self.position.values()} | {0}
-        passes = sorted(passes | {self._last_pass(v) for _, v in self._copies()})
-        # Without buffers or arithmetic the loops can take the whole row at once.
-        whole = not self.rows and passes == [0, 1] and not self._pass_lines(0)
-        out = [f'tmp_{d} = np.empty(({r}, min({CHUNK}, {n})), dtype={np_type(d)})'
+        out = [f'tmp_{d} = np.empty(({r}, min({CHUNK}, n{inner})), dtype={np_type(d)})'
                for d, r in self.rows.items()]
         out += ['    ' * k + f'for i{k} in range(n{k}):' for k in range(inner)]
-        body = [f'cn = min({CHUNK}, {n} - ck)'] if not whole else [f'cn = {n}']
-        for p in passes:
-            body += self._pass_lines(p) if p % 2 == 0 else self._loop_lines(p)
-        head = f'for ck in range(0, {n}, {CHUNK}):' if not whole else 'ck = 0'
-        nest = [head] + (['    ' + line for line in body] if not whole else body)
-        return out + ['    ' * inner + line for line in nest]
-
-    def _name(self, v):
-        return f'x{v}' if v < self.n_in else f't_v{v}'
-
-    def _row(self, v):
-        """Value v's chunk as `array, (index of its first element)` (a buffer row, or a
-        row of an input or output array)."""
-        outer = [self._outer(v, k) if v < self.n_in else f'i{k}' for k in range(self.ndim - 1)]
-        if v < self.n_in:
-            return f'a{v}, ({", ".join(outer + ["ck"])},)'
-        place = self.home[v]
-        if place[0] == 'out':
-            return f'o{place[1]}, ({", ".join(outer + ["ck"])},)'
-        return f'tmp_{place[1]}, ({place[2]}, 0)'
-
-    def _outer(self, j, axis):
-        kind = self.how[j, axis]
-        return '0' if kind == '0' else f'i{axis}' if kind == 'i' else f'i{axis} * b{j}_{axis}'
+        body = [line for p in self.passes
+                for line in (self._pass_lines(p) if p % 2 == 0 else self._loop_lines(p))]
+        if self.chunked:
+            body = [f'for ck in range(0, n{inner}, {CHUNK}):',
+                    f'    cn = min({CHUNK}, n{inner} - ck)'] + ['    ' + line for line in body]
+        return out + ['    ' * inner + line for line in body]
 
     def _loop_lines(self, p):
+        count = 'cn' if self.chunked else f'n{self.ndim - 1}'
         lines = []
         for k, item in enumerate(self.items):
             if self.position[self.n_in + k][0] == p:
                 rows = ', '.join(self._row(v) for v in item.args + (self.n_in + k,))
-                lines.append(f'ufunc_loop{len(item.args)}({item.loop!r}, cn, {rows})')
+                lines.append(f'ufunc_loop({item.loop!r}, {count}, {rows})')
         return lines
 
     def _pass_lines(self, p):
-        """Pass p: one loop over the chunk computing the arithmetic of its level."""
+        """Pass p: one loop over the chunk (or row) computing the arithmetic of its level."""
         mine = [self.n_in + k for k, item in enumerate(self.items)
                 if not item.loop and self.position[self.n_in + k][0] == p]
-        needed = {a for v in mine for a in self.items[v - self.n_in].args}
-        writes = [(q, v) for q, v in self._copies() if p == self._last_pass(v)]
-        needed |= {v for _, v in writes}
-        if not mine and not writes:
-            return []
-        index = ', '.join(f'i{k}' for k in range(self.ndim))
-        body = [f'i{self.ndim - 1} = ck + cj']
-        for v in sorted(needed - set(mine)):
-            body.append(f'{self._name(v)} = {self._read(v)}')
+        needed = {a for v in mine for a in self.items[v - self.n_in].args} - set(mine)
+        body = [f'{self._name(v)} = {self._read(v)}' for v in sorted(needed)]
         for v in mine:
             body.append(f'{self._name(v)} = {self._expr(v)}')
-            place = self.home.get(v)
-            if place and place[0] == 'slot':
-                body.append(f'tmp_{place[1]}[{place[2]}, cj] = {self._name(v)}')
-        body += [f'o{q}[{index}] = {self._name(v)}' for q, v in writes]
-        return ['for cj in range(cn):'] + ['    ' + line for line in body]
+            if v in self.home:
+                body.append(f'{self._element(v)} = {self._name(v)}')
+        inner = self.ndim - 1
+        if not self.chunked:
+            return [f'for i{inner} in range(n{inner}):'] + ['    ' + line for line in body]
+        return ['for cj in range(cn):', f'    i{inner} = ck + cj'] + ['    ' + line for line in body]
 
-    def _copies(self):
-        """(q, v): output q is value v, written by an arithmetic pass (not by v's loop)."""
-        return [(q, v) for q, v in enumerate(self.outputs) if self.home.get(v) != ('out', q)]
+    def _name(self, v):
+        return f'x{v}' if v < self.n_in else f't_v{v}'
 
-    def _last_pass(self, v):
-        """The arithmetic pass that writes output value v: the first after it exists."""
-        p = self.position[v][0] if v >= self.n_in else 0
-        return p + 1 if p % 2 else p
+    def _place(self, v, first=False):
+        """(array, index) of value v's element in a pass, or with `first` of the first
+        element of its chunk: in an input, an output or a chunk buffer."""
+        start = 'ck' if self.chunked else '0'
+        if v < self.n_in:
+            array, index = f'a{v}', self._indices(v)
+        elif self.home[v][0] == 'out':
+            array, index = f'o{self.home[v][1]}', [f'i{k}' for k in range(self.ndim)]
+        else:
+            _, dtype, row = self.home[v]
+            return f'tmp_{dtype}', [str(row), '0' if first else 'cj']
+        return array, index[:-1] + [start] if first else index
+
+    def _indices(self, j):
+        """Input j's index on each of its axes inside the nest."""
+        kinds = [self.how[j, axis] for axis in range(self.node.inputs[j].ndim)]
+        return ['0' if kind == '0' else f'i{axis}' if kind == 'i' else f'i{axis} * b{j}_{axis}'
+                for axis, kind in enumerate(kinds)]
+
+    def _row(self, v):
+        array, index = self._place(v, first=True)
+        return f'{array}, ({", ".join(index)},)'
+
+    def _element(self, v):
+        array, index = self._place(v)
+        return f'{array}[{", ".join(index)}]'
 
     def _read(self, v):
-        if v < self.n_in:
-            return self.scalar_in[v] if self.scalar_in[v] is not None else (
-                f'a{v}' if self.node.inputs[v].ndim == 0 else self.index(v))
-        place = self.home[v]
-        if place[0] == 'out':
-            return f'o{place[1]}[{", ".join(f"i{k}" for k in range(self.ndim))}]'
-        return f'tmp_{place[1]}[{place[2]}, cj]'
+        # A scalar input (a constant's value comes as an argument: kernels do not depend on it)
+        if v < self.n_in and (self.scalar_in[v] is not None or not self.node.inputs[v].ndim):
+            return f'a{v}'
+        return self._element(v)
 
     def _expr(self, v):
         item = self.items[v - self.n_in]

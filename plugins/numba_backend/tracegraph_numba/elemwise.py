@@ -14,10 +14,10 @@ from dataclasses import replace
 
 import numpy as np
 
+from tracegraph.ir import Constant
+from tracegraph.kernels.elemwise import as_composite
 from tracegraph.tensor.elemwise import Elemwise
 from tracegraph.tensor.scalar import Composite, expensive
-
-from tracegraph.ir import Constant
 
 from . import chunked
 from .callbacks import objmode_type
@@ -47,14 +47,6 @@ def lone_numpy_loop(fgraph):
     return node if chunked.loop_symbol(node.op.scalar_op, in_dtypes, node.outputs[0].dtype) else None
 
 
-def steps_of(scalar_op, in_dtypes, out_dtype):
-    """(op, args, dtype) steps and output value indices, for a plain op or a Composite."""
-    if isinstance(scalar_op, Composite):
-        return tuple(scalar_op.steps), tuple(scalar_op.outputs)
-    n = len(in_dtypes)
-    return ((scalar_op, tuple(range(n)), out_dtype),), (n,)
-
-
 def scalar_lines(steps, outputs, values, dtypes, tmp):
     """Lines computing `steps` on scalar `values` (names or literals); returns (lines, out exprs)."""
     values, dtypes = list(values), list(dtypes)
@@ -71,7 +63,8 @@ def scalar_lines(steps, outputs, values, dtypes, tmp):
 def lower_elemwise(node):
     op = node.op
     in_dtypes = [v.dtype for v in node.inputs]
-    steps, outputs = steps_of(op.scalar_op, in_dtypes, node.outputs[0].dtype)
+    composite = as_composite(op.scalar_op, in_dtypes, node.outputs[0].dtype)
+    steps, outputs = composite.steps, composite.outputs
     ndim = node.outputs[0].ndim
     scalar_in = [_scalar_constant(v) for v in node.inputs]
     args = [s if s is not None else f'${{i{j}}}' for j, s in enumerate(scalar_in)]
@@ -152,56 +145,67 @@ def _shape_lines(node, scalar_in):
     return lines, how
 
 
-def _index(node, j, how):
-    """The index expression reading input j inside the loop nest."""
-    parts = []
-    for axis in range(node.inputs[j].ndim):
-        kind = how[j, axis]
-        parts.append('0' if kind == '0' else f'i{axis}' if kind == 'i' else f'i{axis} * b{j}_{axis}')
-    return f'a{j}[{", ".join(parts)}]'
-
-
 def _kernel(node, steps, outputs, how, scalar_in, into=False):
     """The kernel: `kernel(n0.., a0..)` returns the outputs, computed by one loop nest;
     with `into`, `kernel(n0.., a0.., o0)` writes the one output into o0 instead."""
     ndim = node.outputs[0].ndim
     lengths = [f'n{k}' for k in range(ndim)]
-    params = lengths + [f'a{j}' for j in range(len(node.inputs))] + (['o0'] if into else [])
+    arrays = [f'a{j}' for j in range(len(node.inputs))]
+    ins = ', '.join(lengths + arrays)
+    outs = ', '.join(f'o{j}' for j in range(len(node.outputs)))
     inplace = dict(node.op.inplace)
     shape = ', '.join(lengths) + (',' if ndim == 1 else '')
     allocate = [] if into else [f'o{j} = a{inplace[j]}' if j in inplace else
                                 f'o{j} = np.empty(({shape}), dtype={np_type(out.dtype)})'
                                 for j, out in enumerate(node.outputs)]
-    outs = ', '.join(f'o{j}' for j in range(len(node.outputs)))
+    returns = [] if into else [f'return {outs},']
     loop = _body(node, steps, outputs, how, scalar_in)
     imports = chunked.IMPORT if _chunked(node, steps) else ''
+    params = [ins] + (['o0'] if into else [])
     if not _blocked(node, steps):
-        return kernel(params, allocate + loop + ([] if into else [f'return {outs},']), imports)
-    # Large transcendental work goes to NumPy's SIMD ufuncs (tracegraph.kernels.blocked); NumPy
-    # also allocates the outputs there (it asks the kernel for huge pages, NRT does not).
-    # The loop is a function of its own: in a function that also holds the objmode
-    # call, LLVM neither inlines the vector math nor vectorizes the loop (7x slower).
-    ins = ', '.join(lengths + [f'a{j}' for j in range(len(node.inputs))])
-    preamble = imports + _blocked_preamble(node, steps, outputs) + \
-        f'\n\n{JIT}\ndef loop({ins}, {outs}):\n' + ''.join(f'    {line}\n' for line in loop)
-    take = f'    o0[...] = blocked({ins})[0]' if into else f'    {outs}, = blocked({ins})'
+        return kernel(params, allocate + loop + returns, imports)
+    # Large transcendental work goes to NumPy's SIMD ufuncs (tracegraph.kernels.blocked),
+    # the steps passed as data; NumPy also allocates the outputs there (it asks the kernel
+    # for huge pages, NRT does not).  The objmode call is an @njit function of its own
+    # (Numba mis-compiles an objmode block placed directly in a branch of a larger
+    # function), and so is the loop: in a function that also holds the objmode call, LLVM
+    # neither inlines the vector math nor vectorizes the loop (7x slower).
+    spec = (tuple(v.dtype for v in node.inputs),
+            tuple((op.name, getattr(op, 'dtype', None), tuple(args), dtype) for op, args, dtype in steps),
+            tuple(outputs))
+    types = ', '.join(f'o{j}="{objmode_type(o)}"' for j, o in enumerate(node.outputs))
+    preamble = imports + f'''
+SPEC = {spec!r}
+
+
+@njit(cache=True)
+def blocked({ins}):
+    with objmode({types}):
+        {outs}, = blocked_evaluate(SPEC, ({', '.join(lengths)},), {', '.join(arrays)})
+    return {outs},
+
+
+{JIT}
+def loop({ins}, {outs}):
+''' + ''.join(f'    {line}\n' for line in loop)
     least = CHUNKED_BLOCKED_MIN_WORK if _chunked(node, steps) else BLOCKED_MIN_WORK
-    body = [f'if {_work(lengths, steps)} >= {least}:', take, 'else:']
-    body += _indent(allocate + [f'loop({ins}, {outs})'])
-    return kernel(params, body + ([] if into else [f'return {outs},']), preamble)
+    take = f'o0[...] = blocked({ins})[0]' if into else f'{outs}, = blocked({ins})'
+    body = [f'if {_work(lengths, steps)} >= {least}:', '    ' + take, 'else:']
+    return kernel(params, body + _indent(allocate + [f'loop({ins}, {outs})']) + returns, preamble)
 
 
 def _body(node, steps, outputs, how, scalar_in, chunks=True):
     """The loop nest over n0.., reading a0.., writing o0.. (already allocated); with
     `chunks`, a node with steps NumPy has SIMD loops for runs them (chunked.py)."""
-    flags = [f'b{j}_{axis} = 1 if a{j}.shape[{axis}] != 1 else 0' for (j, axis), kind in how.items() if kind == 'b']
-    nest = _chunked_nest if chunks and _chunked(node, steps) else _fused_nest
-    loop = nest(node, steps, outputs, how, scalar_in)
     dynamic = [key for key, kind in how.items() if kind == 'b']
+    flags = [f'b{j}_{axis} = 1 if a{j}.shape[{axis}] != 1 else 0' for j, axis in dynamic]
+    loops = chunks and _chunked(node, steps)
+    loop = chunked.Writer(node, steps, outputs, how, scalar_in, loops).lines()
     if dynamic:
         # Inputs of unknown length usually all have the output's: then a loop with plain
         # indices, which LLVM vectorizes; the general one multiplies by 0 or 1.
-        plain = nest(node, steps, outputs, {k: 'i' if v == 'b' else v for k, v in how.items()}, scalar_in)
+        plain = {k: 'i' if v == 'b' else v for k, v in how.items()}
+        plain = chunked.Writer(node, steps, outputs, plain, scalar_in, loops).lines()
         same = ' and '.join(f'b{j}_{axis} == 1' for j, axis in dynamic)
         loop = [f'if {same}:'] + _indent(plain) + ['else:'] + _indent(loop)
     return flags + loop
@@ -209,28 +213,6 @@ def _body(node, steps, outputs, how, scalar_in, chunks=True):
 
 def _chunked(node, steps):
     return not node.op.inplace and chunked.routes(steps, [v.dtype for v in node.inputs])
-
-
-def _chunked_nest(node, steps, outputs, how, scalar_in):
-    index = lambda j: _index(node, j, how)  # noqa: E731
-    return chunked.Writer(node, steps, outputs, how, scalar_in, index).lines()
-
-
-def _fused_nest(node, steps, outputs, how, scalar_in):
-    """One loop nest computing every step per element."""
-    ndim = node.outputs[0].ndim
-    values, inner = [], []
-    for j, v in enumerate(node.inputs):
-        if scalar_in[j] is not None or v.ndim == 0:
-            values.append(f'a{j}')
-        else:
-            inner.append(f'x{j} = {_index(node, j, how)}')
-            values.append(f'x{j}')
-    step_lines, results = scalar_lines(steps, outputs, values, [v.dtype for v in node.inputs], 't')
-    index = ', '.join(f'i{k}' for k in range(ndim))
-    inner += step_lines + [f'o{j}[{index}] = {r}' for j, r in enumerate(results)]
-    loop = ['    ' * k + f'for i{k} in range(n{k}):' for k in range(ndim)]
-    return loop + ['    ' * ndim + line for line in inner]
 
 
 def _indent(lines):
@@ -246,22 +228,3 @@ def _work(lengths, steps):
 def _blocked(node, steps):
     return (any(expensive(s[0], compiled_loop=True) for s in steps) and not node.op.inplace
             and all(np.dtype(o.dtype).kind in 'fb' for o in node.outputs))
-
-
-def _blocked_preamble(node, steps, outputs):
-    """The steps as data, and an @njit function holding the objmode call (Numba
-    mis-compiles an objmode block placed directly in a branch of a larger function)."""
-    spec = (tuple(v.dtype for v in node.inputs),
-            tuple((op.name, getattr(op, 'dtype', None), tuple(args), dtype) for op, args, dtype in steps),
-            tuple(outputs))
-    ndim = node.outputs[0].ndim
-    lengths = [f'n{k}' for k in range(ndim)]
-    outs = [f'o{j}' for j in range(len(node.outputs))]
-    ins = [f'a{j}' for j in range(len(node.inputs))]
-    types = ', '.join(f'o{j}="{objmode_type(o)}"' for j, o in enumerate(node.outputs))
-    return (f'\nSPEC = {spec!r}\n\n\n'
-            f'@njit(cache=True)\n'
-            f'def blocked({", ".join(lengths + ins)}):\n'
-            f'    with objmode({types}):\n'
-            f'        {", ".join(outs)}, = blocked_evaluate(SPEC, ({", ".join(lengths)},), {", ".join(ins)})\n'
-            f'    return {", ".join(outs)},\n')

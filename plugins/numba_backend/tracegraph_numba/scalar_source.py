@@ -46,11 +46,15 @@ EXPRESSIONS = {
     'erfinv': 'nb_sp_erfinv({0}, 0)',
 }
 
-# Signed integers: NumPy's INT_MIN // -1 and negative powers (integer_helpers.py).
-SIGNED_INTEGER = {'int_div': 'nb_int_floordiv({0}, {1})', 'pow': 'nb_int_pow({0}, {1})'}
-
-# Real-valued versions LLVM can vectorize (vector_math.py); complex values keep NumPy's.
-VECTOR_MATH = {'exp': 'nb_exp({0})', 'tanh': 'nb_tanh({0})', 'sigmoid': 'nb_sigmoid({0})'}
+# Spellings for one kind of the common dtype (NumPy's kind letter), over EXPRESSIONS':
+# NumPy's logical not of booleans (Python's ~True is -2); isnan and isinf of integers;
+# INT_MIN // -1 and negative powers of signed integers (helpers.py); real exp,
+# tanh and sigmoid that LLVM can vectorize (vector_math.py; complex values keep NumPy's).
+BY_KIND = {
+    ('invert', 'b'): '(not {0})', **{(name, kind): 'False' for name in ('isnan', 'isinf') for kind in 'biu'},
+    ('int_div', 'i'): 'nb_int_floordiv({0}, {1})', ('pow', 'i'): 'nb_int_pow({0}, {1})',
+    ('exp', 'f'): 'nb_exp({0})', ('tanh', 'f'): 'nb_tanh({0})', ('sigmoid', 'f'): 'nb_sigmoid({0})',
+}
 
 
 def np_type(dtype):
@@ -73,17 +77,10 @@ def literal(value, dtype):
     value = np.asarray(value, dtype=dtype).item()
     if dtype == np.bool_:
         return repr(bool(value))
-    if dtype.kind == 'f':
-        if value != value:
-            text = 'np.nan'
-        elif value in (float('inf'), float('-inf')):
-            text = 'np.inf' if value > 0 else '-np.inf'
-        else:
-            text = repr(float(value))
-        return f'{np_type(dtype)}({text})'
-    if dtype.kind == 'c':
-        return f'{np_type(dtype)}({value!r})'
-    return f'{np_type(dtype)}({int(value)})'
+    text = repr(value)
+    if dtype.kind == 'f':   # Python source but for the specials, which NumPy names
+        text = text.replace('inf', 'np.inf').replace('nan', 'np.nan')
+    return f'{np_type(dtype)}({text})'
 
 
 def scalar_expr(op, args, arg_dtypes, out_dtype):
@@ -93,27 +90,11 @@ def scalar_expr(op, args, arg_dtypes, out_dtype):
     if op.name not in EXPRESSIONS:
         return _decomposed(op, args, arg_dtypes, out_dtype)
     common = op.input_dtype(list(arg_dtypes))
-    if op.name in ('switch',):
-        args = [args[0]] + [cast(a, d, common) for a, d in zip(args[1:], arg_dtypes[1:])]
-        result_dtype = common
-    elif common is not None:
-        args = [cast(a, d, common) for a, d in zip(args, arg_dtypes)]
-        result_dtype = common
-    else:
-        result_dtype = arg_dtypes[-1]
-    if op.name == 'invert' and np.dtype(result_dtype) == np.bool_:
-        return f'(not {args[0]})'
-    if op.name in ('isnan', 'isinf') and np.dtype(result_dtype).kind in 'biu':
-        return 'False'
-    if op.name in ('and_', 'or_', 'xor') and np.dtype(result_dtype) == np.bool_:
-        expr = EXPRESSIONS[op.name].format(*args)
-        return f'bool{expr}'
-    template = EXPRESSIONS[op.name]
-    if op.name in VECTOR_MATH and np.dtype(result_dtype).kind == 'f':
-        template = VECTOR_MATH[op.name]
-    if op.name in SIGNED_INTEGER and np.dtype(result_dtype).kind == 'i':
-        template = SIGNED_INTEGER[op.name]
-    expr = template.format(*args)
+    if common is not None:
+        first = 1 if op.name == 'switch' else 0     # switch's condition keeps its dtype
+        args = list(args[:first]) + [cast(a, d, common) for a, d in zip(args[first:], arg_dtypes[first:])]
+    kind = np.dtype(common if common is not None else arg_dtypes[-1]).kind
+    expr = BY_KIND.get((op.name, kind), EXPRESSIONS[op.name]).format(*args)
     if op.rule == 'bool':
         return expr
     # Numba widens small ints (and mixes float32 with Python floats); the cast puts

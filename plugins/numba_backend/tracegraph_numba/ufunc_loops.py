@@ -4,7 +4,7 @@ Numba's exp/tanh/log are libm calls (or vector_math.py); NumPy dispatches to AVX
 loops (float32 tanh: 0.3 ns an element against 1.9 for the best Numba loop).  A
 ufunc's loops are public C API (`PyUFuncObject.functions[i]` for signature
 `types[i]`): each one used gets a process-wide symbol (`add_symbol`) and
-`ufunc_loop1/2` call it by name, so generated code holds no address and Numba's disk
+`ufunc_loop` calls it by name, so generated code holds no address and Numba's disk
 cache stays valid.  Results are bit-identical to the ufunc's.  Where the structure
 does not look as documented (another NumPy), `symbol` answers None.
 """
@@ -18,16 +18,15 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-# Scalar op name -> the NumPy ufunc computing it elementwise (float loops only).
-UFUNCS = {
-    'exp': np.exp, 'exp2': np.exp2, 'expm1': np.expm1, 'log': np.log, 'log2': np.log2,
-    'log10': np.log10, 'log1p': np.log1p, 'sin': np.sin, 'cos': np.cos, 'tan': np.tan,
-    'arcsin': np.arcsin, 'arccos': np.arccos, 'arctan': np.arctan, 'sinh': np.sinh,
-    'cosh': np.cosh, 'tanh': np.tanh, 'arcsinh': np.arcsinh, 'arccosh': np.arccosh,
-    'arctanh': np.arctanh, 'arctan2': np.arctan2, 'pow': np.power,
-}
-# chunked.py's sigmoid only: Numba's negate and divide passes took 0.58 ns a float32 element, NumPy's 0.2
-SIGMOID_PARTS = {'negative': np.negative, 'reciprocal': np.reciprocal}
+from tracegraph.kernels.ufuncs import KERNELS
+from tracegraph.tensor.scalar import SCALAR_OPS, expensive
+
+# Scalar op name -> NumPy's ufunc: the transcendental ops (a libm call an element in a
+# compiled loop) that the NumPy spelling table computes with one ufunc; and chunked.py's
+# sigmoid parts (Numba's negate and divide took 0.58 ns a float32 element, NumPy's 0.2).
+UFUNCS = {name: fn for name, fn in KERNELS.items()
+          if isinstance(fn, np.ufunc) and expensive(SCALAR_OPS[name], compiled_loop=True)}
+UFUNCS.update(negative=np.negative, reciprocal=np.reciprocal)
 DTYPES = ('float32', 'float64')
 
 
@@ -62,7 +61,7 @@ def _loop_address(ufunc, dtype):
 
 def _register():
     symbols = {}
-    for name, ufunc in {**UFUNCS, **SIGMOID_PARTS}.items():
+    for name, ufunc in UFUNCS.items():
         for dtype in DTYPES:
             address = _loop_address(ufunc, dtype)
             if address:
@@ -83,21 +82,19 @@ def _codegen(symbol):
     def codegen(context, builder, signature, args):
         byte_ptr = ir.IntType(8).as_pointer()
         intp = context.get_value_type(types.intp)
-        pointers = cgutils.alloca_once(builder, byte_ptr, size=(len(args) - 2) // 2)
-        steps = cgutils.alloca_once(builder, intp, size=(len(args) - 2) // 2)
-        for k in range((len(args) - 2) // 2):
-            array_type, index_type = signature.args[2 + 2 * k], signature.args[3 + 2 * k]
-            array = context.make_array(array_type)(context, builder, args[2 + 2 * k])
+        operand_types = signature.args[2].types
+        operands = cgutils.unpack_tuple(builder, args[2], len(operand_types))
+        pointers = cgutils.alloca_once(builder, byte_ptr, size=len(operands) // 2)
+        steps = cgutils.alloca_once(builder, intp, size=len(operands) // 2)
+        for k in range(len(operands) // 2):
+            array_type, index_type = operand_types[2 * k], operand_types[2 * k + 1]
+            array = context.make_array(array_type)(context, builder, operands[2 * k])
             index = [context.cast(builder, i, t, types.intp) for i, t in
-                     zip(cgutils.unpack_tuple(builder, args[3 + 2 * k], len(index_type)), index_type)]
-            strides = cgutils.unpack_tuple(builder, array.strides, array_type.ndim)
-            offset = ir.Constant(intp, 0)
-            for i, stride in zip(index, strides):
-                offset = builder.add(offset, builder.mul(i, stride))
-            data = builder.gep(builder.bitcast(array.data, byte_ptr), [offset])
+                     zip(cgutils.unpack_tuple(builder, operands[2 * k + 1], len(index_type)), index_type)]
+            first = cgutils.get_item_pointer(context, builder, array_type, array, index)
             at = ir.Constant(ir.IntType(32), k)
-            builder.store(data, builder.gep(pointers, [at]))
-            builder.store(strides[-1], builder.gep(steps, [at]))
+            builder.store(builder.bitcast(first, byte_ptr), builder.gep(pointers, [at]))
+            builder.store(builder.extract_value(array.strides, array_type.ndim - 1), builder.gep(steps, [at]))
         length = cgutils.alloca_once_value(builder, context.cast(builder, args[1], signature.args[1], types.intp))
         loop_type = ir.FunctionType(ir.VoidType(), [byte_ptr.as_pointer(), intp.as_pointer(),
                                                     intp.as_pointer(), byte_ptr])
@@ -107,28 +104,15 @@ def _codegen(symbol):
     return codegen
 
 
-def _signature(name, n, operands):
-    """The intrinsic's signature, or None when the arguments are not as it needs."""
+# `ufunc_loop('symbol', n, x, (i, j..), out, (k, l..))` runs the loop over n elements
+# from x[i, j..] and out[k, l..] along their last axes (any strides: NumPy's loop takes
+# its SIMD path on unit ones); a binary loop reads a second argument y, (..) after x.
+@intrinsic
+def ufunc_loop(typingctx, name, n, *operands):
     if not isinstance(name, types.StringLiteral) or not isinstance(n, types.Integer):
         return None
-    arrays, indices = operands[::2], operands[1::2]
-    for array, index in zip(arrays, indices):
+    for array, index in zip(operands[::2], operands[1::2]):
         if not isinstance(array, types.Array) or not isinstance(index, types.BaseTuple) \
                 or len(index) != array.ndim or any(not isinstance(i, types.Integer) for i in index):
             return None
-    return types.none(name, n, *operands)
-
-
-# `ufunc_loop1('symbol', n, x, (i, j..), out, (k, l..))` runs the loop over n elements
-# from x[i, j..] and out[k, l..] along their last axes (any strides: NumPy's loop
-# takes its SIMD path on unit ones); `ufunc_loop2` reads a second argument y, (..).
-@intrinsic
-def ufunc_loop1(typingctx, name, n, x, x_at, out, out_at):
-    signature = _signature(name, n, (x, x_at, out, out_at))
-    return signature and (signature, _codegen(name.literal_value))
-
-
-@intrinsic
-def ufunc_loop2(typingctx, name, n, x, x_at, y, y_at, out, out_at):
-    signature = _signature(name, n, (x, x_at, y, y_at, out, out_at))
-    return signature and (signature, _codegen(name.literal_value))
+    return types.none(name, n, types.StarArgTuple(operands)), _codegen(name.literal_value)

@@ -41,21 +41,16 @@ def _reduce(y):
     return k, (y - kf * LN2_HI) - kf * LN2_LO
 
 
+# 1/13!, 1/12!, ... 1/2!: the Taylor coefficients of expm1, highest degree first.
+TAYLOR = tuple(1.0 / math.factorial(k) for k in range(13, 1, -1))
+
+
 @njit(cache=True, error_model='numpy')
 def _expm1_small(r):
-    """expm1(r) for |r| <= ln2/2: Taylor to degree 13, by Horner."""
-    p = 1.0 / 6227020800.0
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
+    """expm1(r) for |r| <= ln2/2: Taylor to degree 13, by Horner (LLVM unrolls the loop)."""
+    p = 0.0
+    for c in TAYLOR:
+        p = p * r + c
     return p * r * r + r
 
 
