@@ -36,15 +36,20 @@ EXPRESSIONS = {
     'and_': '({0} & {1})', 'or_': '({0} | {1})', 'xor': '({0} ^ {1})', 'invert': '(~{0})',
     'isnan': 'np.isnan({0})', 'isinf': 'np.isinf({0})',
     'switch': '({1} if {0} else {2})', 'second': '{1}', 'identity': '{0}',
-    # SciPy's special functions through their C entry points (special.py): the NumPy
-    # backend's own code; erfcx and erfcinv too, as their decompositions lose accuracy.
-    'gammaln': 'nb_sp_gammaln({0}, 0)', 'psi': 'nb_sp_psi({0}, 0)', 'gamma': 'nb_sp_gamma({0}, 0)',
-    'gammainc': 'nb_sp_gammainc({0}, {1}, 0)', 'gammaincc': 'nb_sp_gammaincc({0}, {1}, 0)',
-    'erfcinv': 'nb_sp_erfcinv({0}, 0)', 'erfcx': 'nb_sp_erfcx({0}, 0)', 'j0': 'nb_sp_j0({0}, 0)',
-    'j1': 'nb_sp_j1({0}, 0)', 'i0': 'nb_sp_i0({0}, 0)', 'i1': 'nb_sp_i1({0}, 0)',
-    'xlogy0': 'nb_sp_xlogy0({0}, {1}, 0)', 'tri_gamma': 'nb_sp_tri_gamma({0})',
-    'erfinv': 'nb_sp_erfinv({0}, 0)',
+    'tri_gamma': 'nb_sp_tri_gamma({0})',
 }
+
+# SciPy's special functions through their C entry points (special.py), the NumPy backend's
+# own code (erfcx and erfcinv too: their decompositions lose accuracy): op -> the name of
+# the float64 function in scipy.special.cython_special, spelled `nb_sp_<op>(args.., 0)`
+# (each C function takes a last `int skip_dispatch`).
+SCIPY_FUNCTIONS = {
+    'gammaln': 'gammaln', 'psi': '__pyx_fuse_1psi', 'gamma': '__pyx_fuse_1gamma', 'gammainc': 'gammainc',
+    'gammaincc': 'gammaincc', 'erfcinv': 'erfcinv', 'erfcx': '__pyx_fuse_1erfcx', 'j0': 'j0', 'j1': 'j1',
+    'i0': 'i0', 'i1': 'i1', 'xlogy0': '__pyx_fuse_1xlogy', 'erfinv': '__pyx_fuse_0erfinv',
+}
+for _op in SCIPY_FUNCTIONS:
+    EXPRESSIONS[_op] = f'nb_sp_{_op}(' + ''.join('{%d}, ' % k for k in range(SCALAR_OPS[_op].nin)) + '0)'
 
 # Spellings for one kind of the common dtype (NumPy's kind letter), over EXPRESSIONS':
 # NumPy's logical not of booleans (Python's ~True is -2); isnan and isinf of integers;

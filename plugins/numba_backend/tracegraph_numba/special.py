@@ -15,15 +15,9 @@ import numpy as np
 from numba import njit, types
 from numba.extending import get_cython_function_address
 
-# scalar op -> cython_special's C name (the float64 version), arity.  Every C function
-# takes a trailing `int skip_dispatch` (0), which the expression passes.
-C_FUNCTIONS = {
-    'gammaln': ('gammaln', 1), 'psi': ('__pyx_fuse_1psi', 1), 'gamma': ('__pyx_fuse_1gamma', 1),
-    'gammainc': ('gammainc', 2), 'gammaincc': ('gammaincc', 2), 'erfcinv': ('erfcinv', 1),
-    'erfcx': ('__pyx_fuse_1erfcx', 1), 'j0': ('j0', 1), 'j1': ('j1', 1), 'i0': ('i0', 1),
-    'i1': ('i1', 1), 'xlogy0': ('__pyx_fuse_1xlogy', 2),
-    'erfinv': ('__pyx_fuse_0erfinv', 1),
-}
+from tracegraph.tensor.scalar import SCALAR_OPS
+
+from .scalar_source import SCIPY_FUNCTIONS
 
 
 def _declare(op_name, c_name, nin):
@@ -32,8 +26,9 @@ def _declare(op_name, c_name, nin):
     return types.ExternalFunction(symbol, types.float64(*([types.float64] * nin), types.int32))
 
 
-for _op, (_c, _n) in C_FUNCTIONS.items():
-    globals()[f'nb_sp_{_op}'] = _declare(_op, _c, _n)
+for _op, _c_name in SCIPY_FUNCTIONS.items():
+    globals()[f'nb_sp_{_op}'] = _declare(_op, _c_name, SCALAR_OPS[_op].nin)
+
 
 @njit(cache=True, error_model='numpy')
 def _tri_gamma_positive(x):
