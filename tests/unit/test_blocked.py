@@ -131,7 +131,7 @@ def test_a_long_chain_runs_the_block_loop_at_any_size():
 
 def test_buffers_are_reused_once_dead_and_a_reader_may_write_over_its_argument():
     # values 1..4 computed in turn, each read by the next; 5 reads 1 and 4 (1 stays live).
-    born = {1: 0, 2: 1, 3: 2, 4: 3, 5: 4}
+    born = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]
     last_read = {1: 4, 2: 2, 3: 3, 4: 4}
     place, counts = blocked.reuse_buffers(born, last_read, lambda v: 'float64')
     assert counts == {'float64': 2}

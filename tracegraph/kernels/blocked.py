@@ -28,6 +28,7 @@ Intel Xeon with AVX-512, 2 MiB of L2 each, shared with other work) by
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 
 import numpy as np
@@ -101,18 +102,16 @@ class BlockedKernel:
             # wall, quiet machine: float64 2^16 2.26, 2^18 1.13, 2^20 0.99, 2^23 0.68;
             # float32 2.93, 1.58, 0.77, 0.79).
             self.threshold = LONE_STEP_THRESHOLD
-        self.slots = self._assign_buffers()
+        self.slots, self.buffers = self._assign_buffers()
         self._loops = {}  # which inputs are scalars -> the generated block loop
 
     def _assign_buffers(self):
-        """A scratch buffer for each step that is not an output, reused once its value is dead."""
+        """A scratch buffer for each step that is not an output, reused once its value is
+        dead: {value: (dtype, index)}, and the number of buffers of each dtype."""
         steps, outputs = self.composite.steps, set(self.composite.outputs)
         last_read = {a: k for k, (_, args, _) in enumerate(steps) for a in args}
-        born = {self.nin + k: k for k in range(len(steps)) if self.nin + k not in outputs}
-        place, counts = reuse_buffers(born, last_read, lambda v: self.dtypes[v])
-        self.slot_dtypes = [dtype for dtype, n in counts.items() for _ in range(n)]
-        first = {dtype: self.slot_dtypes.index(dtype) for dtype in counts}
-        return {v: first[dtype] + index for v, (dtype, index) in place.items()}
+        values = [(k, self.nin + k) for k in range(len(steps)) if self.nin + k not in outputs]
+        return reuse_buffers(values, last_read, self.dtypes.__getitem__)
 
     # -- calling -------------------------------------------------------------------
     def __call__(self, *inputs):
@@ -194,9 +193,9 @@ class BlockedKernel:
         ins, outs = [f'i{k}' for k in range(self.nin)], [f'o{j}' for j in range(len(outputs))]
         env = {'empty': np.empty, 'dense': _dense}
         lines = [f'def run_range(start, stop, step, shape, {", ".join(outs + ins)}):']
-        for slot, dtype in enumerate(self.slot_dtypes):
-            env[f'd{slot}'] = dtype
-            lines.append(f'    s{slot} = empty(shape, dtype=d{slot})')
+        buffers = {(d, k): f'{d.name}_{k}' for d, n in self.buffers.items() for k in range(n)}
+        env.update({d.name: d for d in self.buffers})
+        lines += [f'    s_{name} = empty(shape, dtype={d.name})' for (d, _), name in buffers.items()]
         spare = [k for k, (fn, how) in enumerate(self.calls) if fn in CONTIGUOUS_ONLY]
         lines += [f'    c{k} = [None] * {len(self.composite.steps[k][1])}' for k in spare]
         lines += ['    for b0 in range(start, stop, step):',
@@ -205,12 +204,11 @@ class BlockedKernel:
         names = [i if scalar else f'a{k}' for k, (i, scalar) in enumerate(zip(ins, scalars))]
         lines += [f'        a{k} = i{k}[b0:b1]' for k, scalar in enumerate(scalars) if not scalar]
         lines += [f'        r{j} = o{j}[b0:b1]' for j in range(len(outputs))]
-        lines += [f'        v{slot} = s{slot} if full else s{slot}[:b1 - b0]'
-                  for slot in range(len(self.slot_dtypes))]
+        lines += [f'        v_{b} = s_{b} if full else s_{b}[:b1 - b0]' for b in buffers.values()]
         for k, ((fn, how), (_, args, _)) in enumerate(zip(self.calls, self.composite.steps)):
             value = self.nin + k
             env[f'w{k}'] = fn
-            target = f'r{outputs.index(value)}' if value in outputs else f'v{self.slots[value]}'
+            target = f'r{outputs.index(value)}' if value in outputs else f'v_{buffers[self.slots[value]]}'
             operands = ', '.join(names[a] for a in args)
             if k in spare:
                 operands = f'*dense(c{k}, ({operands},), {target})'
@@ -227,23 +225,23 @@ class BlockedKernel:
         return '\n'.join(lines) + '\n', env
 
 
-def reuse_buffers(born, last_read, dtype_of):
-    """Scratch buffers for values computed in the order of `born` (value -> when), each
-    buffer reused once its value is dead: {value: (dtype, index among that dtype's
-    buffers)}, and the number of buffers of each dtype.  A value is dead once its last
-    reader (`last_read`, in the same order) has run, so that reader may write its own
-    value over it: each step here, and each loop of Numba's chunked kernels, reads its
-    arguments before it writes."""
-    place, counts, free, live = {}, {}, {}, []
-    for v in sorted(born, key=lambda v: (born[v], v)):
-        for u in [u for u in live if last_read.get(u, born[u]) <= born[v]]:
-            live.remove(u)
+def reuse_buffers(values, last_read, dtype_of):
+    """Scratch buffers for `values`, (when, value) pairs in the order the values are
+    computed, each buffer reused once its value is dead: {value: (dtype, index among that
+    dtype's buffers)}, and the number of buffers of each dtype.  A value is dead once its
+    last reader (`last_read`, in the same terms as `when`) has run, so that reader may
+    write its own value over it: each step here, and each loop of Numba's chunked
+    kernels, reads its arguments before it writes."""
+    place, counts, free, dying = {}, {}, {}, []   # dying: a heap of (last read, value)
+    for when, v in values:
+        while dying and dying[0][0] <= when:
+            u = heapq.heappop(dying)[1]
             free[place[u][0]].append(place[u][1])
         dtype = dtype_of(v)
         pool = free.setdefault(dtype, [])
         place[v] = (dtype, pool.pop() if pool else counts.get(dtype, 0))
         counts[dtype] = max(counts.get(dtype, 0), place[v][1] + 1)
-        live.append(v)
+        heapq.heappush(dying, (last_read.get(v, when), v))
     return place, counts
 
 

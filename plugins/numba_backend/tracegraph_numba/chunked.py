@@ -122,8 +122,8 @@ def _homes(items, n_in, outputs, position):
         for a in item.args:
             last_read[a] = max(last_read.get(a, (-1, 0)), position[n_in + k])
     home = {v: ('out', q) for q, v in enumerate(outputs)}
-    rows = {v: position[v] for v in range(n_in, n_in + len(items)) if v not in home
-            and (items[v - n_in].loop or last_read.get(v, (-1, 0)) > position[v])}
+    rows = sorted((position[v], v) for v in range(n_in, n_in + len(items)) if v not in home
+                  and (items[v - n_in].loop or last_read.get(v, (-1, 0)) > position[v]))
     place, counts = reuse_buffers(rows, last_read, lambda v: items[v - n_in].dtype)
     home.update({v: ('tmp', dtype, row) for v, (dtype, row) in place.items()})
     return home, counts
