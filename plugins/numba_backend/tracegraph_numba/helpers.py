@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from numba.core import types
-from numba.extending import overload
 
 
 @njit(cache=True, error_model='numpy')
@@ -84,15 +82,3 @@ def broadcast_length(*lengths):
             elif length != n:
                 return -1
     return n
-
-
-def as_scalar(x):
-    """A zero-dimensional value as a scalar, whether it arrives as a 0-d array or a scalar."""
-    raise NotImplementedError('as_scalar is used inside compiled code only')
-
-
-@overload(as_scalar)
-def _as_scalar(x):
-    if isinstance(x, types.Array):
-        return lambda x: x[()]
-    return lambda x: x

@@ -87,9 +87,7 @@ class Generator:
         self.emit_block(self.tree, 1)
         body = '\n'.join(line for line, _ in self.lines)
         used = set(re.findall(r'[A-Za-z_][A-Za-z0-9_]*', body))
-        args = [f'_arg_{name}' for name in program.inputs]
-        head = [f'{name} = as_scalar(_arg_{name})' if _is_scalar(var) else f'{name} = _arg_{name}'
-                for name, var in zip(program.inputs, self.fgraph.inputs)]
+        args, head = list(program.inputs), []
         self.array_constants = []
         for cname, const in self.constants.items():
             if cname not in used and cname not in program.outputs:
@@ -98,8 +96,7 @@ class Generator:
                 head.append(f'{cname} = {literal(const.data, const.type.dtype)}')
             else:
                 self.array_constants.append(const)
-                args.append(f'_const_{cname}')
-                head.append(f'{cname} = _const_{cname}')
+                args.append(cname)
         lines = [('    ' + line, None) for line in head] + self.lines + [(line, None) for line in self._returns()]
         kernel_names = ''.join(f'# {name}: see the kernels below\n' for name in sorted(self.kernels))
         text = header(body) + '\n' + kernel_names + '\n\n' + JIT + f'\ndef run({", ".join(args)}):\n'
@@ -174,16 +171,15 @@ def _is_scalar(var):
 
 
 def _signature(fgraph, constants):
-    """Numba types of the arguments as `function()` passes them: C-contiguous arrays."""
+    """Numba types of the arguments as the call wrapper passes them: C-contiguous arrays,
+    scalars for 0-d values."""
     sig = []
     for var in fgraph.inputs:
         dtype = getattr(var.type, 'dtype', None)
         if dtype is None:
             return None     # a non-array input: let Numba type it on the first call
-        sig.append(types.Array(from_dtype(np.dtype(dtype)), var.type.ndim, 'C'))
-        container = getattr(var, 'container', None)
-        if container is not None and not isinstance(container.value, np.ndarray):
-            return None     # a shared value held as a scalar: type it on the first call
+        scalar = from_dtype(np.dtype(dtype))
+        sig.append(scalar if var.type.ndim == 0 else types.Array(scalar, var.type.ndim, 'C'))
     sig += [typeof(c) for c in constants]
     return tuple(sig)
 
@@ -242,13 +238,22 @@ def _numpy_call(fgraph, node):
 
 
 def _wrapper(jit, fgraph, constants, sources):
-    """The Python side of a call: pass constants, give 0-d results their NumPy dtype,
-    carry random streams' states across as words (random.py), and write the user's
-    line into the message of an error the compiled code raises (located.py)."""
+    """The Python side of a call: pass 0-d inputs as their NumPy scalars, pass constants,
+    give 0-d results their NumPy dtype, carry random streams' states across as words
+    (random.py), and write the user's line into the message of an error the compiled
+    code raises (located.py)."""
     env = {'jit': jit, 'to_words': random.to_words, 'from_words': random.from_words,
            'sources': sources, 'with_location': with_location}
     params = [f'a{k}' for k in range(len(fgraph.inputs))]
-    args = [f'to_words({p})' if random.is_state(v) else p for p, v in zip(params, fgraph.inputs)]
+    args = []
+    for p, var in zip(params, fgraph.inputs):
+        if random.is_state(var):
+            p = f'to_words({p})'
+        elif _is_scalar(var):
+            # `x[()]` works on a 0-d array and on a shared value an update left a scalar,
+            # so both run one compiled signature; and Numba takes a scalar faster.
+            p = f'{p}[()]'
+        args.append(p)
     for k, c in enumerate(constants):
         env[f'c{k}'] = c
         args.append(f'c{k}')
