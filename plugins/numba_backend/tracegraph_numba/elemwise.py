@@ -204,8 +204,8 @@ def _body(node, steps, outputs, how, scalar_in, chunks=True):
     if dynamic:
         # Inputs of unknown length usually all have the output's: then a loop with plain
         # indices, which LLVM vectorizes; the general one multiplies by 0 or 1.
-        plain = {k: 'i' if v == 'b' else v for k, v in how.items()}
-        plain = chunked.Writer(node, steps, outputs, plain, scalar_in, loops).lines()
+        plain_how = {k: 'i' if v == 'b' else v for k, v in how.items()}
+        plain = chunked.Writer(node, steps, outputs, plain_how, scalar_in, loops).lines()
         same = ' and '.join(f'b{j}_{axis} == 1' for j, axis in dynamic)
         loop = [f'if {same}:'] + _indent(plain) + ['else:'] + _indent(loop)
     return flags + loop
