@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tracegraph.kernels.checked_index import checked_inc_subtensor, checked_subtensor
 from tracegraph.random.reference_draw import split_size, whole_array
-from tracegraph.tensor.index_check import check_assignment, selection_shape
-from tracegraph.tensor.subtensor import index_tuple
 
 
 def scatter_add(xp):
@@ -23,26 +22,14 @@ def scatter_add(xp):
 def subtensor(xp, x, *parts, entries, label=''):
     """x[index] with index arrays: CuPy wraps out-of-bounds indices around where NumPy
     raises, so the index is checked first (one device-to-host read per index array)."""
-    index = index_tuple(entries, parts)
-    selection_shape(x.shape, index, label)
-    return x[index]
+    return checked_subtensor(x, *parts, entries=entries, label=label)
 
 
-def inc_subtensor(xp, x, y, *parts, entries, set_instead_of_inc, inplace, label=''):
-    """x with x[index] set to y or increased by y; repeated integer indices accumulate.
-
-    Every check comes before the first write (CuPy's scatter wraps out-of-bounds
-    indices around), so a failing call leaves x as it was."""
-    index = index_tuple(entries, parts)
-    check_assignment(x.shape, index, getattr(y, 'shape', ()), label, set_instead_of_inc)
-    out = x if inplace else x.copy()
-    if set_instead_of_inc:
-        out[index] = y
-    elif any(e[0] == 'array' for e in entries):
-        scatter_add(xp)(out, index, y)
-    else:
-        out[index] += y
-    return out
+def inc_subtensor(xp, x, y, *parts, **options):
+    """x with x[index] set to y or increased by y; repeated integer indices accumulate
+    (CuPy's scatter_add).  Checked first: CuPy's scatter wraps out-of-bounds indices.
+    `options`: entries, set_instead_of_inc, inplace, label (checked_inc_subtensor's)."""
+    return checked_inc_subtensor(x, y, *parts, add_at=scatter_add(xp), **options)
 
 
 def make_vector(xp, *scalars, dtype):

@@ -18,8 +18,9 @@ import numpy as np
 
 from tracegraph import backends
 from tracegraph.backends import warn_python_perform
-from tracegraph.tensor.index_check import check_assignment, node_label, selection_shape
-from tracegraph.tensor.subtensor import IncSubtensor, index_tuple
+from tracegraph.kernels.checked_index import checked_inc_subtensor, checked_subtensor
+from tracegraph.tensor.index_check import node_label
+from tracegraph.tensor.subtensor import IncSubtensor
 
 from .lowered import kernel, kernel_call, params
 
@@ -140,20 +141,13 @@ def located(exc, node):
 
 
 def call_numpy_indexing(key, *args):
+    """NumPy's indexing, every check first (errors name the op; an in-place failure
+    leaves x as it was)."""
     node = _NODES[key]
-    values = as_declared(node.inputs, args)
-    op = node.op
-    if not isinstance(op, IncSubtensor):
-        index = index_tuple(op.entries, values[1:])
-        selection_shape(values[0].shape, index, node_label(node))  # errors name the op
-        return _outputs(node, [values[0][index]])
-    x, y = values[0], values[1]
-    index = index_tuple(op.entries, values[2:])
-    # Every check before the first write, so an in-place failure leaves x as it was.
-    check_assignment(x.shape, index, np.shape(y), node_label(node), op.set_instead_of_inc)
-    out = x if op.inplace else x.copy()
-    if op.set_instead_of_inc:
-        out[index] = y
+    op, values = node.op, as_declared(node.inputs, args)
+    if isinstance(op, IncSubtensor):
+        out = checked_inc_subtensor(*values, entries=op.entries, inplace=op.inplace,
+                                    set_instead_of_inc=op.set_instead_of_inc, label=node_label(node))
     else:
-        np.add.at(out, index, y)
+        out = checked_subtensor(*values, entries=op.entries, label=node_label(node))
     return _outputs(node, [out])

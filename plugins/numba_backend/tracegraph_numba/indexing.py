@@ -14,13 +14,8 @@ from tracegraph.tensor.subtensor import (IN, IncSubtensor, Subtensor, format_ind
                                          index_tuple)
 
 from . import callbacks
-from .lowered import Lowered, error_message
-
-
-def _raise_if(node, condition, error, what):
-    """The lines raising NumPy's `error` class when `condition` holds, naming the op and
-    the user's line (Numba's messages are constants: no values in them)."""
-    return [f'if {condition}:', f'    raise {error}({error_message(node, what)!r})']
+from .lowered import Lowered
+from .shape_checks import raise_if
 
 
 def _checked_index(node, first_input, array='${i0}'):
@@ -35,10 +30,10 @@ def _checked_index(node, first_input, array='${i0}'):
     for entry, item in zip(node.op.entries, items):
         n = f'{array}.shape[{axis}]'
         if entry[0] == 'int':
-            checks += _raise_if(node, f'{item} < -{n} or {item} >= {n}', 'IndexError',
+            checks += raise_if(node, f'{item} < -{n} or {item} >= {n}', 'IndexError',
                                 'index out of bounds')
         elif entry[0] == 'slice' and entry[3] == IN:
-            checks += _raise_if(node, f'{item.step} == 0', 'ValueError', 'slice step cannot be zero')
+            checks += raise_if(node, f'{item.step} == 0', 'ValueError', 'slice step cannot be zero')
         elif entry[0] == 'array' and node.inputs[item].ndim == 1:
             vector = _vector_check_lines(node, item, axis, array)
         axis += entry[0] != 'newaxis'
@@ -50,9 +45,9 @@ def _vector_check_lines(node, k, axis, array):
     integer vector every entry in bounds."""
     n = f'{array}.shape[{axis}]'
     if node.inputs[k].dtype == 'bool':
-        return _raise_if(node, f'${{i{k}}}.shape[0] != {n}', 'IndexError',
+        return raise_if(node, f'${{i{k}}}.shape[0] != {n}', 'IndexError',
                          f'boolean index did not match indexed array along axis {axis}')
-    bound = _raise_if(node, f'${{t}}_q < -{n} or ${{t}}_q >= {n}', 'IndexError', 'index array out of bounds')
+    bound = raise_if(node, f'${{t}}_q < -{n} or ${{t}}_q >= {n}', 'IndexError', 'index array out of bounds')
     return [f'for ${{t}}_q in ${{i{k}}}:'] + ['    ' + line for line in bound]
 
 
@@ -65,7 +60,7 @@ def _value_check_lines(node, selection):
              for k in range(y.ndim) if y.type.shape[k] != 1]
     if not tests:
         return []
-    return _raise_if(node, ' or '.join(tests), 'ValueError',
+    return raise_if(node, ' or '.join(tests), 'ValueError',
                      'shape mismatch: value array could not be broadcast to indexing result')
 
 

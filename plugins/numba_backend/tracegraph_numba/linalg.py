@@ -15,8 +15,9 @@ from __future__ import annotations
 from tracegraph.tensor.linalg import ops
 
 from . import callbacks
-from .lowered import Lowered, error_message, kernel, params
+from .lowered import Lowered, kernel, params
 from .scalar_source import np_type
+from .shape_checks import raise_if
 
 # -- native kernels: how to spell one problem, and what failing means ---------------------
 def _native(op, node):
@@ -56,11 +57,9 @@ def lower_linalg(node):
     expr, what = native
     outs = ', '.join(f'${{o{k}}}' for k in range(len(node.outputs)))
     args = ', '.join(f'${{i{k}}}' for k in range(len(node.inputs)))
-    message = error_message(node, f'{what} (or it holds inf/NaN)')
-    empty = error_message(node, 'an empty matrix or batch of matrices')
-    lines = [f'if ${{i0}}.size == 0:', f'    raise ValueError({empty!r})',
+    lines = [*raise_if(node, '${i0}.size == 0', 'ValueError', 'an empty matrix or batch of matrices'),
              f'${{t}}_ok, {outs}, = ${{k0}}({args})',
-             'if not ${t}_ok:', f'    raise np.linalg.LinAlgError({message!r})']
+             *raise_if(node, 'not ${t}_ok', 'np.linalg.LinAlgError', f'{what} (or it holds inf/NaN)')]
     return Lowered('\n'.join(lines), kernels=(_kernel(node, expr),))
 
 

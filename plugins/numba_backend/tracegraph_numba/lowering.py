@@ -21,9 +21,9 @@ from tracegraph.tensor.shape_ops import (Alloc, ARange, CumOp, Eye, Join, MakeVe
 
 from . import callbacks
 from .elemwise import lower_elemwise
-from .lowered import Lowered, error_message, kernel, kernel_call, params
-from .scalar_source import cast, literal, np_type
-from .shape_checks import alloc_lines, join_check, reshape_check
+from .lowered import Lowered, kernel, kernel_call, params
+from .scalar_source import EXPRESSIONS, cast, literal, np_type
+from .shape_checks import alloc_lines, join_check, raise_if, reshape_check
 
 LOWERINGS = LoweringTable(perform=callbacks.lower_perform)
 lowers = LOWERINGS.register
@@ -41,11 +41,6 @@ def _kernel(node, *lines, preamble=''):
     body = string.Template('\n'.join(lines)).substitute(mapping).splitlines()
     outs = ', '.join(f'o{k}' for k in range(n_out))
     return kernel_call(node, kernel(params(node), body + [f'return {outs},'], preamble))
-
-
-def _message(node, what):
-    """An error message for a kernel: it names the op only (kernels are shared)."""
-    return f'{node.op}: {what}'
 
 
 def _shape_tuple(names):
@@ -93,10 +88,6 @@ def _dimshuffle(node):
 _IDENTITY = {'add': 0, 'mul': 1, 'and_': True, 'or_': False}
 
 
-_COMBINE = {'add': '{0} + {1}', 'mul': '{0} * {1}', 'maximum': 'nb_maximum({0}, {1})',
-            'minimum': 'nb_minimum({0}, {1})', 'and_': '{0} and {1}', 'or_': '{0} or {1}'}
-
-
 @lowers(CAReduce)
 def _careduce(node):
     op = node.op
@@ -114,13 +105,14 @@ def _careduce(node):
     else:
         # No identity: start from the first element, as NumPy does, and refuse empty input.
         size = ' * '.join(f'${{i0}}.shape[{a}]' for a in op.axes)
-        message = _message(node, f'zero-size array to reduction operation {op.reducer} which has no identity')
-        lines += [f'if {size} == 0:', f'    raise ValueError({message!r})']
+        lines += raise_if(node, f'{size} == 0', 'ValueError',
+                          f'zero-size array to reduction operation {op.reducer} which has no identity', in_kernel=True)
         first = '${i0}[' + ', '.join(':' if a not in op.axes else '0' for a in range(x.ndim)) + ']'
         # A copy, not `o0[...] = x[first]`: Numba's array assignment brings its
         # shape-mismatch message, whose string formatting compiled ~2 s per process.
         start = f'{first}.astype({np_type(dtype)})' if out_axes else cast(first, x.dtype, dtype)
-    lines += _accumulate(out_axes, start, x.ndim, '${i0}.shape', lambda acc: _COMBINE[op.reducer].format(acc, value))
+    combine = EXPRESSIONS[op.reducer].format    # the reducer's elementwise spelling
+    lines += _accumulate(out_axes, start, x.ndim, '${i0}.shape', lambda acc: combine(acc, value))
     return _kernel(node, *lines)
 
 
@@ -152,15 +144,15 @@ def _pairwise_careduce(node):
     lines += _accumulate(out_axes, start, trailing, '${t}_x.shape',
                          lambda acc: f'{acc} + pairwise_sum({row}, {init})')
     # A view that is not contiguous (a broadcast input, stride 0) is not copied: each
-    # row along the last axis is summed where it lies (strided_pairwise.py).
+    # row along the last axis is summed where it lies (pairwise.py).
     last = x.ndim - 1
     row_at = '${i0}[' + ', '.join(f'i{a}' for a in range(last)) + ']' if last else '${i0}'
     strided = _accumulate(out_axes, start, last, '${i0}.shape',
                           lambda acc: f'{acc} + pairwise_sum_strided({row_at}, {init})')
     lines = (['if ${i0}.flags.c_contiguous:'] + ['    ' + line for line in lines]
              + ['else:'] + ['    ' + line for line in strided])
-    return _kernel(node, *lines, preamble='from tracegraph_numba.pairwise import pairwise_sum\n'
-                   'from tracegraph_numba.strided_pairwise import pairwise_sum_strided\n')
+    return _kernel(node, *lines,
+                   preamble='from tracegraph_numba.pairwise import pairwise_sum, pairwise_sum_strided\n')
 
 
 def _filled(out_axes, init):
@@ -186,7 +178,7 @@ def _argreduce(node):
     op = node.op
     x = node.inputs[0]
     better = '>' if op.kind == 'argmax' else '<'
-    message = _message(node, f'attempt to get {op.kind} of an empty sequence')
+    empty = f'attempt to get {op.kind} of an empty sequence'
     if op.axis is None:
         # Over the input where it lies (a broadcast view is not copied), in C order.
         at = ', '.join(f'i{a}' for a in range(x.ndim))
@@ -194,7 +186,7 @@ def _argreduce(node):
         body = [f'${{t}}_v = ${{i0}}[{at}]' if x.ndim else '${t}_v = ${i0}',
                 f'if ${{t}}_best == ${{t}}_best and (${{t}}_v {better} ${{t}}_best or ${{t}}_v != ${{t}}_v):',
                 '    ${t}_best = ${t}_v', '    ${o0} = np.int64(${t}_k)', '${t}_k += 1']
-        lines = [f'if ${{i0}}.size == 0:', f'    raise ValueError({message!r})',
+        lines = [*raise_if(node, '${i0}.size == 0', 'ValueError', empty, in_kernel=True),
                  f'${{t}}_best = ${{i0}}[{first}]' if x.ndim else '${t}_best = ${i0}',
                  '${o0} = np.int64(0)', '${t}_k = 0']
         lines += _loops('${i0}.shape', x.ndim, body)
@@ -211,7 +203,7 @@ def _argreduce(node):
             f'    if ${{t}}_best == ${{t}}_best and (${{t}}_v {better} ${{t}}_best or ${{t}}_v != ${{t}}_v):',
             '        ${t}_best = ${t}_v', '        ${t}_arg = ${t}_k']
     body.append(f'${{o0}}[{out}] = ${{t}}_arg' if others else '${o0} = np.int64(${t}_arg)')
-    lines = [f'if ${{i0}}.shape[{axis}] == 0:', f'    raise ValueError({message!r})']
+    lines = raise_if(node, f'${{i0}}.shape[{axis}] == 0', 'ValueError', empty, in_kernel=True)
     if others:
         lines.append(f'${{o0}} = np.empty({shape}, dtype=np.int64)')
     lines += _loops('${i0}.shape', x.ndim, body, skip=(axis,))
@@ -222,8 +214,8 @@ def _argreduce(node):
 def _dot(node):
     a, b = node.inputs
     out = node.outputs[0]
-    message = error_message(node, 'shapes are not aligned')
-    lines = [f'if ${{i0}}.shape[{a.ndim - 1}] != ${{i1}}.shape[0]:', f'    raise ValueError({message!r})']
+    lines = raise_if(node, f'${{i0}}.shape[{a.ndim - 1}] != ${{i1}}.shape[0]', 'ValueError',
+                     'shapes are not aligned')
     if np.dtype(out.dtype).kind in 'fc':
         # BLAS (Numba's np.dot; small matrix-vector products are loops, small_dot.py) for float
         # operands of one dtype; a `.T` view stays Fortran-ordered: gemm/gemv take a flag, no copy.
@@ -274,8 +266,9 @@ def _reshape(node):
         return _lines('${o0} = ${i0}')
     array = 'np.full((1,), ${i0})' if x.ndim == 0 else 'np.ascontiguousarray(${i0})'
     if ndim == 0:
-        message = error_message(node, 'cannot reshape an array of size other than 1 into shape ()')
-        return _lines('if ${i0}.size != 1:', f'    raise ValueError({message!r})', f'${{o0}} = {array}.ravel()[0]')
+        return _lines(*raise_if(node, '${i0}.size != 1', 'ValueError',
+                                'cannot reshape an array of size other than 1 into shape ()'),
+                      f'${{o0}} = {array}.ravel()[0]')
     dims = [f'${{i1}}[{k}]' for k in range(ndim)]
     check = reshape_check(node, '1' if x.ndim == 0 else '${i0}.size', dims)
     return _lines(*check, f'${{o0}} = {array}.reshape({_shape_tuple(dims)})')

@@ -81,9 +81,11 @@ def pool_forward(x, ws, st, pad, ignore_border, mode):
 
 
 @njit(**JIT)
-def max_pool_backward(x, maxout, g, ws, st, pad, forward):
-    """forward=True: MaxPoolGrad (g is gz, result like x); False: the grad-grad
-    (g is ggx, result like maxout)."""
+def pool_backward(x, maxout, g, ws, st, pad, mode, forward):
+    """Gradients, window by window.  Max pooling (mode 0), the windows' maxima in
+    `maxout`: forward=True, MaxPoolGrad (g is gz, result like x); False, its grad-grad
+    (g is ggx, result like maxout).  Sum and average (modes 1-3): g is gz, also passed as
+    `maxout` for the window counts; the result is like x."""
     N, A, B, C = x.shape
     O0, O1, O2 = maxout.shape[1], maxout.shape[2], maxout.shape[3]
     result = np.zeros(x.shape if forward else maxout.shape, dtype=x.dtype)
@@ -94,40 +96,27 @@ def max_pool_backward(x, maxout, g, ws, st, pad, forward):
                 b0, b1, nb = _span(j, ws[1], st[1], pad[1], B)
                 for k in range(O2):
                     c0, c1, nc = _span(k, ws[2], st[2], pad[2], C)
-                    m = maxout[n, i, j, k]
+                    if mode == 0:
+                        m = maxout[n, i, j, k]
+                        for a in range(a0, a1):
+                            for b in range(b0, b1):
+                                for c in range(c0, c1):
+                                    if x[n, a, b, c] == m:
+                                        if forward:
+                                            result[n, a, b, c] += g[n, i, j, k]
+                                        else:
+                                            result[n, i, j, k] += g[n, a, b, c]
+                        continue
+                    count = na * nb * nc if mode == 2 else (a1 - a0) * (b1 - b0) * (c1 - c0)
+                    share = g[n, i, j, k] if mode == 1 else g[n, i, j, k] / count
                     for a in range(a0, a1):
                         for b in range(b0, b1):
                             for c in range(c0, c1):
-                                if x[n, a, b, c] == m:
-                                    if forward:
-                                        result[n, a, b, c] += g[n, i, j, k]
-                                    else:
-                                        result[n, i, j, k] += g[n, a, b, c]
+                                result[n, a, b, c] += share
     return result
 
 
-@njit(**JIT)
-def average_pool_backward(x, gz, ws, st, pad, mode):
-    N, A, B, C = x.shape
-    gx = np.zeros(x.shape, dtype=x.dtype)
-    for n in range(N):
-        for i in range(gz.shape[1]):
-            a0, a1, na = _span(i, ws[0], st[0], pad[0], A)
-            for j in range(gz.shape[2]):
-                b0, b1, nb = _span(j, ws[1], st[1], pad[1], B)
-                for k in range(gz.shape[3]):
-                    c0, c1, nc = _span(k, ws[2], st[2], pad[2], C)
-                    count = na * nb * nc if mode == 2 else (a1 - a0) * (b1 - b0) * (c1 - c0)
-                    share = gz[n, i, j, k] if mode == 1 else gz[n, i, j, k] / count
-                    for a in range(a0, a1):
-                        for b in range(b0, b1):
-                            for c in range(c0, c1):
-                                gx[n, a, b, c] += share
-    return gx
-
-
-PREAMBLE = ('from tracegraph_numba.pool import (average_pool_backward, max_pool_backward,  # noqa: F401\n'
-            '                                   pool_forward)\n')
+PREAMBLE = 'from tracegraph_numba.pool import pool_backward, pool_forward  # noqa: F401\n'
 
 
 def _as3(values, fill):
@@ -168,19 +157,16 @@ def lower_pool(node):
                  FORWARD_LOOP_UP_TO)
 
 
-def lower_max_grad(node, forward):
-    """MaxPoolGrad (x, maxout, gz), shaped like x; its grad-grad (x, maxout, ggx), like maxout."""
-    like = 'a0' if forward else 'a1'
-    call = f'max_pool_backward(a04, a14, a24, ws, st, pad, {forward})'
-    return _call(node, [f'return {call}.reshape({like}.shape),'])
-
-
-def lower_average_grad(node):
-    return _call(node, ['return average_pool_backward(a04, a14, ws, st, pad, mode).reshape(a0.shape),'])
+def lower_grad(node, forward=True):
+    """MaxPoolGrad (x, maxout, gz) and AveragePoolGrad (x, gz), shaped like x; the max
+    grad-grad (x, maxout, ggx), shaped like maxout."""
+    g = f'a{len(node.inputs) - 1}4'
+    call = f'pool_backward(a04, a14, {g}, ws, st, pad, mode, {forward})'
+    return _call(node, [f'return {call}.reshape({"a0" if forward else "a1"}.shape),'])
 
 
 def register(lowers):
     lowers(Pool)(lower_pool)
-    lowers(MaxPoolGrad)(lambda node: lower_max_grad(node, True))
-    lowers(DownsampleFactorMaxGradGrad)(lambda node: lower_max_grad(node, False))
-    lowers(AveragePoolGrad)(lower_average_grad)
+    lowers(MaxPoolGrad)(lower_grad)
+    lowers(DownsampleFactorMaxGradGrad)(lambda node: lower_grad(node, forward=False))
+    lowers(AveragePoolGrad)(lower_grad)
