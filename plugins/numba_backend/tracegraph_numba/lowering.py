@@ -22,7 +22,7 @@ from tracegraph.tensor.shape_ops import (Alloc, ARange, CumOp, Eye, Join, MakeVe
 from . import callbacks
 from .elemwise import lower_elemwise
 from .lowered import Lowered, kernel, kernel_call, params
-from .scalar_source import EXPRESSIONS, cast, literal, np_type
+from .scalar_source import cast, literal, np_type
 from .shape_checks import alloc_lines, join_check, raise_if, reshape_check
 
 LOWERINGS = LoweringTable(perform=callbacks.lower_perform)
@@ -88,6 +88,10 @@ def _dimshuffle(node):
 _IDENTITY = {'add': 0, 'mul': 1, 'and_': True, 'or_': False}
 
 
+_COMBINE = {'add': '{0} + {1}', 'mul': '{0} * {1}', 'maximum': 'nb_maximum({0}, {1})',
+            'minimum': 'nb_minimum({0}, {1})', 'and_': '{0} and {1}', 'or_': '{0} or {1}'}
+
+
 @lowers(CAReduce)
 def _careduce(node):
     op = node.op
@@ -111,8 +115,7 @@ def _careduce(node):
         # A copy, not `o0[...] = x[first]`: Numba's array assignment brings its
         # shape-mismatch message, whose string formatting compiled ~2 s per process.
         start = f'{first}.astype({np_type(dtype)})' if out_axes else cast(first, x.dtype, dtype)
-    combine = EXPRESSIONS[op.reducer].format    # the reducer's elementwise spelling
-    lines += _accumulate(out_axes, start, x.ndim, '${i0}.shape', lambda acc: combine(acc, value))
+    lines += _accumulate(out_axes, start, x.ndim, '${i0}.shape', lambda acc: _COMBINE[op.reducer].format(acc, value))
     return _kernel(node, *lines)
 
 
