@@ -14,12 +14,12 @@ def explain(exc, executable, fn_name):
     where = f'\n  built at {node.source}' if node.source else ''
     inputs = ', '.join(f'{i} {i.type}' for i in node.inputs)
     message = f'{exc}\n  while running {node.op} in function {fn_name!r}{where}\n  inputs: {inputs}'
-    new = _rebuilt(type(exc), message)
+    new = rebuilt(type(exc), message)
     new.node = node
     return new
 
 
-def _rebuilt(cls, message):
+def rebuilt(cls, message):
     """An exception of `cls`, or of its nearest base that takes a message (NumPy's
     _ArrayMemoryError wants a shape and a dtype: it becomes a MemoryError)."""
     for base in cls.__mro__:

@@ -18,6 +18,7 @@ import numpy as np
 
 from tracegraph import backends
 from tracegraph.backends import warn_python_perform
+from tracegraph.compiler.errors import rebuilt
 from tracegraph.kernels.checked_index import checked_inc_subtensor, checked_subtensor
 from tracegraph.tensor.index_check import node_label
 from tracegraph.tensor.subtensor import IncSubtensor
@@ -87,10 +88,6 @@ def lower_numpy(node):
     return objmode_call(node, 'call_numpy')
 
 
-def lower_numpy_indexing(node):
-    return objmode_call(node, 'call_numpy_indexing')
-
-
 def as_declared(variables, args):
     """Scalars cross objmode as Python numbers: give them back their dtype."""
     return [np.asarray(a, dtype=v.dtype) if getattr(v.type, 'ndim', 1) == 0 else a
@@ -131,13 +128,7 @@ def call_numpy(key, *args):
 def located(exc, node):
     """`exc` again (its type where it can be rebuilt from a message), saying which
     node raised it and the user's line that built the node."""
-    message = f'{node_label(node)} raised {type(exc).__name__}: {exc}'
-    for cls in type(exc).__mro__:
-        try:
-            return cls(message)
-        except Exception:
-            continue
-    return RuntimeError(message)
+    return rebuilt(type(exc), f'{node_label(node)} raised {type(exc).__name__}: {exc}')
 
 
 def call_numpy_indexing(key, *args):

@@ -79,7 +79,7 @@ def _native(node, first_input):
 
 def _subtensor(node):
     if not _native(node, 1):
-        return callbacks.lower_numpy_indexing(node)
+        return callbacks.objmode_call(node, 'call_numpy_indexing')
     index, checks, vector = _checked_index(node, 1)
     read = f'${{o0}} = ${{i0}}[{index}]' if index else '${o0} = ${i0}'
     return Lowered('\n'.join(checks + vector + [read]))
@@ -91,7 +91,7 @@ def _incsubtensor(node):
     if arrays and not (len(op.entries) >= 1 and op.entries[0][0] == 'array' and len(arrays) == 1
                        and arrays[0].ndim == 1 and arrays[0].dtype != 'bool'
                        and all(e == ('slice', None, None, None) for e in op.entries[1:])):
-        return callbacks.lower_numpy_indexing(node)
+        return callbacks.objmode_call(node, 'call_numpy_indexing')
     index, checks, vector = _checked_index(node, 2, '${o0}')
     lines = ['${o0} = ${i0}' if op.inplace else '${o0} = ${i0}.copy()'] + checks
     y = node.inputs[1]

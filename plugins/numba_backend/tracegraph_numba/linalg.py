@@ -92,10 +92,9 @@ def _kernel(node, expr):
 
 def _failed(node):
     """The `return False, <placeholders>` line: empty values of the outputs' types."""
-    parts = []
-    for o in node.outputs:
-        if o.ndim == 0:
-            parts.append(f'{np_type(o.dtype)}(0)')
-        else:
-            parts.append(f'np.empty({(0,) * o.ndim}, {np_type(o.dtype)})')
-    return f'return False, {", ".join(parts)},'
+    return f'return False, {", ".join(_empty(o) for o in node.outputs)},'
+
+
+def _empty(variable):
+    t = np_type(variable.dtype)
+    return f'{t}(0)' if variable.ndim == 0 else f'np.empty({(0,) * variable.ndim}, {t})'

@@ -15,12 +15,15 @@ from tracegraph.backends import LoweringTable
 from tracegraph.ifelse import IfElse
 from tracegraph.tensor.dot import Dot
 from tracegraph.tensor.elemwise import DimShuffle, Elemwise
+from tracegraph.tensor.linalg import LinalgOp
+from tracegraph.tensor.nnet.abstract_conv import BaseAbstractConv
 from tracegraph.tensor.reduce import ArgReduce, CAReduce
 from tracegraph.tensor.shape_ops import (Alloc, ARange, CumOp, Eye, Join, MakeVector,
                                         Reshape, Shape)
 
-from . import callbacks
+from . import callbacks, extra_ops, indexing, pool
 from .elemwise import lower_elemwise
+from .linalg import lower_linalg
 from .lowered import Lowered, kernel, kernel_call, params
 from .scalar_source import cast, literal, np_type
 from .shape_checks import alloc_lines, join_check, raise_if, reshape_check
@@ -332,14 +335,7 @@ def _ifelse(node):
     return Lowered('')
 
 
-from .pool import register as _register_pool  # noqa: E402  (the pooling ops)
-_register_pool(lowers)
-from tracegraph.tensor.linalg import LinalgOp as _LinalgOp  # noqa: E402
-from .linalg import lower_linalg as _lower_linalg  # noqa: E402  (the linear-algebra family)
-lowers(_LinalgOp)(_lower_linalg)
-from tracegraph.tensor.nnet.abstract_conv import BaseAbstractConv as _Conv  # noqa: E402
-lowers(_Conv)(callbacks.lower_numpy)
-from .extra_ops import register as _register_extra_ops  # noqa: E402  (sort, search, unique...)
-_register_extra_ops(lowers)
-from .indexing import register as _register_indexing  # noqa: E402  (Subtensor, IncSubtensor)
-_register_indexing(lowers)
+lowers(LinalgOp)(lower_linalg)
+lowers(BaseAbstractConv)(callbacks.lower_numpy)
+for _module in (pool, extra_ops, indexing):     # pooling; sort, search, unique...; Subtensor
+    _module.register(lowers)
