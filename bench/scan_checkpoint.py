@@ -5,7 +5,8 @@ recurrence (IndRNN: h_t = tanh(x_t W + u * h_{t-1} + b)), so that a step costs
 O(width) and the whole run takes seconds; its states alone are T x 4,096 float64
 (330 MB).  Forward plus the gradient of sum(h_T) with respect to W, u, b and h0:
 
-* tracegraph, unchecked (every state kept) and checkpoint='auto' (K = sqrt(T));
+* tracegraph, unchecked (every state kept), checkpoint='auto' (K = sqrt(T)) and
+  checkpoint='nested' (two levels: segments of b^2 steps, sub-blocks of b = cbrt(T));
 * jax.lax.scan + grad, unchecked, and with jax.checkpoint placed by hand: an outer
   lax.scan over sqrt(T) segments whose body (an inner lax.scan over K steps) is
   wrapped in jax.checkpoint.
@@ -31,6 +32,22 @@ spreads 12-46%), medians and peaks:
 The checkpointed peak (numpy) is 100 checkpoints + one segment's history (101) + its
 per-step gradient rows (100, the factor of W's outer products) + W's running sum and
 one product (64) + the returned gradients: 3.8 sqrt(T), not the 2 sqrt(T) target.
+
+checkpoint='nested', full size, NumPy backend only (2026-12-07, same machine, load
+average 9-14 from other jobs; three rounds of unchecked / auto / nested taken in turn in
+one process, medians of the per-round ratios; wall and CPU time):
+
+    tracegraph numpy                    22.4 s wall  5.7 s CPU   50,042 states
+    tracegraph numpy checkpoint=auto    31.3 s       9.7 s          378 states  (x1.41 wall, x1.70 CPU)
+    tracegraph numpy checkpoint=nested  56.6 s      17.8 s          239 states  (x2.53 wall, x3.15 CPU)
+
+'nested' holds 20 checkpoints + 21 sub-block windows + one sub-block's history (23) and
+gradient rows (22), plus W's sums (32 states each): the sum after the last steps, which
+the segment loop starts from, the segment loop's, the sub-block loop's, a sub-block's
+product and the new sum (160): 2.4 sqrt(T).  Its time goes to a third forward pass and
+to ~900 small loops and matrix products (22 x 32 x 4,096), which OpenBLAS's two threads
+run slowly on a loaded machine.  Numba was not measured at full size for 'nested' (its
+compile is minutes; the conformance test checks it on NumPy).
 """
 from __future__ import annotations
 
@@ -119,7 +136,8 @@ def main(argv=()):
     for backend in tracegraph_backends():
         if backend in ('numpy', 'numba'):
             candidates[f'tracegraph {backend}'] = _tracegraph_fn(backend, None)
-            candidates[f'tracegraph {backend} checkpoint=auto'] = _tracegraph_fn(backend, 'auto')
+            for every in ('auto', 'nested'):
+                candidates[f'tracegraph {backend} checkpoint={every}'] = _tracegraph_fn(backend, every)
     jax_fns = {}
     try:
         jax_fns = _jax_fns(steps)
@@ -143,9 +161,9 @@ def main(argv=()):
     print(f'\n== peak memory of one call ({state} B a state; target <= {budget:.0f} states '
           'checkpointed; the gradients returned hold 35 states) ==')
     for name, peak in peaks.items():
-        base = peaks['jax.lax.scan + grad' if name.startswith('jax') else name.replace(' checkpoint=auto', '')]
-        time_ratio = _median(bench, name) / _median(bench, name.replace(' checkpoint=auto', '')
-                                                    .replace('jax.checkpoint by hand', 'jax.lax.scan + grad'))
+        unchecked = 'jax.lax.scan + grad' if name.startswith('jax') else name.split(' checkpoint=')[0]
+        base = peaks[unchecked]
+        time_ratio = _median(bench, name) / _median(bench, unchecked)
         print(f'  {name:<36} {peak / 2**20:9.1f} MB  {peak / state:8.0f} states  '
               f'x{peak / base:5.2f} memory, x{time_ratio:5.2f} time vs unchecked')
 

@@ -66,8 +66,10 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
     keeps every step of every state for backpropagation; an int K keeps every
     K-th state and recomputes the steps in between, one segment at a time, in
     the backward pass (about n/K + 3K rows instead of n, for one more forward
-    pass); 'auto' takes K = ceil(sqrt(n)) for the n steps of each call.  The
-    gradients are the same.  Random draws inside `fn` cannot be recomputed
+    pass); 'auto' takes K = ceil(sqrt(n)) for the n steps of each call; 'nested'
+    uses two levels (segments of b*b steps, each backpropagated b steps at a time,
+    b = ceil(cbrt(n))): about 4 cbrt(n) rows plus a few copies of each weight's
+    gradient, for two more forward passes.  The gradients are the same.  Random draws inside `fn` cannot be recomputed
     (their stream state at each segment is not kept): the gradient then raises.
     """
     seqs = [_sequence(s, k, go_backwards) for k, s in enumerate(_as_list(sequences))]

@@ -4,21 +4,38 @@ Backpropagation through time reads every step of every state, so a long loop's
 gradient holds its whole history (an RNN with a 4,096-wide state over 10,000 steps:
 330 MB of float64).  With `checkpoint=K` the gradient runs the m steps it reaches as
 
-    head:      the first r steps (1 <= r <= K), as a plain loop from the initial values;
-    segments:  an outer loop over the other (m - r) / K segments; each of its steps runs
-               the step function K times (an inner loop keeping no history) from the
-               window of each state (its last L rows: what the next step reads), and
-               records the window it started from (the checkpoints);
+    segments:  an outer loop over (m - r) / K segments; each of its steps runs the step
+               function K times (an inner loop keeping no history) from the window of
+               each state (its last L rows: what the next step reads), and records the
+               window it started from (the checkpoints);
+    last:      the last r steps (1 <= r <= K), as a plain loop;
 
 and builds its backward pass itself (not as the gradient of that graph, whose generic
-form holds rows of zeros and copies of every segment): an outer loop over the segments
-from last to first carries the cotangents of the windows and the sums of the
-non-sequences' gradients; each of its steps reruns one segment from its checkpoint
+form holds rows of zeros and copies of every segment): the last steps first (their
+forward history is at hand), then an outer loop over the segments from last to first
+that carries the cotangents of the windows and the sums of the non-sequences' gradients
+(as finals: one value each); each of its steps reruns one segment from its checkpoint
 (full history) and runs grad.py's backward loop over those K steps from the carried
-values; the head's rerun and backward come last.  Memory: m/K windows, one segment's
-history, its per-step gradient rows (the factors of a weight's outer products, summed
-by one matrix product per segment), the weights' sums; `checkpoint='auto'` takes
-K = ceil(sqrt(m)) when the loop runs.  Time: one more forward pass.
+values.  Memory: m/K windows, one segment's history, its per-step gradient rows (the
+factors of a weight's outer products, summed by one matrix product per segment), the
+weights' sums.  Time: one more forward pass.
+
+`checkpoint='auto'` takes K = ceil(sqrt(m)) when the loop runs.
+
+`checkpoint='nested'` uses two levels, with b = ceil(cbrt(m)) when the loop runs:
+segments of b*b steps, and each segment's backward is the same scheme again, with
+sub-blocks of b steps (the segment rerun keeping every b-th window, then each sub-block
+rerun with its history and backpropagated); the last steps are rerun like a segment.
+Memory: m/b^2 checkpoints, b sub-block windows, one sub-block's history and gradient
+rows (b each): about 4 cbrt(m) rows (for m = 10,000: 20 + 21 + 23 + 22), plus the weights'
+running sums (a few of each weight's size alive at once: one per loop level, the
+sub-block's product and its new sum).  Time: two more forward passes, and many small
+loops and matrix products (bench/scan_checkpoint.py: IndRNN 4,096 x 10,000 on NumPy,
+239 states against 378 for 'auto', at 2.5x the unchecked time against 1.4x).  Each
+segment's head (1..b steps) comes first and is backpropagated last, so the sums carried
+in go straight into the sub-block loop.  The long loops advancing a segment, and the
+sub-blocks' reruns, are marked so that no work moves out of them (pushout.py): the
+moved value would hold a row per step of a segment, or cost a small matrix product.
 
 The user's loop is unchanged (one flat loop).  When the gradient's segmented loop is
 in the same graph and every reader of the user's loop takes only last rows that the
@@ -94,11 +111,23 @@ def _step_op(op, states, nits):
 
 
 # -- the forward pass over segments -----------------------------------------------------
+def _int(value):
+    return constant(np.asarray(value, dtype='int64'))
+
+
 def _every(every, steps):
-    if every != 'auto':
-        return constant(np.asarray(every, dtype='int64'))
-    root = m.cast(m.ceil(m.sqrt(m.cast(steps, 'float64'))), 'int64')
-    return m.maximum(root, constant(np.asarray(1, dtype='int64')))
+    """(K, the sub-block length of the segments' backward or None) for `checkpoint=every`:
+    an int K, or 'auto' (K = ceil(sqrt(steps))), is one level: a segment backpropagated
+    from one rerun keeping its history.  'nested' is two: segments of b*b steps, each
+    rerun in the backward pass recording every b-th window, then backpropagated b steps
+    at a time (b = ceil(cbrt(steps))), so that no history longer than b rows is held:
+    about 4 cbrt(steps) rows in all, for two more forward passes."""
+    if every not in ('auto', 'nested'):
+        return _int(every), None
+    n = m.cast(steps, 'float64')
+    root = m.sqrt(n) if every == 'auto' else m.pow(n, constant(np.asarray(1 / 3)))
+    root = m.maximum(m.cast(m.ceil(root), 'int64'), _int(1))
+    return (root, None) if every == 'auto' else (root * root, root)
 
 
 def _window(window, history, length):
@@ -106,10 +135,16 @@ def _window(window, history, length):
     return m.concatenate([window, history], axis=0)[-length:]
 
 
-def _advance(step, steps, rows, windows, non_seqs):
-    """The windows after `steps` steps of `step` from `windows`, keeping no history."""
+def _advance(plan, steps, rows, windows, non_seqs, long=True):
+    """The windows after `steps` steps of the loop from `windows`, keeping no history.
+    A `long` one is marked, so that no work moves out of it (scan_pushout_sequences):
+    the moved value would hold a row per step of the whole run."""
+    step = plan.step
     keep = step.windows + (1,) * step.n_nit
-    outs = _outputs(step.with_changes(keep=keep)(steps, *rows, *windows, *non_seqs))
+    loop = step.with_changes(keep=keep)
+    if long:
+        loop = loop.with_changes(checkpoint=Segments(plan.op.checkpoint.loop, part='advance'))
+    outs = _outputs(loop(steps, *rows, *windows, *non_seqs))
     return [_window(w, h, L) for w, h, L in zip(windows, outs, step.windows)]
 
 
@@ -118,53 +153,59 @@ def _last(start, history):
     return m.concatenate([m.shape_padleft(start), history[-1:]], axis=0)[-1]
 
 
+def _segmented_loop(plan, inputs, n):
+    """The user's loop as the gradient runs it: the steps before its truncated gradient
+    (if any) with no gradient through them, then segments."""
+    op = plan.op
+    seqs, inits, _, non_seqs = (inputs[s] for s in op.outer_slices())
+    windows = [inits[i][:op.windows[i]] for i in plan.states]
+    n0 = _int(0) if op.truncate_gradient < 0 else m.maximum(n - op.truncate_gradient, _int(0))
+    if op.truncate_gradient >= 0:
+        ends = _advance(plan, n0, [s[:n0] for s in seqs], windows, non_seqs)
+        ran = m.gt(n0, 0)
+        windows = [m.switch(ran, _disconnected(end), w) for w, end in zip(windows, ends)]
+    every, inner = _every(op.checkpoint.every, n - n0)
+    loop = _Segmented(plan, [s[n0:n] for s in seqs], windows, non_seqs, n - n0, every, inner)
+    loop.n, loop.n0 = n, n0
+    return loop
+
+
 class _Segmented:
-    """The loop of `plan` over steps [n0, n) as an outer segment loop (K steps a step)
-    that records the window each segment starts from, then a plain loop over the last
-    1..K steps (kept whole: the backward pass starts with it, so nothing else waits for it).
+    """`steps` steps of `plan`'s loop from `windows` over the rows `seqs`, as an outer
+    segment loop (K steps a step) that records the window each segment starts from, then
+    a loop over the last 1..K steps.  Those are kept whole when the segments are
+    backpropagated from one rerun (`inner` None: the backward pass starts with them, so
+    nothing else waits for them), else only their final window (they are rerun too).
+    The gradient of `windows` flows from where the segments start.  `exact`: `steps` is
+    a multiple of `every`, and there are segments only (no last part)."""
 
-    `dense` lists the keys ('state', i) / ('nit', j) whose whole history the gradient
-    seeds: the backward pass reads their seeds block by block."""
-
-    def __init__(self, plan, inputs, n, dense):
-        op, step = plan.op, plan.step
-        self.plan, self.n, self.dense = plan, n, dense
-        seqs, inits, _, self.non_seqs = (inputs[s] for s in op.outer_slices())
-        windows = [inits[i][:op.windows[i]] for i in plan.states]
-        self.n0 = self._start(n, op.truncate_gradient)
-        if op.truncate_gradient >= 0:
-            windows = self._skip(seqs, windows)
-        self.windows = windows  # where the segments start: the gradient of the inits flows from here
-        steps = n - self.n0
+    def __init__(self, plan, seqs, windows, non_seqs, steps, every, inner=None, exact=False):
+        step = plan.step
+        self.plan, self.windows, self.non_seqs, self.inner = plan, windows, non_seqs, inner
         # Neither the last part (1..K steps) nor the segment loop runs zero steps unless
         # the loop runs fewer than two: a loop of no step cannot know the row shapes of its
         # per-step values, which its gradient would read (K > steps - 1 acts as steps - 1).
-        one = constant(np.asarray(1, dtype='int64'))
-        every = m.minimum(_every(op.checkpoint.every, steps), m.maximum(steps - 1, one))
+        if not exact:
+            every = m.minimum(every, m.maximum(steps - 1, _int(1)))
         self.every = every
-        self.n_full = m.maximum((steps - 1) // every, constant(np.asarray(0, dtype='int64')))
-        at = self.n0 + self.n_full * every
-        self.blocks = [_blocks(s[self.n0:at], self.n_full, every) for s in seqs]
-        loop = _segment_loop(plan)
-        self.node = loop.make_node(self.n_full, *self.blocks, *[m.shape_padleft(w) for w in windows],
-                                   every, *self.non_seqs)
+        self.n_full = steps // every if exact else m.maximum((steps - 1) // every, _int(0))
+        self.at = at = self.n_full * every
+        self.blocks = [_blocks(s[:at], self.n_full, every) for s in seqs]
+        # The segments of a two-level loop are long (b*b steps); those of one level, or
+        # the sub-blocks of a segment, are short enough to take sequence work out of them.
+        segments = _segment_loop(plan, long=inner is not None)
+        self.node = segments.make_node(self.n_full, *self.blocks, *[m.shape_padleft(w) for w in windows],
+                                       every, *non_seqs)
         self.last_start = [_last(w, h) for w, h in zip(windows, self.node.outputs)]
-        self.last_steps = n - at
-        self.last_rows_in = [s[at:n] for s in seqs]
-        last = step.with_changes(checkpoint=Segments(op.checkpoint.loop, part='last'))
-        self.last = _outputs(last(self.last_steps, *self.last_rows_in, *self.last_start, *self.non_seqs))
-
-    @staticmethod
-    def _start(n, truncate):
-        if truncate < 0:
-            return constant(np.asarray(0, dtype='int64'))
-        return m.maximum(n - truncate, constant(np.asarray(0, dtype='int64')))
-
-    def _skip(self, seqs, windows):
-        """Windows after the first n0 steps, run with no gradient through them."""
-        ends = _advance(self.plan.step, self.n0, [s[:self.n0] for s in seqs], windows, self.non_seqs)
-        ran = m.gt(self.n0, 0)
-        return [m.switch(ran, _disconnected(end), w) for w, end in zip(windows, ends)]
+        if exact:
+            self.last = None
+            return
+        self.last_steps = steps - at
+        self.last_rows_in = [s[at:steps] for s in seqs]
+        last = step.with_changes(checkpoint=Segments(plan.op.checkpoint.loop, part='last'))
+        if inner is not None:
+            last = last.with_changes(keep=step.windows + (1,) * step.n_nit)
+        self.last = _outputs(last(self.last_steps, *self.last_rows_in, *self.last_start, *non_seqs))
 
     def final_window(self, k):
         """The final window of the user's state k, and its last min(n, L) rows."""
@@ -173,14 +214,9 @@ class _Segmented:
         return window, last_rows(window, self.n, self.plan.step.windows[pos])
 
     def dense_rows(self, seeds):
-        """The seeds of the dense keys as (blocks, last rows), in the step's output order."""
-        step, at = self.plan.step, self.n0 + self.n_full * self.every
-        blocks, last = [None] * step.n_outer_outputs, [None] * step.n_outer_outputs
-        for key, g in seeds.items():
-            k = self.plan.states.index(key[1]) if key[0] == 'state' \
-                else len(self.plan.states) + self.plan.nits.index(key[1])
-            blocks[k], last[k] = _blocks(g[self.n0:at], self.n_full, self.every), g[at:self.n]
-        return blocks, last
+        """`seeds` (per output of the step: None, or a seed per step run) as (blocks, last rows)."""
+        blocks = [None if g is None else _blocks(g[:self.at], self.n_full, self.every) for g in seeds]
+        return blocks, [None if g is None else g[self.at:] for g in seeds]
 
 
 def _disconnected(x):
@@ -209,7 +245,7 @@ def _blocks(seq, count, every):
     return m.reshape(seq, [count, every] + [m.shape(seq)[d] for d in range(1, seq.ndim)])
 
 
-def _segment_loop(plan):
+def _segment_loop(plan, long):
     """The outer Scan op of the forward pass: one segment of `plan.step` per step, its
     windows fed back; its per-step output is the window each segment starts from."""
     step = plan.step
@@ -224,7 +260,7 @@ def _segment_loop(plan):
 
     def segment(*args):
         starts = list(args[n_b:n_b + n_w])
-        ends = _advance(step, args[n_b + n_w], args[:n_b], starts, args[n_b + n_w + 1:])
+        ends = _advance(plan, args[n_b + n_w], args[:n_b], starts, args[n_b + n_w + 1:], long)
         # Copies: a per-step output that is a carried input itself would be written after
         # the carried value moved on (the NumPy and Numba loops record the new window).
         return ends + [m.tensor_copy(w) for w in starts]
@@ -259,27 +295,64 @@ class _SegmentBackward(_Backward):
                 [sums[k] for k in self.diff_non])
 
 
-def _segment_backward(plan, steps, rows, windows, seeds, carried, non_seqs, outs=None):
-    """Rerun one segment from its start window (unless its history `outs` is at hand),
-    then backpropagate through it."""
-    outs = outs or _outputs(plan.step(steps, *rows, *windows, *non_seqs))
+def _segment_backward(plan, steps, rows, windows, seeds, carried, non_seqs, outs=None, inner=None,
+                      short=False):
+    """Backpropagate through `steps` steps from `windows`: rerun them keeping their history
+    (unless it is at hand, `outs`) and run grad.py's backward loop over them, or with
+    sub-blocks of `inner` steps, as segments of their own (two levels of checkpoints).
+    Returns (row gradients of the differentiable sequences, cotangents of `windows`,
+    sums of the differentiable non-sequences' gradients)."""
+    if inner is not None:
+        return _nested_backward(plan, steps, rows, windows, seeds, carried, non_seqs, inner)
+    rerun = plan.step
+    if short:  # a sub-block: one matrix product of a few rows per sequence costs more
+        rerun = rerun.with_changes(checkpoint=Segments(plan.op.checkpoint.loop, part='advance'))
+    outs = outs or _outputs(rerun(steps, *rows, *windows, *non_seqs))
     mark = Segments(plan.op.checkpoint.loop, part='backward')
     return _SegmentBackward(plan.step, rows, windows, non_seqs, outs, seeds, steps, carried,
                             mark).run(steps)
 
 
+def _nested_backward(plan, steps, rows, windows, seeds, carried, non_seqs, inner):
+    """_segment_backward in sub-blocks: a head of 1..`inner` steps advanced from `windows`,
+    then segments of `inner` steps recording their start windows; backward over those
+    from last to first, then the head (rerun from `windows`).  The head comes first in
+    time, so the carried sums go into the segment loop as they are: a sum computed
+    before a loop would stay alive through it (a weight's size)."""
+    every = m.minimum(inner, m.maximum(steps - 1, _int(1)))
+    head = steps - m.maximum((steps - 1) // every, _int(0)) * every
+    head_rows, rest = [s[:head] for s in rows], [s[head:steps] for s in rows]
+    start = _advance(plan, head, head_rows, windows, non_seqs, long=False)
+    loop = _Segmented(plan, rest, start, non_seqs, steps - head, every, exact=True)
+    rest_seeds = [None if g is None else g[head:steps] for g in seeds]
+    block_grads, _, pending, sums = _backward(loop, *carried, rest_seeds)
+    pending = [_fit(v, w) for v, w in zip(pending, [w for w in windows if is_differentiable(w)])]
+    head_seeds = [None if g is None else g[:head] for g in seeds]
+    head_grads, pending, sums = _segment_backward(plan, head, head_rows, windows, head_seeds,
+                                                  (pending, sums), non_seqs, short=True)
+    grads = []
+    for blocks, first in zip(block_grads, head_grads):
+        rows_shape = [loop.at] + [m.shape(first)[d] for d in range(1, first.ndim)]
+        grads.append(m.concatenate([first, m.reshape(blocks, rows_shape)], axis=0))
+    return grads, pending, sums
+
+
 def _backward(loop, pending, sums, dense):
-    """The gradient pass: the last steps first (their forward history is their rerun), then
-    the segments from last to first (a loop that carries the cotangents of the windows and
-    the sums of the non-sequences' gradients, rerunning one segment a step).  Returns the
-    segments' row gradients as blocks, the last steps' row gradients, the cotangents of the
-    windows the segments start from, and the sums."""
+    """The gradient pass: the last steps first, if any (their forward history is their
+    rerun, or they are rerun like a segment), then the segments from last to first (a
+    loop that carries the cotangents of the windows and the sums of the non-sequences'
+    gradients, rerunning one segment a step).  Returns the segments' row gradients as
+    blocks, the last steps' row gradients, the cotangents of the windows the segments
+    start from, and the sums."""
     plan, step = loop.plan, loop.plan.step
     block_seeds, last_seeds = loop.dense_rows(dense)
     pending = [_fit(v, w) for v, w in zip(pending, [w for w in loop.last_start if is_differentiable(w)])]
-    last_grads, pending, sums = _segment_backward(plan, loop.last_steps, loop.last_rows_in,
-                                                  loop.last_start, last_seeds, (pending, sums),
-                                                  loop.non_seqs, outs=loop.last)
+    last_grads = None
+    if loop.last is not None:
+        last_grads, pending, sums = _segment_backward(plan, loop.last_steps, loop.last_rows_in,
+                                                      loop.last_start, last_seeds, (pending, sums),
+                                                      loop.non_seqs, outs=None if loop.inner is not None
+                                                      else loop.last, inner=loop.inner)
     starts = loop.node.outputs[step.n_states:2 * step.n_states]
     n_seq, n_win = len(loop.blocks), len(starts)
     seeded = [k for k, g in enumerate(block_seeds) if g is not None]
@@ -293,19 +366,23 @@ def _backward(loop, pending, sums, dense):
             seeds[k] = g
         carried = (list(args[at:at + n_pend]), list(args[at + n_pend:at + n_pend + len(sums)]))
         non = args[at + n_pend + len(sums):]
-        grads, new_pending, new_sums = _segment_backward(plan, non[0], rows, windows, seeds,
-                                                         carried, non[1:])
+        inner = non[1] if loop.inner is not None else None
+        grads, new_pending, new_sums = _segment_backward(plan, non[0], rows, windows, seeds, carried,
+                                                         non[len(extra):], inner=inner,
+                                                         short=loop.last is None)
         return grads + new_pending + new_sums
 
     sequences = [b[::-1] for b in loop.blocks] + [s[::-1] for s in starts] + \
         [block_seeds[k][::-1] for k in seeded]
     n_grads = sum(is_differentiable(b) for b in loop.blocks)
     pending = [_fit(v, w) for v, w in zip(pending, [s[0] for s in starts])]
+    extra = [loop.every] + ([] if loop.inner is None else [loop.inner])
     results, _ = scan(segment, sequences=sequences, outputs_info=[None] * n_grads + pending + sums,
-                      non_sequences=[loop.every] + list(loop.non_seqs), n_steps=loop.n_full,
+                      non_sequences=extra + list(loop.non_seqs), n_steps=loop.n_full,
                       return_list=True, name=f'grad_of_segments_of_{step.name or "scan_fn"}')
-    outs = _marked(results, Segments(plan.op.checkpoint.loop, part='backward'))
-    carried = [_last(v, h) for v, h in zip(pending + sums, outs[n_grads:])]
+    outs = _carried_as_finals(results, n_grads, pending + sums,
+                              Segments(plan.op.checkpoint.loop, part='backward'))
+    carried = outs[n_grads:]
     # Segment s's row gradients are the loop's row n_full - 1 - s.
     return [g[::-1] for g in outs[:n_grads]], last_grads, carried[:n_pend], carried[n_pend:]
 
@@ -315,39 +392,52 @@ def _fit(value, like):
     return value if value.type == like.type else patternbroadcast(value, [s == 1 for s in like.type.shape])
 
 
-def _marked(results, mark):
-    """The outputs `results` of a loop built by scan(), from a copy of its node that
-    carries `mark`."""
-    old = next(r.owner for r in results if r.owner is not None and isinstance(r.owner.op, Scan))
-    new = old.op.with_changes(checkpoint=mark).make_node(*old.inputs)
-    return [new.outputs[old.outputs.index(r)] for r in results]
+def _carried_as_finals(results, n_nit, starts, mark):
+    """The outputs `results` (n_nit per-step outputs, then one-tap states) of a loop built
+    by scan(), from a copy of it that carries `mark` and its states as finals started from
+    `starts`: a final is one value, rebound each step and returned as it is (a state's
+    history would be a fresh array, and its last value after zero steps a concatenation;
+    the running sums of a weight's gradient are that weight's size, several of them alive
+    at once through the nested loops)."""
+    node = next(r.owner for r in results if r.owner is not None and isinstance(r.owner.op, Scan))
+    op, n_states = node.op, len(starts)
+    inner = FunctionGraph(op.inner.inputs, op.inner.outputs[n_states:] + op.inner.outputs[:n_states],
+                          clone=True)
+    finals = Scan(inner, n_seqs=op.n_seqs, state_taps=(), n_nit=n_nit, n_finals=n_states,
+                  n_non_seqs=op.n_non_seqs, name=op.name, checkpoint=mark)
+    seqs, _, _, non_seqs = (node.inputs[s] for s in op.outer_slices())
+    return finals.make_node(node.inputs[0], *seqs, *starts, *non_seqs).outputs
+
+
 # -- the gradient ----------------------------------------------------------------------
 def checkpointed_grad(op, inputs, outputs, output_grads):
     """Scan.L_op for a loop with a Checkpoint: see the module docstring."""
     _check_finals(op, outputs, output_grads)
     plan = _plan(op, outputs)
     n = _steps_run(op, inputs, outputs)
-    last, dense = {}, {}
-    for i in plan.states:
+    last, dense = {}, [None] * plan.step.n_outer_outputs
+    for pos, i in enumerate(plan.states):
         g = output_grads[i]
         if _no_seed(g) or not is_differentiable(op.inner.outputs[i]):
             continue
         found = _last_rows_seeds(g, op.windows[i])
         if found is None:
-            dense[('state', i)] = g
+            dense[pos] = g
         else:
             last[i] = found
-    dense.update((('nit', j), output_grads[op.n_states + j]) for j in plan.nits
-                 if not _no_seed(output_grads[op.n_states + j]))
+    for pos, j in enumerate(plan.nits, start=len(plan.states)):
+        if not _no_seed(output_grads[op.n_states + j]):
+            dense[pos] = output_grads[op.n_states + j]
     seqs, inits, finals, non_seqs = (list(inputs[s]) for s in op.outer_slices())
-    if not last and not dense:
+    if not last and all(g is None for g in dense):
         return [None] + [ZERO] * (len(seqs) + len(inits)) + [None] * len(finals) + [ZERO] * len(non_seqs)
-    loop = _Segmented(plan, inputs, n, tuple(dense))
+    loop = _segmented_loop(plan, inputs, n)
     diff_states = [pos for pos, i in enumerate(plan.states) if is_differentiable(op.inner.outputs[i])]
     pending = [_final_cotangent(loop, plan.states[pos], last.get(plan.states[pos], ()))
                for pos in diff_states]
     diff_non = [k for k in range(op.n_non_seqs) if is_differentiable(non_seqs[k])]
     sums = [m.zeros_like(non_seqs[k]) for k in diff_non]
+    dense = [None if g is None else g[loop.n0:n] for g in dense]
     block_grads, last_grads, pending, sums = _backward(loop, pending, sums, dense)
     seeds = {loop.windows[pos]: g for pos, g in zip(diff_states, pending)}
     diff_seqs = [j for j, s in enumerate(seqs) if is_differentiable(s)]

@@ -11,7 +11,8 @@ _LOOPS = itertools.count()
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """On a user's loop: store every `every`-th window ('auto': about sqrt(steps))."""
+    """On a user's loop: store every `every`-th window ('auto': about sqrt(steps);
+    'nested': two levels, see checkpoint.py)."""
 
     every: object
     loop: int  # which scan() call: ties the loop to the segmented copy its gradient runs
@@ -23,8 +24,8 @@ class Checkpoint:
 @dataclass(frozen=True)
 class Segments:
     """On the loops of the gradient of checkpointed loop number `loop`: its forward pass
-    over segments (`part` 'segments'), over the last steps ('last'), or its backward pass
-    ('backward': over segments, and within one)."""
+    over segments (`part` 'segments'), over the last steps ('last'), a long loop advancing
+    a segment ('advance'), or its backward pass ('backward': over segments, and within one)."""
 
     loop: int
     part: str = 'segments'
@@ -38,7 +39,8 @@ def checkpoint_option(value, name):
     if value is None:
         return None
     whole = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    if value != 'auto' and not (whole and value >= 1):
+    named = isinstance(value, str) and value in ('auto', 'nested')
+    if not named and not (whole and value >= 1):
         raise ValueError(f'scan{f" {name!r}" if name else ""}: checkpoint must be None, '
-                         f"'auto' or an int >= 1 (store every K-th state), got {value!r}")
-    return Checkpoint(value if value == 'auto' else int(value), next(_LOOPS))
+                         f"'auto', 'nested' or an int >= 1 (store every K-th state), got {value!r}")
+    return Checkpoint(value if named else int(value), next(_LOOPS))

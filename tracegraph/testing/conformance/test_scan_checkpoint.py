@@ -9,7 +9,7 @@ import tracegraph as tg
 import tracegraph.tensor as T
 from tracegraph.scan.grad import ScanGradientError
 
-STEPS = 7  # 3 does not divide it, 10 exceeds it, 'auto' takes 3
+STEPS = 7  # 3 does not divide it, 10 exceeds it, 'auto' takes 3, 'nested' 4 (sub-blocks of 2)
 
 
 def _loop(x, y0, W, c, **kw):
@@ -51,7 +51,9 @@ def _check(backend, cost_of, checkpoints, **kw):
 
 
 def test_gradient_of_the_last_states_equals_the_unchecked_one(backend):
-    f = _check(backend, lambda ys, os: ys[-1].sum() + (ys[-2] ** 2).sum(), (1, 'auto'))
+    # 'nested' holds more loops: minutes more of Numba compile for the same builder.
+    checkpoints = (1, 'auto') if backend == 'numba' else (1, 'auto', 'nested')
+    f = _check(backend, lambda ys, os: ys[-1].sum() + (ys[-2] ** 2).sum(), checkpoints)
     # Read only at its last rows, each checkpointed loop runs once, as its segments.
     checkpointed = [n for n in f.graph.apply_nodes if 'checkpoint=' in str(n.op)]
     assert checkpointed == []
@@ -62,8 +64,8 @@ def test_gradient_of_every_step_and_truncated_gradients(backend):
         pytest.skip('does the same on every backend; the test above lowers it on Numba')
     def cost(ys, os):
         return (os ** 2).sum() + (ys ** 2).sum()
-    _check(backend, cost, (3,))
-    _check(backend, cost, (10,), truncate_gradient=4)
+    _check(backend, cost, (3, 'nested'))
+    _check(backend, cost, (10, 'nested'), truncate_gradient=4)
 
 
 def test_checkpoint_option_is_checked():
@@ -85,3 +87,38 @@ def test_a_rerun_that_would_redraw_random_numbers_is_a_clear_error():
     with pytest.raises(ScanGradientError, match='counter.*could not draw the same numbers') as info:
         T.grad(hs[-1].sum(), h0)
     assert 'test_scan_checkpoint.py' in str(info.value)  # names the user's scan line
+
+
+def _rnn_gradient(backend, checkpoint):
+    """An IndRNN's gradient (bench/scan_checkpoint.py's, smaller): h_t = tanh(x_t W + u h_{t-1} + b)."""
+    x, W, h0, u, b = T.dmatrix('x'), T.dmatrix('W'), T.dvector('h0'), T.dvector('u'), T.dvector('b')
+    hs, _ = tg.scan(lambda xt, h, W, u, b: T.tanh(T.dot(xt, W) + u * h + b), sequences=x,
+                    outputs_info=h0, non_sequences=[W, u, b], checkpoint=checkpoint)
+    cost = hs[-1].sum()
+    return tg.function([x, h0, W, u, b], [cost] + T.grad(cost, [W, u, b, h0]), backend=backend)
+
+
+def test_nested_checkpoints_hold_fewer_than_2_sqrt_steps_states(backend):
+    if backend != 'numpy':  # the loops and their builder are shared; Numba's compile of the
+        pytest.skip('nested loops takes minutes; dask/cupy allocate outside tracemalloc')
+    import tracemalloc
+    steps, width = 3000, 256
+    rng = np.random.default_rng(0)
+    data = [rng.normal(size=(steps, 2)) * 0.1, rng.normal(size=width) * 0.1,
+            rng.normal(size=(2, width)) * 0.1, rng.uniform(-1, 1, width), rng.normal(size=width) * 0.1]
+    peaks, results = {}, {}
+    for every in (None, 'nested'):
+        f = _rnn_gradient(backend, every)
+        f(*data)  # compiled, caches filled
+        tracemalloc.start()
+        try:
+            results[every] = f(*data)
+            peaks[every] = tracemalloc.get_traced_memory()[1] / (width * 8)  # in states (rows)
+        finally:
+            tracemalloc.stop()
+    for g, want in zip(results['nested'], results[None]):
+        np.testing.assert_allclose(g, want, rtol=1e-12, atol=1e-12)
+    assert peaks[None] > steps  # the unchecked gradient holds every state (and more)
+    # b = 15: 13 checkpoints, 14 sub-block windows, a sub-block's history and gradient
+    # rows (16 + 15), then the sums and cotangents of u, b, h0 and W (2 rows): 101 measured.
+    assert peaks['nested'] <= 2 * np.sqrt(steps), peaks  # 110 states
