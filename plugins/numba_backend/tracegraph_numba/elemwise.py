@@ -21,7 +21,7 @@ from tracegraph.tensor.scalar import Composite, expensive
 
 from . import chunked
 from .callbacks import objmode_type
-from .lowered import JIT, Lowered, error_message, kernel
+from .lowered import Lowered, error_message, kernel, params
 from .scalar_source import literal, np_type, scalar_expr
 
 # Below this many transcendental evaluations (elements times expensive steps) the call
@@ -75,8 +75,16 @@ def lower_elemwise(node):
     lines, how = _shape_lines(node, scalar_in)
     lengths = [f'${{t}}_n{k}' for k in range(ndim)]
     targets = ', '.join(f'${{o{j}}}' for j in range(len(node.outputs)))
-    call = lines + [f'{targets}, = ${{k0}}({", ".join(lengths + args)})']
-    lowered = Lowered('\n'.join(call), kernels=(_kernel(node, steps, outputs, how, scalar_in),))
+    call = [f'{targets}, = ${{k0}}({", ".join(lengths + args)})']
+    kernels = (_kernel(node, steps, outputs, how, scalar_in),)
+    if _blocked(node, steps):
+        # Two kernels, each called by its symbol (kernel_call.py): neither's code is linked
+        # into, and optimized again with, the other's (0.5-0.8 s of compile a node).
+        least = CHUNKED_BLOCKED_MIN_WORK if _chunked(node, steps) else BLOCKED_MIN_WORK
+        blocked = f'{targets}, = ${{k1}}({", ".join(lengths + args)})'
+        call = [f'if {_work(lengths, steps)} >= {least}:', '    ' + blocked, 'else:'] + _indent(call)
+        kernels += (_blocked_kernel(node, steps, outputs),)
+    lowered = Lowered('\n'.join(lines + call), kernels=kernels)
     if len(node.outputs) == 1 and not op.inplace:
         lowered = replace(lowered, into=_into(node, steps, outputs, how, scalar_in, lines, args))
     return lowered
@@ -99,9 +107,9 @@ def _into(node, steps, outputs, how, scalar_in, shape_lines, args):
     kernels = ()
     if _blocked(node, steps):
         lines += [f'if {_work(lengths, steps)} >= {BLOCKED_MIN_WORK}:',
-                  f'    ${{k0}}({", ".join(lengths + args)}, ${{d0}})', 'else:']
+                  f'    ${{d0}}[...] = ${{k0}}({", ".join(lengths + args)})[0]', 'else:']
         loop = _indent(loop)
-        kernels = (_kernel(node, steps, outputs, how, scalar_in, into=True),)
+        kernels = (_blocked_kernel(node, steps, outputs),)
     return Lowered('\n'.join(lines + loop + ['${o0} = ${d0}']), kernels=kernels)
 
 
@@ -145,53 +153,37 @@ def _shape_lines(node, scalar_in):
     return lines, how
 
 
-def _kernel(node, steps, outputs, how, scalar_in, into=False):
-    """The kernel: `kernel(n0.., a0..)` returns the outputs, computed by one loop nest;
-    with `into`, `kernel(n0.., a0.., o0)` writes the one output into o0 instead."""
+def _kernel(node, steps, outputs, how, scalar_in):
+    """The kernel: `kernel(n0.., a0..)` returns the outputs, computed by one loop nest."""
     ndim = node.outputs[0].ndim
     lengths = [f'n{k}' for k in range(ndim)]
-    arrays = [f'a{j}' for j in range(len(node.inputs))]
-    ins = ', '.join(lengths + arrays)
-    outs = ', '.join(f'o{j}' for j in range(len(node.outputs)))
     inplace = dict(node.op.inplace)
     shape = ', '.join(lengths) + (',' if ndim == 1 else '')
-    allocate = [] if into else [f'o{j} = a{inplace[j]}' if j in inplace else
-                                f'o{j} = np.empty(({shape}), dtype={np_type(out.dtype)})'
-                                for j, out in enumerate(node.outputs)]
-    returns = [] if into else [f'return {outs},']
+    allocate = [f'o{j} = a{inplace[j]}' if j in inplace else
+                f'o{j} = np.empty(({shape}), dtype={np_type(out.dtype)})'
+                for j, out in enumerate(node.outputs)]
+    returns = [f'return {", ".join(f"o{j}" for j in range(len(node.outputs)))},']
     loop = _body(node, steps, outputs, how, scalar_in)
     imports = chunked.IMPORT if _chunked(node, steps) else ''
-    params = [ins] + (['o0'] if into else [])
-    if not _blocked(node, steps):
-        return kernel(params, allocate + loop + returns, imports)
-    # Large transcendental work goes to NumPy's SIMD ufuncs (tracegraph.kernels.blocked),
-    # the steps passed as data; NumPy also allocates the outputs there (it asks the kernel
-    # for huge pages, NRT does not).  The objmode call is an @njit function of its own
-    # (Numba mis-compiles an objmode block placed directly in a branch of a larger
-    # function), and so is the loop: in a function that also holds the objmode call, LLVM
-    # neither inlines the vector math nor vectorizes the loop (7x slower).
+    return kernel(lengths + params(node), allocate + loop + returns, imports)
+
+
+def _blocked_kernel(node, steps, outputs):
+    """`kernel(n0.., a0..)` computing the outputs in NumPy's SIMD ufuncs on threads
+    (tracegraph.kernels.blocked), the steps passed as data; NumPy also allocates the
+    outputs there (it asks the kernel for huge pages, NRT does not).  The objmode block
+    is the whole function: Numba mis-compiles one in a branch of a larger function, and
+    in a function holding one LLVM neither inlines the vector math nor vectorizes."""
+    lengths = [f'n{k}' for k in range(node.outputs[0].ndim)]
     spec = (tuple(v.dtype for v in node.inputs),
             tuple((op.name, getattr(op, 'dtype', None), tuple(args), dtype) for op, args, dtype in steps),
             tuple(outputs))
     types = ', '.join(f'o{j}="{objmode_type(o)}"' for j, o in enumerate(node.outputs))
-    preamble = imports + f'''
-SPEC = {spec!r}
-
-
-@njit(cache=True)
-def blocked({ins}):
-    with objmode({types}):
-        {outs}, = blocked_evaluate(SPEC, ({', '.join(lengths)},), {', '.join(arrays)})
-    return {outs},
-
-
-{JIT}
-def loop({ins}, {outs}):
-''' + ''.join(f'    {line}\n' for line in loop)
-    least = CHUNKED_BLOCKED_MIN_WORK if _chunked(node, steps) else BLOCKED_MIN_WORK
-    take = f'o0[...] = blocked({ins})[0]' if into else f'{outs}, = blocked({ins})'
-    body = [f'if {_work(lengths, steps)} >= {least}:', '    ' + take, 'else:']
-    return kernel(params, body + _indent(allocate + [f'loop({ins}, {outs})']) + returns, preamble)
+    outs = ', '.join(f'o{j}' for j in range(len(node.outputs)))
+    body = [f'with objmode({types}):',
+            f'    {outs}, = blocked_evaluate(SPEC, ({", ".join(lengths)},), {", ".join(params(node))})',
+            f'return {outs},']
+    return kernel(lengths + params(node), body, f'SPEC = {spec!r}')
 
 
 def _body(node, steps, outputs, how, scalar_in, chunks=True):
