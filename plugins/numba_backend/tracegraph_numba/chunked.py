@@ -29,7 +29,6 @@ CHUNK = 1024
 MAX_LEVELS = 12
 
 IMPORT = 'from tracegraph_numba.ufunc_loops import ufunc_loop  # noqa: F401'
-IDENTITY = SCALAR_OPS['identity']
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ def _items(steps, in_dtypes, outputs, viewable):
         return len(dtypes) - 1
 
     def copy(v):
-        return add(Item((v,), dtypes[v], op=IDENTITY))
+        return add(Item((v,), dtypes[v], op=SCALAR_OPS['identity']))
 
     def loop_args(args):
         # A loop reads an input in place only if it is a strided row of it.
@@ -79,7 +78,8 @@ def _items(steps, in_dtypes, outputs, viewable):
     for op, args, dtype in steps:
         args = tuple(ids[a] for a in args)
         loop = viewable and loop_symbol(op, [dtypes[a] for a in args], dtype)
-        if viewable and op.name == 'sigmoid' and _sigmoid_loops(dtypes[args[0]], dtype):
+        if (viewable and op.name == 'sigmoid' and np.dtype(dtypes[args[0]]) == np.dtype(dtype)
+                and all(symbol(name, dtype) for name in ('negative', 'exp', 'reciprocal'))):
             # 1 / (1 + exp(-x)) in NumPy's loops but the add, as the NumPy backend computes
             # it (bit-identical; an overflowing exp gives the right 0).  Numba's own negate
             # and divide took 0.58 ns a float32 element, NumPy's loops 0.2.
@@ -95,11 +95,6 @@ def _items(steps, in_dtypes, outputs, viewable):
     for o in outputs:
         written.append(copy(ids[o]) if ids[o] < n_in or ids[o] in written else ids[o])
     return items, written
-
-
-def _sigmoid_loops(arg_dtype, dtype):
-    names = ('negative', 'exp', 'reciprocal')
-    return np.dtype(arg_dtype) == np.dtype(dtype) and all(symbol(name, dtype) for name in names)
 
 
 def _positions(items, n_in):

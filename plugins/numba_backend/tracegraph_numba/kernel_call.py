@@ -30,11 +30,6 @@ def dispatcher(kernel_key):
     return found
 
 
-def symbol_of(kernel_key, argtypes):
-    """The symbol of one kernel (its source's cache key) for these argument types."""
-    return 'tracegraph_kernel_' + hashlib.sha256(f'{kernel_key}|{argtypes}'.encode()).hexdigest()[:32]
-
-
 def bind(kernel_key, argtypes):
     """Compile (or load) the kernel for `argtypes` and bind its symbol to its code;
     returns the symbol and the kernel's compile result."""
@@ -43,7 +38,7 @@ def bind(kernel_key, argtypes):
     if cres is None:
         kernel.compile(argtypes)
         cres = kernel.overloads[argtypes]
-    symbol = symbol_of(kernel_key, argtypes)
+    symbol = 'tracegraph_kernel_' + hashlib.sha256(f'{kernel_key}|{argtypes}'.encode()).hexdigest()[:32]
     address = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
     if not address:
         raise RuntimeError(f'tracegraph-numba: no machine code for kernel {kernel_key} {argtypes}')

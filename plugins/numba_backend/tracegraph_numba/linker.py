@@ -209,6 +209,7 @@ def _compile_module(source, kernels, signature):
 
 
 def link(fgraph, options):
+    cache.load_blas_bindings()   # before Numba's lowerings load
     lone = lone_numpy_loop(fgraph)
     if lone is not None:
         return _numpy_call(fgraph, lone)
