@@ -20,7 +20,7 @@ def _both(inputs, outputs):
 def test_numpy_loops_are_found_for_the_float_transcendental_ops():
     for name in ('exp', 'log', 'tanh', 'sin', 'pow', 'arctan2'):
         for dtype in ('float32', 'float64'):
-            assert ufunc_loops.symbol(name, dtype) is not None, (name, dtype)
+            assert (name, dtype) in ufunc_loops.SYMBOLS
 
 
 @pytest.mark.parametrize('dtype', ['float32', 'float64'])
@@ -31,8 +31,13 @@ def test_lone_ops_equal_numpy_bit_for_bit_and_sigmoid_within_three_ulp(dtype):
     with np.errstate(all='ignore'):
         value = np.concatenate([SPECIAL, np.linspace(-30, 30, 2500)]).astype(dtype)
         got = numba_f(value)
-        for out, ref in zip(got[:3], (np.tanh(value), np.exp(value), np.log(value))):
-            np.testing.assert_array_equal(out, ref)
+        for name, out in zip(('tanh', 'exp', 'log'), got[:3]):
+            ref = getattr(np, name)(value)
+            if ufunc_loops.numpy_is_faster(name, dtype):
+                np.testing.assert_array_equal(out, ref)
+            else:   # vector_math.py, at most 3 ulp from NumPy
+                same = np.isclose(out, ref, rtol=0, atol=0, equal_nan=True)
+                assert np.all(same | (np.abs(out - ref) <= 3 * np.spacing(np.abs(ref)))), name
         exact = 1 / (1 + np.exp(-value.astype(np.float64)))
     ulp = np.spacing(np.abs(exact).astype(dtype))
     finite = np.isfinite(value)

@@ -23,6 +23,7 @@ from . import chunked
 from .callbacks import objmode_type
 from .lowered import Lowered, error_message, kernel, params
 from .scalar_source import literal, np_type, scalar_expr
+from .ufunc_loops import numpy_is_faster
 
 # Below this many transcendental evaluations (elements times expensive steps) the call
 # back into Python (about 10 µs) costs more than NumPy's SIMD saves; measured on tanh,
@@ -32,6 +33,9 @@ BLOCKED_MIN_WORK = 1 << 12
 # path only pays off above this much work (measured on tanh, exp and 10-link chains:
 # chunked ran at 0.1-0.8x the blocked time from 2^12 to 2^20 elements, level at 2^22).
 CHUNKED_BLOCKED_MIN_WORK = 1 << 22
+# LLVM stops inlining vector_math.py into a loop between 140 and 160 tanh steps (3x
+# slower an element): past this many, a node runs them on NumPy's loops after all.
+MAX_VECTOR_MATH_STEPS = 64
 
 
 def lone_numpy_loop(fgraph):
@@ -213,10 +217,17 @@ def _indent(lines):
 
 def _work(lengths, steps):
     """The run-time expression counting the node's transcendental evaluations."""
-    count = sum(expensive(s[0], compiled_loop=True) for s in steps)
+    count = len(_numpy_steps(steps))
     return ' * '.join(lengths + ([str(count)] if count > 1 else []))
 
 
+def _numpy_steps(steps):
+    """The steps NumPy's ufuncs compute faster than the compiled loop would."""
+    costly = [s for s in steps if expensive(s[0], compiled_loop=True)]
+    faster = [s for s in costly if numpy_is_faster(s[0].name, s[2])]
+    return faster if len(costly) - len(faster) <= MAX_VECTOR_MATH_STEPS else costly
+
+
 def _blocked(node, steps):
-    return (any(expensive(s[0], compiled_loop=True) for s in steps) and not node.op.inplace
+    return (bool(_numpy_steps(steps)) and not node.op.inplace
             and all(np.dtype(o.dtype).kind in 'fb' for o in node.outputs))
