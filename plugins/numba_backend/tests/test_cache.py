@@ -1,6 +1,8 @@
 """The disk cache's key: the generated source, this package's code and the versions."""
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -106,3 +108,19 @@ def test_the_graph_function_holds_no_copy_of_its_kernels(tmp_path, monkeypatch):
     defined = [line for line in ir.splitlines() if line.startswith('define')]
     assert 'tracegraph_kernel_' in ir
     assert defined and not any('6kernel' in line for line in defined), defined
+
+
+def test_blas_bindings_loaded_alone_still_reach_scipy_linalg_imported_later(tmp_path):
+    # In a fresh process: the plugin loads scipy.linalg.cython_blas without scipy.linalg.
+    script = '''
+import sys, numpy as np, tracegraph as tg, tracegraph.tensor as T
+x = T.dmatrix('x')
+assert np.allclose(tg.function([x], T.dot(x, x), backend='numba')(np.eye(2) * 2), np.eye(2) * 4)
+assert 'scipy.linalg' not in sys.modules
+import scipy.linalg.cython_blas
+assert scipy.linalg.cython_blas is sys.modules['scipy.linalg.cython_blas']
+assert np.allclose(scipy.linalg.solve(np.eye(2), np.ones(2)), 1)
+'''
+    env = dict(os.environ, TRACEGRAPH_CACHE_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, '-c', script], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -13,6 +13,7 @@ import contextlib
 import functools
 import glob
 import hashlib
+import importlib.abc
 import importlib.util
 import os
 import platform
@@ -111,6 +112,25 @@ def load_blas_bindings(name='scipy.linalg.cython_blas'):
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         sys.modules[name] = module
+        sys.meta_path.insert(0, _BindBlasBindings())
+
+
+class _BindBlasBindings(importlib.abc.MetaPathFinder):
+    """Gives scipy.linalg, when imported later, the bindings loaded alone as its
+    `cython_blas` attribute, as importing them through it would have."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != 'scipy.linalg':
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            module.cython_blas = sys.modules['scipy.linalg.cython_blas']
+        spec.loader.exec_module = exec_module
+        return spec
 
 
 def release_with(owner, module):
