@@ -116,8 +116,7 @@ def load_blas_bindings(name='scipy.linalg.cython_blas'):
 
 
 class _BindBlasBindings(importlib.abc.MetaPathFinder):
-    """Gives scipy.linalg, when imported later, the bindings loaded alone as its
-    `cython_blas` attribute, as importing them through it would have."""
+    """Gives scipy.linalg, imported later, the bindings loaded alone as its `cython_blas`."""
 
     def find_spec(self, name, path=None, target=None):
         if name != 'scipy.linalg':

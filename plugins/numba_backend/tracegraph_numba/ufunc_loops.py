@@ -76,14 +76,12 @@ SYMBOLS = _register()
 
 def _avx512(ufunc):
     """Whether NumPy runs `ufunc`'s float64 loop with AVX-512 (NumPy names its target)."""
-    found = opt_func_info(func_name=f'^{ufunc.__name__}$', signature='^float64$')
-    target = found[ufunc.__name__]['dd']['current']
+    target = opt_func_info(func_name=f'^{ufunc.__name__}$', signature='^float64$')[ufunc.__name__]['dd']['current']
     return 'X86_V4' in target or 'AVX512' in target
 
 
-# The float64 ops vector_math.py computes faster than NumPy's loops on this CPU: NumPy's
-# beat it only with AVX-512 (tanh 1.7 ns an element, level); with AVX2 (X86_V3) NumPy's
-# tanh took 2.4x vector_math's time, exp 1.15x and sigmoid (on exp) 1.5x.
+# The float64 ops vector_math.py computes faster than NumPy's loops on this CPU: NumPy's are level
+# with it on AVX-512 (tanh 1.7 ns an element); on AVX2 its tanh took 2.4x vector_math's time, exp 1.15x.
 VECTOR_MATH_WINS = {name for name, ufunc in (('exp', np.exp), ('tanh', np.tanh), ('sigmoid', np.exp))
                     if not _avx512(ufunc)}
 
@@ -94,8 +92,7 @@ def numpy_is_faster(op_name, dtype):
 
 
 def symbol(op_name, dtype):
-    """The symbol of NumPy's loop computing scalar op `op_name` on `dtype`, where there is
-    one and it is faster than the compiled loop's own code; else None."""
+    """The symbol of NumPy's loop for scalar op `op_name` on `dtype` where it is faster, or None."""
     return SYMBOLS.get((op_name, np.dtype(dtype).name)) if numpy_is_faster(op_name, dtype) else None
 
 
