@@ -13,7 +13,6 @@ import contextlib
 import functools
 import glob
 import hashlib
-import importlib.abc
 import importlib.util
 import os
 import platform
@@ -115,8 +114,8 @@ def load_blas_bindings(name='scipy.linalg.cython_blas'):
         sys.meta_path.insert(0, _BindBlasBindings())
 
 
-class _BindBlasBindings(importlib.abc.MetaPathFinder):
-    """Gives scipy.linalg, imported later, the bindings loaded alone as its `cython_blas`."""
+class _BindBlasBindings:
+    """A meta path finder: gives scipy.linalg, imported later, the bindings loaded alone as its `cython_blas`."""
 
     def find_spec(self, name, path=None, target=None):
         if name != 'scipy.linalg':

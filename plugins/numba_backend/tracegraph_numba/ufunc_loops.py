@@ -76,7 +76,8 @@ SYMBOLS = _register()
 
 def _avx512(ufunc):
     """Whether NumPy runs `ufunc`'s float64 loop with AVX-512 (NumPy names its target)."""
-    target = opt_func_info(func_name=f'^{ufunc.__name__}$', signature='^float64$')[ufunc.__name__]['dd']['current']
+    found = opt_func_info(func_name=f'^{ufunc.__name__}$', signature='^float64$')
+    target = found.get(ufunc.__name__, {}).get('dd', {}).get('current', '')   # absent: no SIMD loop
     return 'X86_V4' in target or 'AVX512' in target
 
 
