@@ -18,6 +18,7 @@ import numpy as np
 from tracegraph.kernels.blocked import reuse_buffers
 from tracegraph.tensor.scalar import SCALAR_OPS
 
+from .lowered import indent, loop_nest
 from .scalar_source import literal, np_type, scalar_expr
 from .ufunc_loops import symbol
 
@@ -150,13 +151,12 @@ class Writer:
         inner = self.ndim - 1
         out = [f'tmp_{d} = np.empty(({r}, min({CHUNK}, n{inner})), dtype={np_type(d)})'
                for d, r in self.rows.items()]
-        out += ['    ' * k + f'for i{k} in range(n{k}):' for k in range(inner)]
         body = [line for p in self.passes
                 for line in (self._pass_lines(p) if p % 2 == 0 else self._loop_lines(p))]
         if self.chunked:
             body = [f'for ck in range(0, n{inner}, {CHUNK}):',
-                    f'    cn = min({CHUNK}, n{inner} - ck)'] + ['    ' + line for line in body]
-        return out + ['    ' * inner + line for line in body]
+                    f'    cn = min({CHUNK}, n{inner} - ck)', *indent(body)]
+        return out + loop_nest([(f'i{k}', f'n{k}') for k in range(inner)], body)
 
     def _loop_lines(self, p):
         count = 'cn' if self.chunked else f'n{self.ndim - 1}'
@@ -179,8 +179,8 @@ class Writer:
                 body.append(f'{self._element(v)} = {self._name(v)}')
         inner = self.ndim - 1
         if not self.chunked:
-            return [f'for i{inner} in range(n{inner}):'] + ['    ' + line for line in body]
-        return ['for cj in range(cn):', f'    i{inner} = ck + cj'] + ['    ' + line for line in body]
+            return loop_nest([(f'i{inner}', f'n{inner}')], body)
+        return loop_nest([('cj', 'cn')], [f'i{inner} = ck + cj', *body])
 
     def _name(self, v):
         return f'x{v}' if v < self.n_in else f't_v{v}'

@@ -21,7 +21,7 @@ from tracegraph.tensor.scalar import Composite, expensive
 
 from . import chunked
 from .callbacks import objmode_type
-from .lowered import Lowered, error_message, kernel, params
+from .lowered import Lowered, error_message, if_else, kernel, params
 from .scalar_source import literal, np_type, scalar_expr
 from .ufunc_loops import numpy_is_faster
 
@@ -86,7 +86,7 @@ def lower_elemwise(node):
         # into, and optimized again with, the other's (0.5-0.8 s of compile a node).
         least = CHUNKED_BLOCKED_MIN_WORK if _chunked(node, steps) else BLOCKED_MIN_WORK
         blocked = f'{targets}, = ${{k1}}({", ".join(lengths + args)})'
-        call = [f'if {_work(lengths, steps)} >= {least}:', '    ' + blocked, 'else:'] + _indent(call)
+        call = if_else(f'{_work(lengths, steps)} >= {least}', [blocked], call)
         kernels += (_blocked_kernel(node, steps, outputs),)
     lowered = Lowered('\n'.join(lines + call), kernels=kernels)
     if len(node.outputs) == 1 and not op.inplace:
@@ -107,14 +107,13 @@ def _into(node, steps, outputs, how, scalar_in, shape_lines, args):
     rename = lambda m: names.get(m.group(0), '${t}_' + m.group(0))  # noqa: E731
     loop = [re.sub(r'\b(?:[axon]\d+|b\d+_\d+|t_v\d+)\b', rename, line)
             for line in _body(node, steps, outputs, how, scalar_in, chunks=False)]
-    lines = shape_lines + [f'if {check}:', '    ${wrong_shape}']
     kernels = ()
     if _blocked(node, steps):
-        lines += [f'if {_work(lengths, steps)} >= {BLOCKED_MIN_WORK}:',
-                  f'    ${{d0}}[...] = ${{k0}}({", ".join(lengths + args)})[0]', 'else:']
-        loop = _indent(loop)
+        blocked = f'${{d0}}[...] = ${{k0}}({", ".join(lengths + args)})[0]'
+        loop = if_else(f'{_work(lengths, steps)} >= {BLOCKED_MIN_WORK}', [blocked], loop)
         kernels = (_blocked_kernel(node, steps, outputs),)
-    return Lowered('\n'.join(lines + loop + ['${o0} = ${d0}']), kernels=kernels)
+    lines = shape_lines + [f'if {check}:', '    ${wrong_shape}'] + loop + ['${o0} = ${d0}']
+    return Lowered('\n'.join(lines), kernels=kernels)
 
 
 def _scalar_constant(v):
@@ -203,16 +202,12 @@ def _body(node, steps, outputs, how, scalar_in, chunks=True):
         plain_how = {k: 'i' if v == 'b' else v for k, v in how.items()}
         plain = chunked.Writer(node, steps, outputs, plain_how, scalar_in, loops).lines()
         same = ' and '.join(f'b{j}_{axis} == 1' for j, axis in dynamic)
-        loop = [f'if {same}:'] + _indent(plain) + ['else:'] + _indent(loop)
+        loop = if_else(same, plain, loop)
     return flags + loop
 
 
 def _chunked(node, steps):
     return not node.op.inplace and chunked.routes(steps, [v.dtype for v in node.inputs])
-
-
-def _indent(lines):
-    return ['    ' + line for line in lines]
 
 
 def _work(lengths, steps):

@@ -14,7 +14,7 @@ from tracegraph.tensor.subtensor import (IN, IncSubtensor, Subtensor, format_ind
                                          index_tuple)
 
 from . import callbacks
-from .lowered import Lowered
+from .lowered import Lowered, indent
 from .shape_checks import raise_if
 
 
@@ -48,7 +48,7 @@ def _vector_check_lines(node, k, axis, array):
         return raise_if(node, f'${{i{k}}}.shape[0] != {n}', 'IndexError',
                          f'boolean index did not match indexed array along axis {axis}')
     bound = raise_if(node, f'${{t}}_q < -{n} or ${{t}}_q >= {n}', 'IndexError', 'index array out of bounds')
-    return [f'for ${{t}}_q in ${{i{k}}}:'] + ['    ' + line for line in bound]
+    return [f'for ${{t}}_q in ${{i{k}}}:', *indent(bound)]
 
 
 def _value_check_lines(node, selection):

@@ -53,6 +53,23 @@ def kernel(params, body, preamble=''):
     return header(text) + text
 
 
+def indent(lines, depth=1):
+    """`lines` of source, `depth` levels (four spaces each) further in."""
+    return ['    ' * depth + line for line in lines]
+
+
+def loop_nest(ranges, body):
+    """`body` inside one `for` loop per (index, length) of `ranges`, the first outermost."""
+    heads = ['    ' * depth + f'for {index} in range({length}):'
+             for depth, (index, length) in enumerate(ranges)]
+    return heads + indent(body, len(ranges))
+
+
+def if_else(condition, then, otherwise):
+    """Lines running `then` when `condition` holds, else `otherwise`."""
+    return [f'if {condition}:', *indent(then), 'else:', *indent(otherwise)]
+
+
 def error_message(node, what):
     """`<op>: <what> (built at <the user's line>)`, the line as a marker (located.py)."""
     where = f' (built at {location_marker(node)})' if getattr(node, 'source', None) else ''

@@ -24,7 +24,7 @@ from tracegraph.tensor.shape_ops import (Alloc, ARange, CumOp, Eye, Join, MakeVe
 from . import callbacks, extra_ops, indexing, pool
 from .elemwise import lower_elemwise
 from .linalg import lower_linalg
-from .lowered import Lowered, kernel, kernel_call, params
+from .lowered import Lowered, if_else, kernel, kernel_call, loop_nest, params
 from .scalar_source import cast, literal, np_type
 from .shape_checks import alloc_lines, join_check, raise_if, reshape_check
 
@@ -50,15 +50,9 @@ def _shape_tuple(names):
     return '(' + ', '.join(names) + (',)' if len(names) == 1 else ')')
 
 
-def _loops(shape_expr, ndim, body, skip=()):
-    """A loop nest over `ndim` axes (indices i0, i1...) around `body` lines."""
-    lines, depth = [], 0
-    for k in range(ndim):
-        if k in skip:
-            continue
-        lines.append('    ' * depth + f'for i{k} in range({shape_expr}[{k}]):')
-        depth += 1
-    return lines + ['    ' * depth + b for b in body]
+def _loops(shape_expr, axes, body):
+    """`body` inside a loop over each of `axes` (index i<axis>, length `shape_expr[axis]`)."""
+    return loop_nest([(f'i{a}', f'{shape_expr}[{a}]') for a in axes], body)
 
 
 lowers(Elemwise)(lower_elemwise)
@@ -155,9 +149,7 @@ def _pairwise_careduce(node):
     row_at = '${i0}[' + ', '.join(f'i{a}' for a in range(last)) + ']' if last else '${i0}'
     strided = _accumulate(out_axes, start, last, '${i0}.shape',
                           lambda acc: f'{acc} + pairwise_sum_strided({row_at}, {init})')
-    lines = (['if ${i0}.flags.c_contiguous:'] + ['    ' + line for line in lines]
-             + ['else:'] + ['    ' + line for line in strided])
-    return _kernel(node, *lines,
+    return _kernel(node, *if_else('${i0}.flags.c_contiguous', lines, strided),
                    preamble='from tracegraph_numba.pairwise import pairwise_sum, pairwise_sum_strided\n')
 
 
@@ -173,10 +165,10 @@ def _accumulate(out_axes, start, n_loops, shape_expr, combine):
     `start`, and `combine(acc)` is the next value of one position `acc`.  With no axis
     kept the accumulator is a local scalar, stored at the end."""
     if not out_axes:
-        return (['${t}_acc = ' + start] + _loops(shape_expr, n_loops, ['${t}_acc = ' + combine('${t}_acc')])
+        return (['${t}_acc = ' + start] + _loops(shape_expr, range(n_loops), ['${t}_acc = ' + combine('${t}_acc')])
                 + ['${o0} = ${t}_acc'])
     target = '${o0}[' + ', '.join(f'i{a}' for a in out_axes) + ']'
-    return ['${o0} = ' + start] + _loops(shape_expr, n_loops, [f'{target} = {combine(target)}'])
+    return ['${o0} = ' + start] + _loops(shape_expr, range(n_loops), [f'{target} = {combine(target)}'])
 
 
 @lowers(ArgReduce)
@@ -195,7 +187,7 @@ def _argreduce(node):
         lines = [*raise_if(node, '${i0}.size == 0', 'ValueError', empty, in_kernel=True),
                  f'${{t}}_best = ${{i0}}[{first}]' if x.ndim else '${t}_best = ${i0}',
                  '${o0} = np.int64(0)', '${t}_k = 0']
-        lines += _loops('${i0}.shape', x.ndim, body)
+        lines += _loops('${i0}.shape', range(x.ndim), body)
         return _kernel(node, *lines)
     axis = op.axis
     others = [a for a in range(x.ndim) if a != axis]
@@ -212,7 +204,7 @@ def _argreduce(node):
     lines = raise_if(node, f'${{i0}}.shape[{axis}] == 0', 'ValueError', empty, in_kernel=True)
     if others:
         lines.append(f'${{o0}} = np.empty({shape}, dtype=np.int64)')
-    lines += _loops('${i0}.shape', x.ndim, body, skip=(axis,))
+    lines += _loops('${i0}.shape', others, body)
     return _kernel(node, *lines)
 
 
@@ -240,12 +232,12 @@ def _integer_dot(na, nb, dtype):
     rows, cols = ['i'] * (na == 2), ['j'] * (nb == 2)
     shape = ['${i0}.shape[0]'] * (na == 2) + ['${i1}.shape[1]'] * (nb == 2)
     start = f'${{o0}} = np.zeros(({", ".join(shape)},), dtype={t})' if shape else f'${{t}}_acc = {t}(0)'
-    loops = (['for i in range(${i0}.shape[0]):'] * (na == 2) + ['for k in range(${i1}.shape[0]):']
-             + ['for j in range(${i1}.shape[1]):'] * (nb == 2))
+    loops = ([('i', '${i0}.shape[0]')] * (na == 2) + [('k', '${i1}.shape[0]')]
+             + [('j', '${i1}.shape[1]')] * (nb == 2))
     target = f'${{o0}}[{", ".join(rows + cols)}]' if shape else '${t}_acc'
     product = f'{t}(${{i0}}[{", ".join(rows + ["k"])}]) * {t}(${{i1}}[{", ".join(["k"] + cols)}])'
-    return [start] + ['    ' * d + line for d, line in enumerate(loops)] + \
-        ['    ' * len(loops) + f'{target} += {product}'] + ([] if shape else [f'${{o0}} = {t}(${{t}}_acc)'])
+    lines = [start, *loop_nest(loops, [f'{target} += {product}'])]
+    return lines if shape else lines + [f'${{o0}} = {t}(${{t}}_acc)']
 
 
 @lowers(Shape)
@@ -326,7 +318,7 @@ def _cumop(node):
     here = ', '.join(f'i{a}' for a in range(x.ndim))
     before = ', '.join(f'i{a}' if a != axis else f'i{a} - 1' for a in range(x.ndim))
     body = [f'if i{axis} > 0:', f'    ${{o0}}[{here}] = ${{o0}}[{before}] {sign} ${{o0}}[{here}]']
-    return _kernel(node, f'${{o0}} = ${{i0}}.astype({np_type(dtype)})', *_loops('${o0}.shape', x.ndim, body))
+    return _kernel(node, f'${{o0}} = ${{i0}}.astype({np_type(dtype)})', *_loops('${o0}.shape', range(x.ndim), body))
 
 
 @lowers(IfElse)

@@ -21,7 +21,7 @@ from tracegraph.tensor.signal.pool import (AveragePoolGrad, DownsampleFactorMaxG
                                            MaxPoolGrad, Pool)
 
 from . import callbacks
-from .lowered import Lowered, kernel, kernel_call, params
+from .lowered import Lowered, if_else, kernel, kernel_call, params
 
 MODE_CODES = {'max': 0, 'sum': 1, 'average_inc_pad': 2, 'average_exc_pad': 3}
 FORWARD_LOOP_UP_TO, GRADIENT_LOOP_UP_TO = 12288, 32768    # input elements (measured above)
@@ -145,8 +145,7 @@ def _call(node, returned, loop_up_to=GRADIENT_LOOP_UP_TO):
     source = kernel(params(node) + ['ws', 'st', 'pad', 'ignore_border', 'mode'], body, PREAMBLE)
     loop = kernel_call(node, source, last=[_geometry_args(node.op)])
     numpy = callbacks.lower_numpy(node)
-    lines = [f'if ${{i0}}.size <= {loop_up_to}:', '    ' + loop.template,
-             'else:', '    ' + numpy.template.replace('${k0}', '${k1}')]
+    lines = if_else(f'${{i0}}.size <= {loop_up_to}', [loop.template], [numpy.template.replace('${k0}', '${k1}')])
     return Lowered('\n'.join(lines), kernels=loop.kernels + numpy.kernels)
 
 
