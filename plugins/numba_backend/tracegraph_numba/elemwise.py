@@ -51,17 +51,15 @@ def lone_numpy_loop(fgraph):
     return node if chunked.loop_symbol(node.op.scalar_op, in_dtypes, node.outputs[0].dtype) else None
 
 
-def scalar_lines(steps, outputs, values, dtypes, tmp):
-    """Lines computing `steps` on scalar `values` (names or literals); returns (lines, out exprs)."""
-    values, dtypes = list(values), list(dtypes)
-    lines = []
+def _scalar_lines(steps, outputs, values, dtypes):
+    """The 0-d node: its steps on scalar `values` (names or literals), then its outputs."""
+    values, dtypes, lines = list(values), list(dtypes), []
     for k, (op, args, dtype) in enumerate(steps):
         expr = scalar_expr(op, [values[a] for a in args], [dtypes[a] for a in args], dtype)
-        name = f'{tmp}_v{k}'
-        lines.append(f'{name} = {expr}')
-        values.append(name)
+        lines.append(f'${{t}}_v{k} = {expr}')
+        values.append(f'${{t}}_v{k}')
         dtypes.append(dtype)
-    return lines, [values[o] for o in outputs]
+    return lines + [f'${{o{j}}} = {values[o]}' for j, o in enumerate(outputs)]
 
 
 def lower_elemwise(node):
@@ -73,9 +71,7 @@ def lower_elemwise(node):
     scalar_in = [_scalar_constant(v) for v in node.inputs]
     args = [s if s is not None else f'${{i{j}}}' for j, s in enumerate(scalar_in)]
     if ndim == 0:
-        lines, results = scalar_lines(steps, outputs, args, in_dtypes, '${t}')
-        lines += [f'${{o{j}}} = {r}' for j, r in enumerate(results)]
-        return Lowered('\n'.join(lines))
+        return Lowered('\n'.join(_scalar_lines(steps, outputs, args, in_dtypes)))
     lines, how = _shape_lines(node, scalar_in)
     lengths = [f'${{t}}_n{k}' for k in range(ndim)]
     targets = ', '.join(f'${{o{j}}}' for j in range(len(node.outputs)))
@@ -90,16 +86,14 @@ def lower_elemwise(node):
         kernels += (_blocked_kernel(node, steps, outputs),)
     lowered = Lowered('\n'.join(lines + call), kernels=kernels)
     if len(node.outputs) == 1 and not op.inplace:
-        lowered = replace(lowered, into=_into(node, steps, outputs, how, scalar_in, lines, args))
+        lowered = replace(lowered, into=_into(node, steps, outputs, how, scalar_in, lines, args, lengths))
     return lowered
 
 
-def _into(node, steps, outputs, how, scalar_in, shape_lines, args):
+def _into(node, steps, outputs, how, scalar_in, shape_lines, args, lengths):
     """The node writing into `${d0}`, an array a scan owns (`${wrong_shape}` runs when it
     does not fit).  The loop is inlined: a step is often a few dozen elements, and a
     call (its reference counting) would cost more; blocked-size work calls the kernel."""
-    ndim = node.outputs[0].ndim
-    lengths = [f'${{t}}_n{k}' for k in range(ndim)]
     check = ' or '.join(f'{n} != ${{d0}}.shape[{k}]' for k, n in enumerate(lengths))
     names = {**{f'a{j}': a for j, a in enumerate(args)}, **{f'n{k}': n for k, n in enumerate(lengths)},
              'o0': '${d0}'}

@@ -152,14 +152,13 @@ class Generator:
         indent = '    ' * depth
         cond, values = step.inputs[0], step.inputs[1:]
         self.emit(f'{indent}# {step.node.op}' + _where(step.node))
-        self.emit(f'{indent}if {cond}:')
-        self.emit_block(branches.then, depth + 1)
-        for o, v in zip(step.outputs, values[:n]):
-            self.emit(f'{indent}    {o} = {v}')
-        self.emit(f'{indent}else:')
-        self.emit_block(branches.orelse, depth + 1)
-        for o, v in zip(step.outputs, values[n:]):
-            self.emit(f'{indent}    {o} = {v}')
+        # Each branch: its own nodes, then the outputs taking the values it chose.
+        for head, block, chosen in ((f'if {cond}:', branches.then, values[:n]),
+                                    ('else:', branches.orelse, values[n:])):
+            self.emit(indent + head)
+            self.emit_block(block, depth + 1)
+            for o, v in zip(step.outputs, chosen):
+                self.emit(f'{indent}    {o} = {v}')
 
 
 def _where(node):
