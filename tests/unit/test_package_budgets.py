@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # linear-algebra and extra_ops kernels and the compile-time work landed, so its budget
 # is today's size, a ratchet that only goes down until the 2,000 are reached.
 BUDGETS = {
-    'plugins/numba_backend/tracegraph_numba': 2408,
+    'plugins/numba_backend/tracegraph_numba': 2407,
     'plugins/numpy_backend/tracegraph_numpy': 900,
 }
 

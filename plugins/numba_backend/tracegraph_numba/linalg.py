@@ -86,15 +86,12 @@ def _kernel(node, expr):
     for k, o in enumerate(node.outputs):
         shape = ', '.join(dims + [f'o{k}.shape[{d + 1}]' for d in range(o.ndim - batch)])
         finals.append(f'o{k}.reshape(({shape},))' if batch else f'o{k}[0]')
-    body += [f'    return True, {", ".join(finals)},', 'except Exception:', f'    {_failed(node)}']
+    failed = ', '.join(_empty(o) for o in node.outputs)
+    body += [f'    return True, {", ".join(finals)},', 'except Exception:', f'    return False, {failed},']
     return kernel(params(node), body)
 
 
-def _failed(node):
-    """The `return False, <placeholders>` line: empty values of the outputs' types."""
-    return f'return False, {", ".join(_empty(o) for o in node.outputs)},'
-
-
 def _empty(variable):
+    """An empty value of the variable's type: what a failed problem returns for it."""
     t = np_type(variable.dtype)
     return f'{t}(0)' if variable.ndim == 0 else f'np.empty({(0,) * variable.ndim}, {t})'
