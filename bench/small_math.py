@@ -5,6 +5,7 @@ against eager NumPy before it is timed.
 
     python -m bench.small_math            # every workload
     python -m bench.small_math chain      # the workloads whose names contain these words
+    python -m bench.small_math activations  # tanh(x + b) on 4-d conv-layer activations
 
 Target: the Numba backend <= 1.0x the NumPy backend on every row.
 """
@@ -27,24 +28,24 @@ def _checked(name, fn, expected, rtol):
     return fn
 
 
-def _run(title, value, eager, build_ours, build_jax):
-    """One row group: eager NumPy, our backends, jax.jit, on `value`."""
-    expected = eager(value)
-    rtol = 1e-5 if value.dtype == np.float32 else 1e-12
+def _run(title, values, eager, build_ours, build_jax):
+    """One row group: eager NumPy, our backends, jax.jit, on the arrays `values`."""
+    expected = eager(*values)
+    rtol = 1e-5 if values[0].dtype == np.float32 else 1e-12
     bench = Bench(title)
-    bench.add('numpy eager', lambda: eager(value))
+    bench.add('numpy eager', lambda: eager(*values))
     import tracegraph as tg
     for backend in OURS:
         def make(backend=backend):
             f = build_ours(tg, backend)
-            return _checked(backend, lambda: f(value), expected, rtol)
+            return _checked(backend, lambda: f(*values), expected, rtol)
         bench.try_add(f'tracegraph {backend}', make)
 
     def make_jax():
         import jax
         jax.config.update('jax_enable_x64', True)
         f = jax.jit(build_jax(jax.numpy, jax.nn))
-        return _checked('jax', lambda: jax.block_until_ready(f(value)), expected, rtol)
+        return _checked('jax', lambda: jax.block_until_ready(f(*values)), expected, rtol)
     bench.try_add('jax.jit', make_jax)
     bench.run(baseline='tracegraph numpy')
 
@@ -66,7 +67,7 @@ def chains(n=1000):
             def ours(tg, backend, links=links, dtype=dtype):
                 x = T.vector('x', dtype=dtype)
                 return tg.function([x], _chain(T, links, T.tanh)(x), backend=backend)
-            _run(f'tanh chain, {links} links, {n} {dtype}', value, _chain(np, links, np.tanh), ours,
+            _run(f'tanh chain, {links} links, {n} {dtype}', (value,), _chain(np, links, np.tanh), ours,
                  lambda jnp, nn, links=links: _chain(jnp, links, jnp.tanh))
 
 
@@ -84,10 +85,28 @@ def single_ops():
                 def ours(tg, backend, name=name, dtype=dtype):
                     x = T.vector('x', dtype=dtype)
                     return tg.function([x], ours_of[name](x), backend=backend)
-                _run(f'{name}, {n:.0e} {dtype}', value, eager, ours, jax_of[name])
+                _run(f'{name}, {n:.0e} {dtype}', (value,), eager, ours, jax_of[name])
 
 
-WORKLOADS = [chains, single_ops]
+def activations():
+    """tanh(x + b), b broadcast over a convolutional layer's channels: LeNet's two layers
+    (rows of 12 and of 4 elements) at batch 500 and 8, float32 and float64."""
+    import tracegraph.tensor as T
+    rng = np.random.default_rng(0)
+    for dtype in ('float32', 'float64'):
+        for batch in (500, 8):
+            for channels, side in ((20, 12), (50, 4)):
+                values = (rng.standard_normal((batch, channels, side, side)).astype(dtype),
+                          rng.standard_normal((1, channels, 1, 1)).astype(dtype))
+
+                def ours(tg, backend, dtype=dtype):
+                    x, b = T.tensor4('x', dtype=dtype), T.tensor(dtype, shape=(1, None, 1, 1), name='b')
+                    return tg.function([x, b], T.tanh(x + b), backend=backend)
+                _run(f'tanh(x + b), {batch}x{channels}x{side}x{side} {dtype}', values,
+                     lambda x, b: np.tanh(x + b), ours, lambda jnp, nn: lambda x, b: jnp.tanh(x + b))
+
+
+WORKLOADS = [chains, single_ops, activations]
 
 
 def main(argv=()):
