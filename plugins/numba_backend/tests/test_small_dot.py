@@ -38,3 +38,21 @@ def test_transposed_strided_and_large_operands_take_np_dot():
     u = RNG.standard_normal(big.shape[0])
     np.testing.assert_allclose(_dot(u, big), u @ big, rtol=1e-12)
     np.testing.assert_allclose(_dot(big, np.ones(64)), big.sum(axis=1), rtol=1e-12)
+
+
+def test_large_matrix_products_run_numpys_blas():
+    """Products from OpenBLAS's threading size up call NumPy's dot (lowering.py), so one
+    BLAS thread pool serves the process; mixed dtypes, above and below that size."""
+    import tracegraph as tg
+    import tracegraph.tensor as T
+    from tracegraph_numba.lowering import THREADED_GEMM_MIN_WORK
+    a, b = T.matrix('a', dtype='float32'), T.matrix('b', dtype='float64')
+    f = tg.function([a, b], [T.dot(a, a.T), T.dot(a, b)], backend='numba')
+    assert f.source.count('call_dot(') == 2
+    n = int(round(THREADED_GEMM_MIN_WORK ** (1 / 3))) + 8
+    for rows in (n, 3):
+        x, y = RNG.standard_normal((rows, n)).astype('float32'), RNG.standard_normal((n, n))
+        square, mixed = f(x, y)
+        assert square.dtype == np.float32 and mixed.dtype == np.float64
+        np.testing.assert_allclose(square, x.astype(np.float64) @ x.T, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(mixed, x.astype(np.float64) @ y, rtol=1e-12)

@@ -125,6 +125,11 @@ def call_numpy(key, *args):
     return _outputs(node, values if isinstance(values, tuple) else (values,))
 
 
+def call_dot(key, a, b):
+    """NumPy's dot (its BLAS, not the SciPy one Numba's np.dot calls: lowering.py)."""
+    return _outputs(_NODES[key], [np.dot(a, b)])
+
+
 def located(exc, node):
     """`exc` again (its type where it can be rebuilt from a message), saying which
     node raised it and the user's line that built the node."""

@@ -208,6 +208,11 @@ def _argreduce(node):
     return _kernel(node, *lines)
 
 
+# OpenBLAS multiplies on one thread below this many multiply-adds (interface/gemm.c:
+# SMP_THRESHOLD_MIN x GEMM_MULTITHREAD_THRESHOLD).
+THREADED_GEMM_MIN_WORK = 65536 * 4
+
+
 @lowers(Dot)
 def _dot(node):
     a, b = node.inputs
@@ -220,7 +225,16 @@ def _dot(node):
         args = [n if v.dtype == out.dtype else f'{n}.astype({np_type(out.dtype)})'
                 for n, v in zip(('${i0}', '${i1}'), (a, b))]
         lines.append(f'${{o0}} = nb_dot({args[0]}, {args[1]})')
-        return _lines(*lines)
+        if a.ndim < 2 or b.ndim < 2:
+            return _lines(*lines)
+        # Numba's np.dot calls SciPy's OpenBLAS, NumPy's own another: where OpenBLAS wakes
+        # its threads, each pool's spinning threads starved the other's (a 500x500x10
+        # float32 product took 7.9 ms after a NumPy convolution, 0.06 alone), so products
+        # that large run NumPy's, which convolutions and user code use too.
+        work = '${i0}.shape[0] * ${i0}.shape[1] * ${i1}.shape[1]'
+        numpy_dot = callbacks.objmode_call(node, 'call_dot', 'from tracegraph_numba.callbacks import call_dot')
+        lines[-1:] = if_else(f'{work} >= {THREADED_GEMM_MIN_WORK}', [numpy_dot.template], lines[-1:])
+        return Lowered('\n'.join(lines), kernels=numpy_dot.kernels)
     product = _kernel(node, *_integer_dot(a.ndim, b.ndim, out.dtype))
     return Lowered('\n'.join(lines + [product.template]), kernels=product.kernels)
 
