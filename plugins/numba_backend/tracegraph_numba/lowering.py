@@ -227,13 +227,14 @@ def _dot(node):
         lines.append(f'${{o0}} = nb_dot({args[0]}, {args[1]})')
         if a.ndim < 2 or b.ndim < 2:
             return _lines(*lines)
-        # Numba's np.dot calls SciPy's OpenBLAS, NumPy's own another: where OpenBLAS wakes
-        # its threads, each pool's spinning threads starved the other's (a 500x500x10
-        # float32 product took 7.9 ms after a NumPy convolution, 0.06 alone), so products
-        # that large run NumPy's, which convolutions and user code use too.
+        # Numba's np.dot calls SciPy's OpenBLAS: where it wakes its threads, they and NumPy's
+        # starved each other (500x500x10 float32: 7.9 ms after a NumPy call, 0.06 alone), so
+        # large products call NumPy's; as `x[::1]` (one Numba type for C, F and strided
+        # layouts), so the objmode block compiles (~50 ms a process, uncached) once.
         work = '${i0}.shape[0] * ${i0}.shape[1] * ${i1}.shape[1]'
         numpy_dot = callbacks.objmode_call(node, 'call_dot', 'from tracegraph_numba.callbacks import call_dot')
-        lines[-1:] = if_else(f'{work} >= {THREADED_GEMM_MIN_WORK}', [numpy_dot.template], lines[-1:])
+        call = numpy_dot.template.replace('${i0}', '${i0}[::1]').replace('${i1}', '${i1}[::1]')
+        lines[-1:] = if_else(f'{work} >= {THREADED_GEMM_MIN_WORK}', [call], lines[-1:])
         return Lowered('\n'.join(lines), kernels=numpy_dot.kernels)
     product = _kernel(node, *_integer_dot(a.ndim, b.ndim, out.dtype))
     return Lowered('\n'.join(lines + [product.template]), kernels=product.kernels)
