@@ -159,7 +159,7 @@ class Writer:
         out += [f'tmp_{d} = np.empty(({r}, min({CHUNK}, n_rows * n{inner})), dtype={np_type(d)})'
                 for d, r in self.rows.items()]
         out += [f'rows = {self._rows_per_chunk()}', 'for r0 in range(0, n_rows, rows):',
-                '    rn = min(rows, n_rows - r0)', '    q = r0']
+                '    rn = min(rows, n_rows - r0)'] + ['    q = r0'] * (inner > 0)
         for k in range(inner - 1, -1, -1):
             out += [f'    j{k} = q % n{k}', f'    q //= n{k}'] if k else ['    j0 = q']
         chunk = [f'for ck in range(0, n{inner}, {CHUNK}):', f'    cn = min({CHUNK}, n{inner} - ck)',

@@ -85,13 +85,11 @@ def lower_elemwise(node):
     if _blocked(node, steps):
         # Two kernels, each called by its symbol (kernel_call.py): neither's code is linked
         # into, and optimized again with, the other's (0.5-0.8 s of compile a node).
-        work = _work(lengths, steps)
-        when = f'{work} >= {BLOCKED_MIN_WORK}'
-        if _chunked(node, steps):
-            when = f'{work} >= {CHUNKED_BLOCKED_MIN_WORK}'
-            if ndim > 1:
-                short = SHORT_ROW_BYTES // np.dtype(node.outputs[0].dtype).itemsize
-                when += f' or ({work} >= {SHORT_ROWS_BLOCKED_MIN_WORK} and {lengths[-1]} < {short})'
+        work, chunks = _work(lengths, steps), _chunked(node, steps)
+        when = f'{work} >= {CHUNKED_BLOCKED_MIN_WORK if chunks else BLOCKED_MIN_WORK}'
+        if chunks and ndim > 1:
+            short = SHORT_ROW_BYTES // np.dtype(node.outputs[0].dtype).itemsize
+            when += f' or ({work} >= {SHORT_ROWS_BLOCKED_MIN_WORK} and {lengths[-1]} < {short})'
         blocked = f'{targets}, = ${{k1}}({", ".join(lengths + args)})'
         call = if_else(when, [blocked], call)
         kernels += (_blocked_kernel(node, steps, outputs),)

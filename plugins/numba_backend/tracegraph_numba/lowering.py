@@ -229,8 +229,8 @@ def _dot(node):
             return _lines(*lines)
         # Numba's np.dot calls SciPy's OpenBLAS: where it wakes its threads, they and NumPy's
         # starved each other (500x500x10 float32: 7.9 ms after a NumPy call, 0.06 alone), so
-        # large products call NumPy's; as `x[::1]` (one Numba type for C, F and strided
-        # layouts), so the objmode block compiles (~50 ms a process, uncached) once.
+        # large products call NumPy's. Operands go as `x[::1]`, one Numba type for C, F and
+        # strided layouts, so the objmode block compiles (~50 ms a process, uncached) once.
         work = '${i0}.shape[0] * ${i0}.shape[1] * ${i1}.shape[1]'
         numpy_dot = callbacks.objmode_call(node, 'call_dot', 'from tracegraph_numba.callbacks import call_dot')
         call = numpy_dot.template.replace('${i0}', '${i0}[::1]').replace('${i1}', '${i1}[::1]')
