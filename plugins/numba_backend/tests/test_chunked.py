@@ -63,20 +63,26 @@ def test_broadcast_matrix_two_outputs_and_chunk_edges_match_the_numpy_backend():
 
 @pytest.mark.parametrize('dtype', ['float32', 'float64'])
 def test_chunks_of_short_rows_match_the_numpy_backend(dtype):
-    """Chunks spanning rows of the innermost axis (chunked.Writer): a bias broadcast over
-    the outer axes, an input NumPy's loop reads in place (contiguous, transposed, and a
-    broadcast row), row counts that do not fill the last chunk."""
-    x = T.tensor(dtype, shape=(None,) * 4, name='x')
+    """Chunks spanning rows of the innermost axis, or of the trailing axes joined into one
+    (chunked.Writer): a bias broadcast over the outer axes, a second input that
+    broadcasts only at run time, inputs whose strides chain (C order, every other item of
+    the first axis) or do not (transposed, Fortran order), row counts that do not fill the
+    last chunk, sizes on both sides of the one from which short rows run the blocked path."""
+    x, y = (T.tensor(dtype, shape=(None,) * 4, name=name) for name in 'xy')
     b = T.tensor(dtype, shape=(1, None, 1, 1), name='b')
     r = T.tensor(dtype, shape=(1, 1, 1, None), name='r')
-    outs = [T.tanh(x + b), T.exp(x) * 2, T.log1p(T.exp(r)) + T.tanh(x)]
-    numba_f, numpy_f = _both([x, b, r], outs)
+    outs = [T.tanh(x + b), T.exp(x) * 2, T.log1p(T.exp(r)) + T.tanh(x), T.tanh(x * y)]
+    numba_f, numpy_f = _both([x, b, r, y], outs)
     rng = np.random.default_rng(1)
-    for shape in ((3, 5, 7, 12), (2, 3, 170, 4), (1, 1, 1, 1), (2, 0, 3, 4), (2, 3, 2, 1500), (4, 3, 1400, 4)):
+    for shape in ((3, 5, 7, 12), (2, 3, 170, 4), (1, 1, 1, 1), (2, 0, 3, 4), (2, 3, 2, 1500),
+                  (4, 3, 1400, 4), (2000, 5, 1, 3)):
         value = rng.standard_normal(shape).astype(dtype)
         bias = rng.standard_normal((1, shape[1], 1, 1)).astype(dtype)
         row = rng.standard_normal((1, 1, 1, shape[3])).astype(dtype)
-        # Below and above the size from which short rows run the blocked path (elemwise.py).
-        for x_value in (value, value.transpose(0, 2, 1, 3).copy().transpose(0, 2, 1, 3)):
-            for got, ref in zip(numba_f(x_value, bias, row), numpy_f(x_value, bias, row)):
-                np.testing.assert_allclose(got, ref, rtol=1e-6 if dtype == 'float32' else 1e-13)
+        x_values = (value, value.transpose(0, 2, 1, 3).copy().transpose(0, 2, 1, 3),
+                    np.asfortranarray(value), np.repeat(value, 2, axis=0)[::2])
+        for x_value in x_values:
+            for y_value in (value[::-1], bias * np.ones(shape[:2] + (1, 1), dtype)):
+                args = (x_value, bias, row, y_value)
+                for got, ref in zip(numba_f(*args), numpy_f(*args)):
+                    np.testing.assert_allclose(got, ref, rtol=1e-6 if dtype == 'float32' else 1e-13)

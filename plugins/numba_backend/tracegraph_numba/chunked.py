@@ -13,6 +13,7 @@ on 10^3 float64: 165 -> 15 µs; a sigmoid on 10^5 float32: 63 µs, the NumPy bac
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,7 @@ import numpy as np
 from tracegraph.kernels.blocked import reuse_buffers
 from tracegraph.tensor.scalar import SCALAR_OPS
 
-from .lowered import indent, loop_nest
+from .lowered import if_else, indent, loop_nest
 from .scalar_source import literal, np_type, scalar_expr
 from .ufunc_loops import symbol
 
@@ -127,16 +128,32 @@ def _homes(items, n_in, outputs, position):
     return home, counts
 
 
+def first_joined_axis(how, arrays, ndim):
+    """The first of the trailing axes every array input reads alike (all 'i' or all '0')."""
+    last, first = [how[j, ndim - 1] for j in arrays], ndim - 1
+    while first > 0 and 'b' not in last and [how[j, first - 1] for j in arrays] == last:
+        first -= 1
+    return first
+
+
+def strides_chain(arrays, first, ndim):
+    """The run-time test that each of `arrays` steps through axes first.. as through one."""
+    return ' and '.join(f'{a}.strides[{k}] == {a}.shape[{k + 1}] * {a}.strides[{k + 1}]'
+                        for a in arrays for k in range(first, ndim - 1))
+
+
 class Writer:
     """Writes the nest of one node over n0.., reading a0.., writing o0.. (`lines()`);
     `how[j, axis]` says how input j is indexed ('i', '0' or 'b', elemwise.py), and
     `loops` whether steps NumPy has loops for run them."""
 
-    def __init__(self, node, steps, outputs, how, scalar_in, loops):
-        self.node, self.how, self.scalar_in = node, how, scalar_in
-        self.ndim = node.outputs[0].ndim
+    def __init__(self, node, steps, outputs, how, scalar_in, loops, ndim=None):
+        self.node, self.steps, self.outputs, self.how, self.scalar_in = node, steps, outputs, how, scalar_in
+        self.ndim = node.outputs[0].ndim if ndim is None else ndim
         in_dtypes = [v.dtype for v in node.inputs]
         self.n_in = len(in_dtypes)
+        # Elemwise pads every input to the node's ndim: the rest are scalars.
+        self.arrays = [j for j in range(self.n_in) if scalar_in[j] is None and node.inputs[j].ndim]
         self.items, written = _items(steps, in_dtypes, outputs, self._viewable if loops else None)
         self.dtypes = in_dtypes + [item.dtype for item in self.items]
         self.position = _positions(self.items, self.n_in)
@@ -146,13 +163,31 @@ class Writer:
         self.chunked = any(item.loop for item in self.items)
 
     def _viewable(self, j):
-        return (self.scalar_in[j] is None and self.node.inputs[j].ndim == self.ndim
-                and self.how[j, self.ndim - 1] == 'i')
+        return j in self.arrays and self.how[j, self.ndim - 1] == 'i'
 
     def lines(self):
         inner = self.ndim - 1
         if not self.chunked:
             return loop_nest([(f'i{k}', f'n{k}') for k in range(inner)], self._passes())
+        first = first_joined_axis(self.how, self.arrays, self.ndim)
+        return self._chunks() if first == inner else self._joined(first)
+
+    def _joined(self, first):
+        """The nest over axes `first`.. joined into one where the inputs' strides chain:
+        tanh(x + b) on 8x20x12x12 float32 took 1.5x the NumPy backend's time a row of 12
+        at a time, 0.9x with rows of 144."""
+        nd, views = self.ndim, [f'a{j}' for j in self.arrays] + [f'o{q}' for q in range(len(self.node.outputs))]
+        how = {(j, k): self.how[j, k] for j in self.arrays for k in range(first + 1)}
+        writer = Writer(self.node, self.steps, self.outputs, how, self.scalar_in, True, ndim=first + 1)
+        rename = {**{a: f'{a}_joined' for a in views}, f'n{first}': 'n_joined'}
+        lines = [f'n_joined = {" * ".join(f"n{k}" for k in range(first, nd))}']
+        lines += [f'{a}_joined = joined_view({a}, {first})' for a in views]
+        lines += [re.sub(r'\b[aon]\d+\b', lambda m: rename.get(m[0], m[0]), line) for line in writer._chunks()]
+        chain = strides_chain([f'a{j}' for j in self.arrays if self.how[j, nd - 1] == 'i'], first, nd)
+        return if_else(chain, lines, self._chunks()) if chain else lines
+
+    def _chunks(self):
+        inner = self.ndim - 1
         # Rows of the innermost axis, `rows` at a time: (j0, j1..) is a chunk's first row,
         # from which each pass steps (i0, i1..) row by row.
         out = [f'n_rows = {" * ".join(f"n{k}" for k in range(inner)) or 1}']
@@ -232,7 +267,7 @@ class Writer:
 
     def _indices(self, j):
         """Input j's index on each of its axes inside the nest."""
-        kinds = [self.how[j, axis] for axis in range(self.node.inputs[j].ndim)]
+        kinds = [self.how[j, axis] for axis in range(self.ndim)]
         return ['0' if kind == '0' else f'i{axis}' if kind == 'i' else f'i{axis} * b{j}_{axis}'
                 for axis, kind in enumerate(kinds)]
 

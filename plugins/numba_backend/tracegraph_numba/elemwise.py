@@ -89,7 +89,7 @@ def lower_elemwise(node):
         when = f'{work} >= {CHUNKED_BLOCKED_MIN_WORK if chunks else BLOCKED_MIN_WORK}'
         if chunks and ndim > 1:
             short = SHORT_ROW_BYTES // np.dtype(node.outputs[0].dtype).itemsize
-            when += f' or ({work} >= {SHORT_ROWS_BLOCKED_MIN_WORK} and {lengths[-1]} < {short})'
+            when += f' or ({work} >= {SHORT_ROWS_BLOCKED_MIN_WORK} and {_row_length(how, scalar_in, lengths)} < {short})'
         blocked = f'{targets}, = ${{k1}}({", ".join(lengths + args)})'
         call = if_else(when, [blocked], call)
         kernels += (_blocked_kernel(node, steps, outputs),)
@@ -207,6 +207,15 @@ def _body(node, steps, outputs, how, scalar_in, chunks=True):
         same = ' and '.join(f'b{j}_{axis} == 1' for j, axis in dynamic)
         loop = if_else(same, plain, loop)
     return flags + loop
+
+
+def _row_length(how, scalar_in, lengths):
+    """The rows a chunked kernel steps through: its innermost axis, or the trailing axes
+    it joins where the inputs' strides chain (chunked.py; it may join more)."""
+    ndim, arrays = len(lengths), [j for j, s in enumerate(scalar_in) if s is None]
+    first = chunked.first_joined_axis(how, arrays, ndim)
+    chain = chunked.strides_chain([f'${{i{j}}}' for j in arrays if how[j, ndim - 1] == 'i'], first, ndim)
+    return f'({" * ".join(lengths[first:])} if {chain} else {lengths[-1]})' if chain else lengths[-1]
 
 
 def _chunked(node, steps):

@@ -7,7 +7,8 @@ sigmoid live in vector_math.py.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 
 @njit(cache=True, error_model='numpy')
@@ -82,3 +83,19 @@ def broadcast_length(*lengths):
             elif length != n:
                 return -1
     return n
+
+
+
+def joined_view(a, first):
+    """`a` with its axes `first`.. joined into one, where its strides chain (chunked.py)."""
+
+
+@overload(joined_view)
+def _joined_view(a, first):
+    if not isinstance(first, types.IntegerLiteral):
+        return None
+    k = first.literal_value
+    if a.layout == 'C':   # stays typed C-contiguous, so loops over it vectorize
+        return lambda a, first: a.reshape(a.shape[:k] + (-1,))
+    return lambda a, first: np.lib.stride_tricks.as_strided(
+        a, a.shape[:k] + (np.prod(np.array(a.shape[k:])),), a.strides[:k] + a.strides[-1:])
