@@ -159,3 +159,27 @@ def test_scan_runs_inside_the_compiled_function():
     assert 'for _t' in f.executable.source
     assert 'objmode' not in f.executable.source.split('\n# --- ')[0].split('def run(')[1]
     np.testing.assert_allclose(f(np.arange(5.0), 3), np.arange(5.0) ** 3)
+
+
+# Past 2**32 for the integers, past int64 for uint64 (which stays a NumPy scalar).
+SCALARS = {'float64': 0.1, 'int64': 2 ** 61, 'bool': True, 'complex128': 0.5 + 1j, 'float32': 0.1,
+           'uint64': 2 ** 63 + 5}
+
+
+@pytest.mark.parametrize('dtype', list(SCALARS))
+def test_0d_inputs_keep_their_dtype_as_python_or_numpy_scalars(dtype):
+    """0-d inputs cross into the compiled code as Python scalars where Numba types those
+    alike (linker._wrapper), else as NumPy scalars: the results and their dtypes are the
+    NumPy backend's, for 0-d arrays, NumPy scalars and a shared value its update replaced."""
+    x = T.scalar('x', dtype=dtype)
+    s = tg.shared(np.array(1, dtype=dtype), name='s')
+    step = x ^ s if dtype == 'bool' else x - s
+    fs = [tg.function([x], step, updates=[(s, step)], backend=b) for b in ('numba', 'numpy')]
+    for value in (np.array(SCALARS[dtype], dtype=dtype), np.array(SCALARS[dtype], dtype=dtype)[()]):
+        results = []
+        for f in fs:
+            s.set_value(np.array(1, dtype=dtype))
+            results.append([f(value), f(value), s.get_value()])
+        for got, want in zip(*results):
+            assert np.asarray(got).dtype == np.asarray(want).dtype
+            np.testing.assert_array_equal(got, want)
