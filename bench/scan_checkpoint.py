@@ -48,6 +48,19 @@ product and the new sum (160): 2.4 sqrt(T).  Its time goes to a third forward pa
 to ~900 small loops and matrix products (22 x 32 x 4,096), which OpenBLAS's two threads
 run slowly on a loaded machine.  Numba was not measured at full size for 'nested' (its
 compile is minutes; the conformance test checks it on NumPy).
+
+What meeting both targets would take (2026-12-07): the call also holds W's gradient sum
+(32 states) and the returned gradients (35), which leaves at most 133 of the 200 states
+for checkpoints and recomputed history.  Reversing T steps with s stored states, no
+step evaluated more than r times in all, is possible only while T <= C(s + r, s)
+(Griewank's binomial bound): s = 133 gives C(135, 2) = 9,045 < 10,000, so some steps run
+three times, 2.08 T step evaluations in all, against 2 T for 'auto'.  By the two runs
+above (one extra forward pass cost 2.8 s and 8.9 s) that is 1.2-1.45x the unchecked
+time: within 1.5x, but only for a binomial (revolve) schedule, which writes a segment's
+history into the slots of checkpoints already consumed, in place; the IR's scan cannot
+yet write its history into a slice of a carried buffer.  'auto' (every step run twice)
+cannot hold fewer than 2 sqrt(T) states of checkpoints and history, and 'nested' runs
+most steps three times over loops and products too small to run fast (2.5x measured).
 """
 from __future__ import annotations
 
