@@ -66,7 +66,7 @@ def test_chunks_of_short_rows_match_the_numpy_backend(dtype):
     """Chunks spanning rows of the innermost axis, or of the trailing axes joined into one
     (chunked.Writer): a bias broadcast over the outer axes, a second input that
     broadcasts only at run time, inputs whose strides chain (C order, every other item of
-    the first axis) or do not (transposed, Fortran order), row counts that do not fill the
+    the first axis, reversed) or do not (transposed, Fortran order), row counts that do not fill the
     last chunk, sizes on both sides of the one from which short rows run the blocked path."""
     x, y = (T.tensor(dtype, shape=(None,) * 4, name=name) for name in 'xy')
     b = T.tensor(dtype, shape=(1, None, 1, 1), name='b')
@@ -80,7 +80,8 @@ def test_chunks_of_short_rows_match_the_numpy_backend(dtype):
         bias = rng.standard_normal((1, shape[1], 1, 1)).astype(dtype)
         row = rng.standard_normal((1, 1, 1, shape[3])).astype(dtype)
         x_values = (value, value.transpose(0, 2, 1, 3).copy().transpose(0, 2, 1, 3),
-                    np.asfortranarray(value), np.repeat(value, 2, axis=0)[::2])
+                    np.asfortranarray(value), np.repeat(value, 2, axis=0)[::2],
+                    value[:, :, ::-1, ::-1])
         for x_value in x_values:
             for y_value in (value[::-1], bias * np.ones(shape[:2] + (1, 1), dtype)):
                 args = (x_value, bias, row, y_value)
