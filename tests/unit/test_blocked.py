@@ -140,3 +140,18 @@ def test_buffers_are_reused_once_dead_and_a_reader_may_write_over_its_argument()
     # A dtype of its own gets buffers of its own.
     place, counts = blocked.reuse_buffers(born, last_read, lambda v: 'float32' if v == 3 else 'float64')
     assert counts == {'float64': 2, 'float32': 1} and place[3] == ('float32', 0)
+
+
+def test_the_l2_cache_size_is_read_from_sysfs(tmp_path):
+    """Blocks are sized from the L2 cache (blocked.BLOCK_BYTES): the size Linux gives for
+    the level-2 cache, whatever its index; None where there is none to read."""
+    for index, (level, size) in enumerate([('1', '48K'), ('1', '64K'), ('2', '2048K'), ('3', '1M')]):
+        folder = tmp_path / 'cache' / f'index{index}'
+        folder.mkdir(parents=True)
+        (folder / 'level').write_text(level + '\n')
+        (folder / 'size').write_text(size + '\n')
+    assert blocked.l2_cache_bytes(str(tmp_path)) == 2 << 20
+    (tmp_path / 'cache' / 'index2' / 'size').write_text('1M\n')
+    assert blocked.l2_cache_bytes(str(tmp_path)) == 1 << 20
+    assert blocked.l2_cache_bytes(str(tmp_path / 'nowhere')) is None
+    assert 1 << 16 <= blocked.BLOCK_BYTES <= 1 << 19

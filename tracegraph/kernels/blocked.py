@@ -28,6 +28,7 @@ Intel Xeon with AVX-512, 2 MiB of L2 each, shared with other work) by
 from __future__ import annotations
 
 import functools
+import glob
 import heapq
 import math
 
@@ -39,19 +40,41 @@ from tracegraph.tensor.scalar import SCALAR_OPS, Composite, cast_op
 from .threads import n_threads, run_split
 from .ufuncs import INTO, cached_kernel
 
+
+
+def l2_cache_bytes(cpu='/sys/devices/system/cpu/cpu0'):
+    """The L2 cache of one core, from Linux's sysfs ('2048K'), or None."""
+    for index in sorted(glob.glob(f'{cpu}/cache/index*')):
+        try:
+            with open(f'{index}/level') as level, open(f'{index}/size') as size:
+                if level.read().strip() == '2':
+                    text = size.read().strip().upper()
+                    return int(text.rstrip('KMG')) << {'K': 10, 'M': 20, 'G': 30}.get(text[-1:], 0)
+        except (OSError, ValueError):
+            return None
+    return None
+
+
+# Bytes per block: an eighth of a core's L2, where a block's few buffers stay (64 KiB to
+# 512 KiB; 128 KiB where the size is unknown).  `python -m bench.elemwise blocks` chose
+# 128 KiB on 2026-12-06, and 256 KiB on a 2-core Intel Xeon with 2 MiB of L2 (2026-12-07:
+# the float64 chain on 10^7 at 0.87x the wall and 0.91x the CPU time of 128 KiB blocks,
+# float32 0.85x the CPU time); the CI machines' AVX-512 EPYC (Zen 4, 1 MiB) keep 128 KiB.
+BLOCK_BYTES = min(max((l2_cache_bytes() or 1 << 20) // 8, 1 << 16), 1 << 19)
 # Elements per block, and the element count from which blocks on every core beat
 # one whole-array ufunc call per step (below it the NumPy backend runs the plain
 # path, and a call from Numba stays on one thread).  Other dtypes: float64's bytes.
-BLOCK = {'float64': 1 << 14, 'float32': 1 << 15}
+BLOCK = {'float64': BLOCK_BYTES // 8, 'float32': BLOCK_BYTES // 4}
 THRESHOLD = {'float64': 1 << 14, 'float32': 1 << 16}
 
 # Elements from which a Composite of one non-ufunc step (sigmoid) blocks, in any dtype.
 LONE_STEP_THRESHOLD = 1 << 20
 
-# Fewer blocks run on the calling thread alone: handing blocks to a second thread cost
-# more than it saved (tanh(a + b), float64, quiet machine: 2 blocks 78 µs on one thread,
-# 164 on two; 8 blocks 281 / 297; 16 blocks 675 / 602; 64 blocks 2.25 / 1.80 ms).
-THREADS_FROM_BLOCKS = 16
+# Less work (2 MiB: 16 blocks of 128 KiB) runs on the calling thread alone: handing blocks
+# to a second thread cost more than it saved (tanh(a + b), float64, quiet machine, blocks
+# of 128 KiB: 2 blocks 78 µs on one thread, 164 on two; 8 blocks 281 / 297; 16 blocks
+# 675 / 602; 64 blocks 2.25 / 1.80 ms).
+THREADS_FROM_BLOCKS = max(2, (16 << 17) // BLOCK_BYTES)
 
 # Blocks a thread takes at a time: enough to make the call and its scratch buffers
 # cheap (~2 µs against ~1 ms of work), few enough that a thread whose core is busy
