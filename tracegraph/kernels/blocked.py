@@ -14,10 +14,13 @@ Block size and threshold, per dtype, measured on this machine kind (2 cores of a
 Intel Xeon with AVX-512, 2 MiB of L2 each, shared with other work) by
 `python -m bench.elemwise blocks`, CPU time per call (all threads):
 
-* block: the fused chain `(x*y + 2*x - exp(-y)) * tanh(x)` on 10^7 elements took
-  float64 98/75/75/77/98 ms with blocks of 4,096/8,192/16,384/32,768/65,536
-  elements, float32 41/39/35/32/35 ms.  128 KiB a buffer is best for both: the
-  chain's six block buffers stay in L2 while a ufunc call costs ~1 µs per block.
+* block: the fused chain `(x*y + 2*x - exp(-y)) * tanh(x)` on 10^7 elements took,
+  with blocks of 4,096/8,192/16,384/32,768/65,536 elements, float64 133/106/95/84/93
+  ms and float32 68/56/45/37/33 ms on a quiet machine (2026-12-07): 256 KiB a buffer
+  is best for both, an eighth of the L2, where the chain's six block buffers stay
+  while a ufunc call costs ~1 µs per block.  With other work sharing the cores
+  (2026-12-06) it was float64 98/75/75/77/98 and float32 41/39/35/32/35: 128 KiB
+  best or tied.  So a block is an eighth of the L2 that Linux reports.
 * threshold: the plain path (whole-array calls) against blocks on one thread, same
   chain: float64 8,192 elements 31 against 46 µs, 16,384: 262 against 92 µs;
   float32 32,768: 55 against 71, 65,536: 472 against 140.  Once the arrays pass
@@ -41,7 +44,6 @@ from .threads import n_threads, run_split
 from .ufuncs import INTO, cached_kernel
 
 
-
 def l2_cache_bytes(cpu='/sys/devices/system/cpu/cpu0'):
     """The L2 cache of one core, from Linux's sysfs ('2048K'), or None."""
     for index in sorted(glob.glob(f'{cpu}/cache/index*')):
@@ -55,11 +57,8 @@ def l2_cache_bytes(cpu='/sys/devices/system/cpu/cpu0'):
     return None
 
 
-# Bytes per block: an eighth of a core's L2, where a block's few buffers stay (64 KiB to
-# 512 KiB; 128 KiB where the size is unknown).  `python -m bench.elemwise blocks` chose
-# 128 KiB on 2026-12-06, and 256 KiB on a 2-core Intel Xeon with 2 MiB of L2 (2026-12-07:
-# the float64 chain on 10^7 at 0.87x the wall and 0.91x the CPU time of 128 KiB blocks,
-# float32 0.85x the CPU time); the CI machines' AVX-512 EPYC (Zen 4, 1 MiB) keep 128 KiB.
+# Bytes per block: an eighth of a core's L2 (above), 64 KiB to 512 KiB, and 128 KiB
+# where Linux does not say.
 BLOCK_BYTES = min(max((l2_cache_bytes() or 1 << 20) // 8, 1 << 16), 1 << 19)
 # Elements per block, and the element count from which blocks on every core beat
 # one whole-array ufunc call per step (below it the NumPy backend runs the plain
