@@ -212,8 +212,7 @@ class Writer:
         if any(self.how[j, k] != 'i' for j in read for k in range(inner)):
             return '1'
         rows = f'max(1, {CHUNK} // max(1, n{inner}))'
-        joined = ' and '.join(f'a{j}.strides[{k}] == n{k + 1} * a{j}.strides[{k + 1}]'
-                              for j in read for k in range(inner))
+        joined = strides_chain([f'a{j}' for j in read], 0, self.ndim)
         return f'{rows} if {joined} else 1' if joined else rows
 
     def _next_row(self):
