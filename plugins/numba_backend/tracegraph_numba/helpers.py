@@ -85,7 +85,6 @@ def broadcast_length(*lengths):
     return n
 
 
-
 def joined_view(a, first):
     """`a` with its axes `first`.. joined into one, where its strides chain (chunked.py)."""
 
