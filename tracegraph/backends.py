@@ -55,6 +55,14 @@ class Backend:
     # 'package.module:name' of the scalar ops this backend spells itself (a collection of
     # names, or a function returning one); the others run through their decomposition.
     spellings = None
+    # True when this backend's values are the NumPy backend's (host NumPy arrays) and it
+    # lowers through `lower_graph`: the NumPy backend may then run a function's calls
+    # while this one compiles (config.compile_in_background, compiler/background.py).
+    numpy_first = False
+    # 'package.module:function' that gives, for a graph, the slow part of `link` as a job
+    # a child process can run: ('package.module:function', picklable args) filling the
+    # backend's disk cache, so that the `link` after it loads machine code; or None.
+    compile_job = None
 
     def unavailable_reason(self):
         """None when this backend can run here, else a sentence saying why not."""

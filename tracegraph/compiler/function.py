@@ -20,6 +20,8 @@ from ..ir.traversal import clone_graph
 from ..tensor.basic import as_tensor_variable
 from ..tensor.math import identity
 from ..tensor.shared import SharedVariable, checked_update
+from . import background
+from .background import BackgroundLink
 from .collector import fewer_collections
 from .errors import explain
 from .io import In, Out
@@ -74,12 +76,19 @@ def function(inputs, outputs=None, updates=None, givens=None, no_default_updates
         extra = backends.extra_rewrites(chosen.name)
         rewrite_graph(fgraph, rewrite_set, extra=extra, n_outputs=len(out_vars))
         link_options = {'name': name, 'borrow': borrows, 'backend_options': backend_options or {}}
-        executable = chosen.link(fgraph, dict(link_options, profile=stats))
+        later = BackgroundLink(chosen, fgraph, dict(link_options, profile=stats)) \
+            if background.wanted(chosen) else None
+        first = backends.get('numpy') if later is not None else chosen
+        executable = first.link(fgraph, dict(link_options, profile=stats))
     if stats is not None and executable.profile is None:
         executable.profile = stats
-    return Function(ins, fgraph, executable, chosen.name, shared_vars, update_pairs,
-                    n_outputs=len(out_vars), single=single, name=name, outputs=out_vars,
-                    link_options=link_options)
+    fn = Function(ins, fgraph, executable, chosen.name, shared_vars, update_pairs,
+                  n_outputs=len(out_vars), single=single, name=name, outputs=out_vars,
+                  link_options=link_options)
+    if later is not None:
+        fn.background_link = later
+        later.start(fn)
+    return fn
 
 
 # -- normalization ---------------------------------------------------------------------
@@ -249,6 +258,9 @@ def _choose_backend(name):
 class Function:
     """A compiled function.  Call it with values for its inputs (by position or name)."""
 
+    background_link = None   # a BackgroundLink while the backend compiles on a thread
+    replaced = None          # the executable that ran the calls before it (errors name its lines)
+
     def __init__(self, ins, fgraph, executable, backend, shared_vars, update_pairs,
                  n_outputs, single, name, outputs, link_options=None):
         self.ins = ins
@@ -347,8 +359,24 @@ class Function:
     def free(self):
         pass
 
+    def finish_compile(self, timeout=None):
+        """Wait until the calls run on the backend's own code (with
+        `config.compile_in_background` they run on the NumPy backend's until its compile
+        finished): True once they do, False if `timeout` seconds passed first.  Raises
+        the error the backend's compile raised."""
+        return True if self.background_link is None else self.background_link.wait(timeout)
+
+    def switch_to(self, executable):
+        """Run the next calls on `executable` (a link of the same graph)."""
+        self.replaced, self.executable = self.executable, executable
+        self._fast = _generate_call(self)
+
     def _explain(self, exc):
-        return explain(exc, self.executable, self.name)
+        for executable in (self.executable, self.replaced):
+            found = None if executable is None else explain(exc, executable, self.name)
+            if found is not None:
+                return found
+        return None
 
     def __repr__(self):
         return f'<tracegraph.Function {self.name} on {self.backend}>'

@@ -207,16 +207,21 @@ def _compile_module(source, kernels, signature):
     return module, path
 
 
+def generate(fgraph):
+    """(the generator, the module source, its array constants, the signature to compile)."""
+    generator = Generator(fgraph, backends.lower_graph(BACKEND, fgraph))
+    source = generator.source()
+    constants = [np.array(c.data) for c in generator.array_constants]
+    return generator, source, constants, _signature(fgraph, constants)
+
+
 def link(fgraph, options):
     cache.load_blas_bindings()   # before Numba's lowerings load
     lone = lone_numpy_loop(fgraph)
     if lone is not None:
         return _numpy_call(fgraph, lone)
-    lowerings = backends.lower_graph(BACKEND, fgraph)
-    generator = Generator(fgraph, lowerings)
-    source = generator.source()
-    constants = [np.array(c.data) for c in generator.array_constants]
-    module, path = compile_module(source, generator.kernels, _signature(fgraph, constants))
+    generator, source, constants, signature = generate(fgraph)
+    module, path = compile_module(source, generator.kernels, signature)
     run = _wrapper(module.run, fgraph, constants, generator.sources)
     cache.release_with(run, module)
     shown = generator.shown + ''.join(f'\n\n# --- {name} ---\n{text}' for name, text in sorted(generator.kernels.items()))
@@ -225,6 +230,15 @@ def link(fgraph, options):
         return generator.line_nodes.get(lineno) if file == path else None
     return Executable(run=run, source=shown, node_at=node_at,
                       extra={'module_path': path, 'jit': module.run, 'kernels': dict(generator.kernels)})
+
+
+def compile_job(fgraph):
+    """`link`'s compile as a job for a child process (tracegraph/compiler/background.py)."""
+    if lone_numpy_loop(fgraph) is not None:
+        return None
+    generator, source, _, signature = generate(fgraph)
+    return None if signature is None else ('tracegraph_numba.linker:compile_module',
+                                           (source, generator.kernels, signature))
 
 
 def _numpy_call(fgraph, node):

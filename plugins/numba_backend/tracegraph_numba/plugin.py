@@ -16,6 +16,8 @@ class NumbaBackend(Backend):
     description = 'the whole graph compiled by Numba into one machine-code function'
     linker = 'tracegraph_numba.linker:link'
     spellings = 'tracegraph_numba.scalar_source:EXPRESSIONS'
+    numpy_first = True
+    compile_job = 'tracegraph_numba.linker:compile_job'
 
     @property
     def version(self):
