@@ -171,14 +171,15 @@ def _is_scalar(var):
 
 def _signature(fgraph, constants):
     """Numba types of the arguments as the call wrapper passes them: C-contiguous arrays,
-    scalars for 0-d values."""
+    scalars for 0-d values, a random stream's state as its words."""
     sig = []
     for var in fgraph.inputs:
-        dtype = getattr(var.type, 'dtype', None)
+        dtype = 'uint64' if random.is_state(var) else getattr(var.type, 'dtype', None)
         if dtype is None:
             return None     # a non-array input: let Numba type it on the first call
         scalar = from_dtype(np.dtype(dtype))
-        sig.append(scalar if var.type.ndim == 0 else types.Array(scalar, var.type.ndim, 'C'))
+        ndim = 1 if random.is_state(var) else var.type.ndim      # to_words: three words
+        sig.append(scalar if ndim == 0 else types.Array(scalar, ndim, 'C'))
     sig += [typeof(c) for c in constants]
     return tuple(sig)
 
