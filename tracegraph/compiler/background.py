@@ -19,8 +19,8 @@ in 5.9 ms instead of 2.1 (one thread: 2.7 ms, and the child at full speed).  A c
 that fails changes nothing: the link here then compiles, and raises what there is.
 
 The thread is not a daemon: a process that ends first waits for the compile (as long
-as `function()` would have), which leaves the machine code cached for the next one.
-A missing lowering still raises in `function()`; any other error of the link is warned
+as `function()` would have), which leaves the machine code cached for the next one (a
+child stopped by a signal, as Ctrl-C stops it, ends the compile).  A missing lowering still raises in `function()`; any other error of the link is warned
 about, the NumPy backend's code keeps running, and `Function.finish_compile()` raises it.
 
     python -m tracegraph.compiler.background < pickle of (cache_dir, 'module:function', args)
@@ -93,8 +93,10 @@ def run_in_child(job):
     data = pickle.dumps((config.cache_dir, *job))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     with _fewer_blas_threads():
-        subprocess.run([sys.executable, '-m', __name__], input=data, env=env,
-                       capture_output=True, check=False)
+        child = subprocess.run([sys.executable, '-m', __name__], input=data, env=env,
+                               capture_output=True, check=False)
+    if child.returncode < 0:    # stopped by a signal (Ctrl-C): no compile here either
+        raise RuntimeError(f'the compiling process was stopped by signal {-child.returncode}')
 
 
 _lock = threading.Lock()
