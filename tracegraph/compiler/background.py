@@ -20,8 +20,9 @@ that fails changes nothing: the link here then compiles, and raises what there i
 
 The thread is not a daemon: a process that ends first waits for the compile (as long
 as `function()` would have), which leaves the machine code cached for the next one (a
-child stopped by a signal, as Ctrl-C stops it, ends the compile).  A missing lowering still raises in `function()`; any other error of the link is warned
-about, the NumPy backend's code keeps running, and `Function.finish_compile()` raises it.
+child stopped by a signal, as Ctrl-C stops it, ends the compile).  A missing lowering
+still raises in `function()`; any other error of the link is warned about, the NumPy
+backend's code keeps running, and `Function.finish_compile()` raises it.
 
     python -m tracegraph.compiler.background < pickle of (cache_dir, 'module:function', args)
 """
@@ -41,7 +42,7 @@ from .collector import fewer_collections
 
 def wanted(backend):
     """Whether `function()` links for `backend` in the background."""
-    return bool(config.compile_in_background) and backend.numpy_first and backend.name != 'numpy'
+    return bool(config.compile_in_background) and backend.numpy_first
 
 
 class BackgroundLink:
@@ -108,11 +109,12 @@ _blas_limit = None  # threadpoolctl's limit while any does
 def _fewer_blas_threads():
     """One BLAS thread fewer while any child compiles (the first in limits, the last out restores)."""
     global _children, _blas_limit
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_info, threadpool_limits
     with _lock:
         _children += 1
-        if _children == 1 and (os.cpu_count() or 1) > 1:
-            _blas_limit = threadpool_limits(os.cpu_count() - 1, user_api='blas')
+        if _children == 1:
+            now = max((p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas'), default=1)
+            _blas_limit = threadpool_limits(now - 1, user_api='blas') if now > 1 else None
     try:
         yield
     finally:

@@ -21,7 +21,6 @@ from ..tensor.basic import as_tensor_variable
 from ..tensor.math import identity
 from ..tensor.shared import SharedVariable, checked_update
 from . import background
-from .background import BackgroundLink
 from .collector import fewer_collections
 from .errors import explain
 from .io import In, Out
@@ -76,7 +75,7 @@ def function(inputs, outputs=None, updates=None, givens=None, no_default_updates
         extra = backends.extra_rewrites(chosen.name)
         rewrite_graph(fgraph, rewrite_set, extra=extra, n_outputs=len(out_vars))
         link_options = {'name': name, 'borrow': borrows, 'backend_options': backend_options or {}}
-        later = BackgroundLink(chosen, fgraph, dict(link_options, profile=stats)) \
+        later = background.BackgroundLink(chosen, fgraph, dict(link_options, profile=stats)) \
             if background.wanted(chosen) else None
         first = backends.get('numpy') if later is not None else chosen
         executable = first.link(fgraph, dict(link_options, profile=stats))
@@ -258,8 +257,8 @@ def _choose_backend(name):
 class Function:
     """A compiled function.  Call it with values for its inputs (by position or name)."""
 
-    background_link = None   # a BackgroundLink while the backend compiles on a thread
-    replaced = None          # the executable that ran the calls before it (errors name its lines)
+    background_link = None   # the BackgroundLink of a function compiled in the background
+    replaced = None          # the executable that ran the calls before (errors name its lines)
 
     def __init__(self, ins, fgraph, executable, backend, shared_vars, update_pairs,
                  n_outputs, single, name, outputs, link_options=None):
