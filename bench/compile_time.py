@@ -13,7 +13,9 @@ the RNN forward+gradient):
 * ``numpy``: the NumPy backend;
 * ``numba compile_in_background``: `tg.config.compile_in_background` on, empty cache: the
   first result (the NumPy backend's code runs it while a child process compiles), then
-  the wait until Numba's code runs the calls (its CPU time counts the child's);
+  the time until Numba's code runs the calls (its CPU time counts the child's), with
+  the process calling the function meanwhile, as a training loop would (the number and
+  median time of those calls, and of calls on Numba's code, are printed after the rows);
 * ``jax.jit``: the first call of the jitted function (tracing and XLA's compile).
 
 Then the growth rows: the 10,000-link chain against the 1,000-link one on the numpy,
@@ -228,6 +230,7 @@ def _in_background(f, data, wall, cpu, imports, first, state):
     state of the shared variables is checked too."""
     result = {'wall': time.perf_counter() - wall, 'cpu': time.process_time() - cpu,
               'imports': imports, 'first': first}
+    meanwhile = _call_times(f, data, until=f.background_link.done)   # as a training loop would
     f.finish_compile()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     ready = {'wall': time.perf_counter() - wall, 'imports': imports,
@@ -235,8 +238,20 @@ def _in_background(f, data, wall, cpu, imports, first, state):
     for variable, value in state:
         variable.set_value(value)
     ready['first'] = _first_value(f(*data)) if 'jit' in f.executable.extra else float('nan')
+    ready['calls'] = [len(meanwhile), statistics.median(meanwhile or [float('nan')]),
+                      statistics.median(_call_times(f, data, count=20))]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return dict(result, peak_mib=peak, ready=dict(ready, peak_mib=max(peak, children.ru_maxrss / 1024)))
+
+
+def _call_times(f, data, until=None, count=None):
+    """The times of calls made until the event `until` is set, or of `count` calls."""
+    times = []
+    while (until is not None and not until.is_set()) or (count is not None and len(times) < count):
+        started = time.perf_counter()
+        f(*data)
+        times.append(time.perf_counter() - started)
+    return times
 
 
 def _spawn(workload, backend, cache_dir, links=None):
@@ -311,6 +326,11 @@ def compile_rows(workload, repeat):
             _measure_row('tracegraph numpy', workload, 'numpy', repeat), jax_row]
     rows[3:3] = _background_rows(workload, repeat)
     _print_rows(title, rows, jax_row, check=rows[2])
+    calls = [r['calls'] for r in rows[4].runs]
+    if calls:
+        print(f'  compile_in_background: {statistics.median(c[0] for c in calls):.0f} calls while Numba '
+              f'compiled, median {statistics.median(c[1] for c in calls) * 1e3:.3f} ms a call; then '
+              f'{statistics.median(c[2] for c in calls) * 1e3:.3f} ms on Numba\'s code')
 
 
 class _BackgroundRow(Row):
