@@ -92,9 +92,10 @@ def copy_function(fn, share_memory=True, swap=None, delete_updates=False, name=N
     # The same graph over other shared containers runs the same code: the executable
     # takes every value as an argument, so it is reused (it keeps no state between
     # calls).  Dropping updates changes the graph, and a profile is per executable.
-    # One still compiling on a thread (background.py) is waited for: the copy must not
-    # keep the NumPy backend's code that runs the calls meanwhile.
-    fn.finish_compile()
+    # One still compiling in the background is waited for: the copy must not keep the
+    # NumPy backend's code that runs the calls meanwhile (unless the compile failed).
+    if fn.background_link is not None:
+        fn.background_link.done.wait()
     same_code = None if delete_updates or stats is not None else fn.executable
     return _link(type(fn), ins, fgraph, fn.backend, shared_vars, updates, fn.n_outputs, fn.single,
                  name or fn.name, options, stats, same_code)

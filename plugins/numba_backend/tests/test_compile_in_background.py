@@ -36,6 +36,8 @@ def test_calls_move_from_numpy_to_numba_code_and_no_update_is_lost(in_background
     threads = [threading.Thread(target=call_many) for _ in range(3)]
     for thread in threads:
         thread.start()
+    copied = f.copy()      # waits for the compile: it runs Numba's code, not the NumPy backend's
+    assert 'jit' in copied.executable.extra
     assert f.finish_compile(timeout=600)
     for thread in threads:
         thread.join()
@@ -64,6 +66,7 @@ def test_a_failed_compile_warns_and_the_numpy_code_keeps_running(in_background, 
             f.finish_compile()
     value = np.arange(3.0)
     np.testing.assert_array_equal(f(value), np.exp(value) * 2)
+    np.testing.assert_array_equal(f.copy()(value), np.exp(value) * 2)
 
 
 def test_an_op_numba_cannot_lower_is_still_an_error_at_function_time(in_background):
