@@ -13,6 +13,7 @@ import tracegraph as tg  # noqa: E402
 import tracegraph.tensor as T  # noqa: E402
 from tracegraph import backends, config  # noqa: E402
 from tracegraph.ir import Apply, Op  # noqa: E402
+from tracegraph_numba.linker import compile_job  # noqa: E402
 
 
 @pytest.fixture
@@ -46,6 +47,7 @@ def test_calls_move_from_numpy_to_numba_code_and_no_update_is_lost(in_background
     # The child process compiled it: this process loaded the machine code from disk.
     jit = f.executable.extra['jit']
     assert sum(jit.stats.cache_hits.values()) == 1 and not jit.stats.cache_misses
+    assert compile_job(f.fgraph) is None    # on disk now: the same graph again starts no child
     expected = np.tanh(value * 1.5) + value.sum()
     for result in results:
         np.testing.assert_allclose(result, expected, rtol=1e-14)

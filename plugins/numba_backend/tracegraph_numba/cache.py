@@ -80,10 +80,15 @@ def ensure_file(source):
     return path
 
 
+def compiled_files(path):
+    """Numba's cached files (index, machine code) for the module at `path`."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return glob.glob(os.path.join(os.path.dirname(path), '__pycache__', stem + '.*'))
+
+
 def forget_compiled(path):
     """Remove Numba's cached machine code for the module at `path`."""
-    stem = os.path.splitext(os.path.basename(path))[0]
-    for found in glob.glob(os.path.join(os.path.dirname(path), '__pycache__', stem + '.*')):
+    for found in compiled_files(path):
         with contextlib.suppress(OSError):
             os.unlink(found)
 

@@ -234,12 +234,14 @@ def link(fgraph, options):
 
 
 def compile_job(fgraph):
-    """`link`'s compile as a job for a child process (tracegraph/compiler/background.py)."""
+    """`link`'s compile as a job for a child process (tracegraph/compiler/background.py);
+    None when there is nothing to compile, or Numba has the graph's code on disk."""
     if lone_numpy_loop(fgraph) is not None:
         return None
     generator, source, _, signature = generate(fgraph)
-    return None if signature is None else ('tracegraph_numba.linker:compile_module',
-                                           (source, generator.kernels, signature))
+    if signature is None or cache.compiled_files(cache.path_of(cache.key_of(source))):
+        return None
+    return 'tracegraph_numba.linker:compile_module', (source, generator.kernels, signature)
 
 
 def _numpy_call(fgraph, node):
