@@ -1,6 +1,6 @@
 """`config.compile_in_background` on the Numba backend: the NumPy backend runs the calls
-while a child process compiles, then the calls move to Numba's code (background.py,
-compile_ahead.py)."""
+while a child process compiles, then the calls move to Numba's code
+(tracegraph/compiler/background.py, linker.compile_job)."""
 import threading
 from dataclasses import dataclass
 
