@@ -284,9 +284,9 @@ class Row:
         return statistics.median(r[key] for r in self.runs) if self.runs else float('nan')
 
 
-def _measure_row(label, workload, backend, repeat, cache='fresh', links=None, row=None):
+def _measure_row(label, workload, backend, repeat, cache='fresh', links=None, make_row=Row):
     """`cache`: 'fresh' (an empty directory per run) or 'warm' (compiled once before)."""
-    row = row or Row(label)
+    row = make_row(label)
     for _ in range(repeat):
         with tempfile.TemporaryDirectory(prefix='tg-compile-bench-') as cache_dir:
             if cache == 'warm':
@@ -324,9 +324,10 @@ def compile_rows(workload, repeat):
     rows = [_measure_row('tracegraph numba cold', workload, 'numba', repeat),
             _measure_row('tracegraph numba warm', workload, 'numba', repeat, cache='warm'),
             _measure_row('tracegraph numpy', workload, 'numpy', repeat), jax_row]
-    rows[3:3] = _background_rows(workload, repeat)
+    first, ready = _background_rows(workload, repeat)
+    rows[3:3] = [first, ready]
     _print_rows(title, rows, jax_row, check=rows[2])
-    calls = [r['calls'] for r in rows[4].runs]
+    calls = [r['calls'] for r in ready.runs]
     if calls:
         print(f'  compile_in_background: {statistics.median(c[0] for c in calls):.0f} calls while Numba '
               f'compiled, median {statistics.median(c[1] for c in calls) * 1e3:.3f} ms a call; then '
@@ -347,9 +348,9 @@ class _BackgroundRow(Row):
 
 def _background_rows(workload, repeat):
     ready = Row('  ... its Numba code running')
-    first = _measure_row('', workload, 'numba-background', repeat,
-                         row=_BackgroundRow('numba compile_in_background', ready))
-    return [first, ready]
+    first = _measure_row('numba compile_in_background', workload, 'numba-background', repeat,
+                         make_row=lambda label: _BackgroundRow(label, ready))
+    return first, ready
 
 
 def growth_rows(repeat, backends=('numpy', 'numba', 'dask')):

@@ -16,7 +16,7 @@ DOCS = {
     'floatX': 'dtype of T.scalar/vector/matrix... and of random draws ("float64" or "float32").',
     'backend': 'default backend for tg.function and @tg.compile (env TRACEGRAPH_BACKEND).',
     'cache_dir': 'where compiled artifacts are cached on disk (env TRACEGRAPH_CACHE_DIR).',
-    'compile_in_background': 'backends that compile slowly (numba) compile on a thread while the NumPy backend runs the calls (env TRACEGRAPH_COMPILE_IN_BACKGROUND=1).',
+    'compile_in_background': 'backends that compile slowly (numba) compile in a child process while the NumPy backend runs the calls; Function.finish_compile() waits (env TRACEGRAPH_COMPILE_IN_BACKGROUND=1).',
     'rewrites': 'default rewrite set: "default", "fast_compile" or "none".',
     'device': 'Theano setting, accepted: "cpu" keeps the configured backend, "cuda*"/"gpu*" selects the CuPy backend when available.',
     'mode': 'Theano setting, accepted: FAST_RUN (all rewrites), FAST_COMPILE (few rewrites), DebugMode (refused in function()).',
