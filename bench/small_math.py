@@ -6,6 +6,7 @@ against eager NumPy before it is timed.
     python -m bench.small_math            # every workload
     python -m bench.small_math chain      # the workloads whose names contain these words
     python -m bench.small_math activations  # tanh(x + b) on 4-d conv-layer activations
+    python -m bench.small_math mid_sizes    # fused expressions on 2^16 to 2^22 elements
 
 Target: the Numba backend <= 1.0x the NumPy backend on every row.
 """
@@ -106,7 +107,26 @@ def activations():
                      lambda x, b: np.tanh(x + b), ours, lambda jnp, nn: lambda x, b: jnp.tanh(x + b))
 
 
-WORKLOADS = [chains, single_ops, activations]
+def mid_sizes():
+    """Fused expressions with one or ten transcendental steps on 2^16 to 2^22 elements,
+    where a compiled chunked loop (one thread) meets the blocked evaluator (threads)."""
+    import tracegraph.tensor as T
+    exprs = {'tanh(x * 1.01 + 0.1)': lambda xp: _chain(xp, 1, xp.tanh),
+             'exp(-x) * x': lambda xp: lambda x: xp.exp(-x) * x,
+             'tanh chain, 10 links,': lambda xp: _chain(xp, 10, xp.tanh)}
+    for name, expr in exprs.items():
+        for dtype in ('float64', 'float32'):
+            for power in (16, 18, 20, 22):
+                value = np.linspace(-2, 2, 1 << power).astype(dtype)
+
+                def ours(tg, backend, expr=expr, dtype=dtype):
+                    x = T.vector('x', dtype=dtype)
+                    return tg.function([x], expr(T)(x), backend=backend)
+                _run(f'{name} 2^{power} {dtype}', (value,), expr(np), ours,
+                     lambda jnp, nn, expr=expr: expr(jnp))
+
+
+WORKLOADS = [chains, single_ops, activations, mid_sizes]
 
 
 def main(argv=()):

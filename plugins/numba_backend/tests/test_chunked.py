@@ -61,6 +61,19 @@ def test_broadcast_matrix_two_outputs_and_chunk_edges_match_the_numpy_backend():
             np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-300)
 
 
+def test_broadcasts_decided_at_run_time_match_the_numpy_backend():
+    # Axes of unknown length: the chunked loop indexes its innermost axis unsigned,
+    # times a 0/1 factor where the input may broadcast there.
+    x, y = T.dmatrix('x'), T.dmatrix('y')
+    numba_f, numpy_f = _both([x, y], [T.tanh(x * 2 + y) * x])
+    assert 'np.uint64(b' in numba_f.source
+    rng = np.random.default_rng(1)
+    for xs, ys in (((3, chunked.CHUNK * 2 + 7), (3, 1)), ((3, 2000), (1, 2000)), ((1, 7), (4, 7)),
+                   ((5, 1), (5, 3000)), ((2, 3000), (2, 3000))):
+        a, b = rng.standard_normal(xs), rng.standard_normal(ys)
+        np.testing.assert_allclose(numba_f(a, b)[0], numpy_f(a, b)[0], rtol=1e-14)
+
+
 @pytest.mark.parametrize('dtype', ['float32', 'float64'])
 def test_chunks_of_short_rows_match_the_numpy_backend(dtype):
     """Chunks spanning rows of the innermost axis, or of the trailing axes joined into one

@@ -29,10 +29,13 @@ from .ufunc_loops import numpy_is_faster
 # back into Python (about 10 µs) costs more than NumPy's SIMD saves; measured on tanh,
 # exp and pow chains of 1 to 10 links (README).
 BLOCKED_MIN_WORK = 1 << 12
-# A chunked kernel (chunked.py) already runs NumPy's SIMD loops; the threaded blocked
-# path only pays off above this much work (measured on tanh, exp and 10-link chains:
-# chunked ran at 0.1-0.8x the blocked time from 2^12 to 2^20 elements, level at 2^22).
-CHUNKED_BLOCKED_MIN_WORK = 1 << 22
+# A chunked kernel (chunked.py) already runs NumPy's SIMD loops on one thread; the blocked
+# path's threads pay off above this much work, per output dtype (bench.small_math
+# mid_sizes, 2026-12-07: float64 tanh(x * 1.01 + 0.1) chunked at 2^20 elements took 1.12x
+# the NumPy backend's time, the 10-link chain at 2^18 1.34x; float32 ran chunked at
+# 0.5-0.85x up to 2^20 elements and, as float64 and float32 blocked did, level from 2^22).
+CHUNKED_BLOCKED_MIN_WORK = {'float32': 1 << 22}
+CHUNKED_BLOCKED_MIN_WORK_OTHER = 1 << 20
 # NumPy's iterator joins short rows into one long loop, where a chunked kernel steps from
 # row to row: on rows under 64 bytes (float32 x 12, float64 x 4) it took 1.3-2x the
 # NumPy backend's time from 2^15 elements up, where the blocked path is level.
@@ -86,7 +89,8 @@ def lower_elemwise(node):
         # Two kernels, each called by its symbol (kernel_call.py): neither's code is linked
         # into, and optimized again with, the other's (0.5-0.8 s of compile a node).
         work, chunks = _work(lengths, steps), _chunked(node, steps)
-        when = f'{work} >= {CHUNKED_BLOCKED_MIN_WORK if chunks else BLOCKED_MIN_WORK}'
+        chunked_min = CHUNKED_BLOCKED_MIN_WORK.get(node.outputs[0].dtype, CHUNKED_BLOCKED_MIN_WORK_OTHER)
+        when = f'{work} >= {chunked_min if chunks else BLOCKED_MIN_WORK}'
         if chunks and ndim > 1:
             short = SHORT_ROW_BYTES // np.dtype(node.outputs[0].dtype).itemsize
             when += f' or ({work} >= {SHORT_ROWS_BLOCKED_MIN_WORK} and {_row_length(how, scalar_in, lengths)} < {short})'
