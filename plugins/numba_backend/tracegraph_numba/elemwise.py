@@ -32,8 +32,8 @@ BLOCKED_MIN_WORK = 1 << 12
 # A chunked kernel (chunked.py) already runs NumPy's SIMD loops on one thread; the blocked
 # path's threads pay off above this much work, per output dtype (bench.small_math
 # mid_sizes, 2026-12-07: float64 tanh(x * 1.01 + 0.1) chunked at 2^20 elements took 1.12x
-# the NumPy backend's time, the 10-link chain at 2^18 1.34x; float32 ran chunked at
-# 0.5-0.85x up to 2^20 elements and, as float64 and float32 blocked did, level from 2^22).
+# the NumPy backend's time, the 10-link chain at 2^18 1.34x; float32 chunked took
+# 0.5-0.85x up to 2^20 elements; from 2^22 the blocked path is level in both dtypes).
 CHUNKED_BLOCKED_MIN_WORK = {'float32': 1 << 22}
 CHUNKED_BLOCKED_MIN_WORK_OTHER = 1 << 20
 # NumPy's iterator joins short rows into one long loop, where a chunked kernel steps from
