@@ -61,6 +61,36 @@ def test_broadcast_matrix_two_outputs_and_chunk_edges_match_the_numpy_backend():
             np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-300)
 
 
+def test_large_work_on_row_ranges_on_every_core_matches_the_numpy_backend():
+    # From 2^20 elements of float64 work a chunked node runs threaded.large_elemwise:
+    # the loop nest on row ranges (inputs sliced where they span the rows, broadcast
+    # ones whole), or the blocked evaluator for short rows.
+    m, row, col = T.dmatrix('m'), T.row('r'), T.col('c')
+    outs = [T.tanh(m * row + col) - T.exp(-m), T.log1p(m * m) * row]
+    numba_f, numpy_f = _both([m, row, col], outs)
+    assert 'large_elemwise' in numba_f.source
+    rng = np.random.default_rng(2)
+    for shape in ((1100, 1000), (300_000, 4), (3, 400_000), (1, 1 << 20)):
+        a, r, c = rng.standard_normal(shape), rng.standard_normal((1, shape[1])), rng.standard_normal((shape[0], 1))
+        for got, ref in zip(numba_f(a, r, c), numpy_f(a, r, c)):
+            np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-300)
+    x = T.vector('x', dtype='float32')
+    numba_g, numpy_g = _both([x], [T.tanh(x * np.float32(1.5)) * x])
+    value = rng.standard_normal((1 << 22) + 5).astype('float32')
+    np.testing.assert_array_equal(numba_g(value)[0], numpy_g(value)[0])
+    # In place: an update overwrites the shared value's buffer, range by range.
+    start = rng.standard_normal((1 << 20) + 3)
+    updated = []
+    for backend in ('numba', 'numpy'):
+        w = tg.shared(start.copy(), name='w')
+        step = tg.function([], [], updates=[(w, w - 0.1 * T.tanh(w) * T.exp(-w))], backend=backend)
+        step()
+        step()
+        updated.append(w.get_value())
+    assert 'inplace' in str(step.fgraph.toposort())
+    np.testing.assert_allclose(updated[0], updated[1], rtol=1e-13, atol=1e-15)   # w - ... cancels
+
+
 def test_broadcasts_decided_at_run_time_match_the_numpy_backend():
     # Axes of unknown length: the chunked loop indexes its innermost axis unsigned,
     # times a 0/1 factor where the input may broadcast there.

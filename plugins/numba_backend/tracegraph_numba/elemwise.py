@@ -21,7 +21,7 @@ from tracegraph.tensor.scalar import Composite, expensive
 
 from . import chunked
 from .callbacks import objmode_type
-from .lowered import Lowered, error_message, if_else, kernel, params
+from .lowered import JIT, Lowered, error_message, if_else, kernel, params
 from .scalar_source import literal, np_type, scalar_expr
 from .ufunc_loops import numpy_is_faster
 
@@ -90,13 +90,16 @@ def lower_elemwise(node):
         # into, and optimized again with, the other's (0.5-0.8 s of compile a node).
         work, chunks = _work(lengths, steps), _chunked(node, steps)
         chunked_min = CHUNKED_BLOCKED_MIN_WORK.get(node.outputs[0].dtype, CHUNKED_BLOCKED_MIN_WORK_OTHER)
-        when = f'{work} >= {chunked_min if chunks else BLOCKED_MIN_WORK}'
+        when, short_rows = f'{work} >= {chunked_min if chunks else BLOCKED_MIN_WORK}', 'False'
         if chunks and ndim > 1:
             short = SHORT_ROW_BYTES // np.dtype(node.outputs[0].dtype).itemsize
-            when += f' or ({work} >= {SHORT_ROWS_BLOCKED_MIN_WORK} and {_row_length(how, scalar_in, lengths)} < {short})'
-        blocked = f'{targets}, = ${{k1}}({", ".join(lengths + args)})'
+            short_rows = f'({work} >= {SHORT_ROWS_BLOCKED_MIN_WORK} and {_row_length(how, scalar_in, lengths)} < {short})'
+            when += f' or {short_rows}'
+        first = [short_rows] if chunks else []
+        blocked = f'{targets}, = ${{k1}}({", ".join(first + lengths + args)})'
         call = if_else(when, [blocked], call)
-        kernels += (_blocked_kernel(node, steps, outputs),)
+        rows = _rows_kernel(node, steps, outputs, how, scalar_in) if chunks else None
+        kernels += (_blocked_kernel(node, steps, outputs, rows),)
     lowered = Lowered('\n'.join(lines + call), kernels=kernels)
     if len(node.outputs) == 1 and not op.inplace:
         lowered = replace(lowered, into=_into(node, steps, outputs, how, scalar_in, lines, args, lengths))
@@ -178,22 +181,41 @@ def _kernel(node, steps, outputs, how, scalar_in):
     return kernel(lengths + params(node), allocate + loop + returns, imports)
 
 
-def _blocked_kernel(node, steps, outputs):
+def _blocked_kernel(node, steps, outputs, rows=None):
     """`kernel(n0.., a0..)` computing the outputs in NumPy's SIMD ufuncs on threads
     (tracegraph.kernels.blocked), the steps passed as data; NumPy also allocates the
     outputs there (it asks the kernel for huge pages, NRT does not).  The objmode block
     is the whole function: Numba mis-compiles one in a branch of a larger function, and
     in a function holding one LLVM neither inlines the vector math nor vectorizes."""
     lengths = [f'n{k}' for k in range(node.outputs[0].ndim)]
+    types = ', '.join(f'o{j}="{objmode_type(o)}"' for j, o in enumerate(node.outputs))
+    outs = ', '.join(f'o{j}' for j in range(len(node.outputs)))
+    call, first, preamble = 'blocked_evaluate(SPEC, ', [], _spec(node, steps, outputs)
+    if rows is not None:
+        call, first = 'large_elemwise(SPEC, ROWS, INPLACE, short_rows, ', ['short_rows']
+        preamble += (f'\nfrom tracegraph_numba.threaded import large_elemwise\nROWS = {rows!r}\n'
+                     f'INPLACE = {dict(node.op.inplace)!r}')
+    body = [f'with objmode({types}):',
+            f'    {outs}, = {call}({", ".join(lengths)},), {", ".join(params(node))})',
+            f'return {outs},']
+    return kernel(first + lengths + params(node), body, preamble)
+
+
+def _spec(node, steps, outputs):
+    """`SPEC = ...`: the Composite as data, as the blocked evaluator takes it."""
     spec = (tuple(v.dtype for v in node.inputs),
             tuple((op.name, getattr(op, 'dtype', None), tuple(args), dtype) for op, args, dtype in steps),
             tuple(outputs))
-    types = ', '.join(f'o{j}="{objmode_type(o)}"' for j, o in enumerate(node.outputs))
-    outs = ', '.join(f'o{j}' for j in range(len(node.outputs)))
-    body = [f'with objmode({types}):',
-            f'    {outs}, = blocked_evaluate(SPEC, ({", ".join(lengths)},), {", ".join(params(node))})',
-            f'return {outs},']
-    return kernel(lengths + params(node), body, f'SPEC = {spec!r}')
+    return f'SPEC = {spec!r}'
+
+
+def _rows_kernel(node, steps, outputs, how, scalar_in):
+    """`kernel(n0.., a0.., o0..)`: the loop nest writing into given outputs, which
+    threaded.py runs on row ranges on every core (no GIL: `nogil`)."""
+    lengths = [f'n{k}' for k in range(node.outputs[0].ndim)]
+    outs = [f'o{j}' for j in range(len(node.outputs))]
+    return kernel(lengths + params(node) + outs, _body(node, steps, outputs, how, scalar_in),
+                  chunked.IMPORT, jit=JIT.replace(')', ', nogil=True)'))
 
 
 def _body(node, steps, outputs, how, scalar_in, chunks=True):

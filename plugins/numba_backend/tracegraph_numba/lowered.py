@@ -46,9 +46,9 @@ class Lowered:
     into: 'Lowered | None' = None
 
 
-def kernel(params, body, preamble=''):
+def kernel(params, body, preamble='', jit=JIT):
     """The source of a kernel module: `def kernel(params):` with `body` lines."""
-    text = preamble + f'\n\n{JIT}\ndef kernel({", ".join(params)}):\n'
+    text = preamble + f'\n\n{jit}\ndef kernel({", ".join(params)}):\n'
     text += ''.join(f'    {line}\n' for line in body)
     return header(text) + text
 
