@@ -29,11 +29,10 @@ from .ufunc_loops import numpy_is_faster
 # back into Python (about 10 µs) costs more than NumPy's SIMD saves; measured on tanh,
 # exp and pow chains of 1 to 10 links (README).
 BLOCKED_MIN_WORK = 1 << 12
-# A chunked kernel (chunked.py) already runs NumPy's SIMD loops on one thread; the blocked
-# path's threads pay off above this much work, per output dtype (bench.small_math
-# mid_sizes, 2026-12-07: float64 tanh(x * 1.01 + 0.1) chunked at 2^20 elements took 1.12x
-# the NumPy backend's time, the 10-link chain at 2^18 1.34x; float32 chunked took
-# 0.5-0.85x up to 2^20 elements; from 2^22 the blocked path is level in both dtypes).
+# A chunked kernel (chunked.py) runs on one thread; threads (threaded.py) pay off above
+# this much work, per output dtype (bench.small_math mid_sizes, 2026-12-07: float64
+# tanh(x * 1.01 + 0.1) on one thread at 2^20 elements took 1.12x the NumPy backend's
+# time, the 10-link chain at 2^18 1.34x; float32 0.5-0.85x up to 2^20 elements).
 CHUNKED_BLOCKED_MIN_WORK = {'float32': 1 << 22}
 CHUNKED_BLOCKED_MIN_WORK_OTHER = 1 << 20
 # NumPy's iterator joins short rows into one long loop, where a chunked kernel steps from
@@ -186,7 +185,8 @@ def _blocked_kernel(node, steps, outputs, rows=None):
     (tracegraph.kernels.blocked), the steps passed as data; NumPy also allocates the
     outputs there (it asks the kernel for huge pages, NRT does not).  The objmode block
     is the whole function: Numba mis-compiles one in a branch of a larger function, and
-    in a function holding one LLVM neither inlines the vector math nor vectorizes."""
+    in a function holding one LLVM neither inlines the vector math nor vectorizes.  With
+    `rows` (`_rows_kernel`): `kernel(short_rows, n0.., a0..)`, running it (threaded.py)."""
     lengths = [f'n{k}' for k in range(node.outputs[0].ndim)]
     types = ', '.join(f'o{j}="{objmode_type(o)}"' for j, o in enumerate(node.outputs))
     outs = ', '.join(f'o{j}' for j in range(len(node.outputs)))
