@@ -23,7 +23,7 @@ SHARES_PER_THREAD = 8   # taken on demand: a thread slowed by another process do
 
 
 @functools.lru_cache(maxsize=None)
-def _rows_kernel(source):
+def _compiled(source):
     """The row-range kernel (`nogil`), compiled at the first call that needs it."""
     cache.ensure_file(source)
     return dispatcher(cache.key_of(source))
@@ -35,7 +35,7 @@ def large_elemwise(spec, rows_source, inplace, short_rows, lengths, *inputs):
     n, threads = lengths[0], n_threads()
     if short_rows or n < 2 * threads:
         return blocked_evaluate(spec, lengths, *inputs)
-    kernel = _rows_kernel(rows_source)
+    kernel = _compiled(rows_source)
     in_dtypes, steps, outputs = spec
     dtypes = list(in_dtypes) + [step[-1] for step in steps]
     outs = [inputs[inplace[j]] if j in inplace else np.empty(lengths, dtype=dtypes[k])
