@@ -7,6 +7,8 @@ against eager NumPy before it is timed.
     python -m bench.small_math chain      # the workloads whose names contain these words
     python -m bench.small_math activations  # tanh(x + b) on 4-d conv-layer activations
     python -m bench.small_math mid_sizes    # fused expressions on 2^16 to 2^22 elements
+    python -m bench.small_math wide_scans   # a loop over a state of 256 to 65,536 elements
+    python -m bench.small_math large_arith  # plain arithmetic on 10^6 and 8 x 10^6 elements
 
 Target: the Numba backend <= 1.0x the NumPy backend on every row.
 """
@@ -126,7 +128,50 @@ def mid_sizes():
                      lambda jnp, nn, expr=expr: expr(jnp))
 
 
-WORKLOADS = [chains, single_ops, activations, mid_sizes]
+def wide_scans():
+    """A loop whose state is a wide row, `h = tanh(x_t + 0.9 h)`, 256 to 65,536 elements
+    (2^22 element-steps in all): each step's row is written by the compiled loop nest."""
+    import tracegraph.tensor as T
+
+    def eager(x, h):
+        for row in x:
+            h = np.tanh(row + 0.9 * h)
+        return h
+
+    def jax_scan(jnp, nn):
+        import jax
+        return lambda x, h: jax.lax.scan(lambda c, row: (jnp.tanh(row + 0.9 * c), None), h, x)[0]
+    for dtype in ('float64', 'float32'):
+        for width in (256, 4096, 65536):
+            rng = np.random.default_rng(1)
+            values = (rng.standard_normal(((1 << 22) // width, width)).astype(dtype),
+                      rng.standard_normal(width).astype(dtype))
+
+            def ours(tg, backend, dtype=dtype):
+                x, h0 = T.matrix('x', dtype=dtype), T.vector('h0', dtype=dtype)
+                hs, _ = tg.scan(lambda row, h: T.tanh(row + 0.9 * h), sequences=x, outputs_info=h0)
+                return tg.function([x, h0], hs[-1], backend=backend)
+            _run(f'scan of tanh(x_t + 0.9 h), width {width}, {values[0].shape[0]} steps {dtype}',
+                 values, eager, ours, jax_scan)
+
+
+def large_arithmetic():
+    """`x * y + 2 * x - y` (no transcendental step) on 10^6 and 8 x 10^6 elements: the
+    output's fresh pages cost as much as the arithmetic."""
+    import tracegraph.tensor as T
+    for dtype in ('float64', 'float32'):
+        for n in (10 ** 6, 8 * 10 ** 6):
+            rng = np.random.default_rng(2)
+            values = tuple(rng.standard_normal(n).astype(dtype) for _ in range(2))
+
+            def ours(tg, backend, dtype=dtype):
+                x, y = T.vector('x', dtype=dtype), T.vector('y', dtype=dtype)
+                return tg.function([x, y], x * y + 2 * x - y, backend=backend)
+            _run(f'x * y + 2 * x - y, {n:,} {dtype}', values, lambda x, y: x * y + 2 * x - y, ours,
+                 lambda jnp, nn: lambda x, y: x * y + 2 * x - y)
+
+
+WORKLOADS = [chains, single_ops, activations, mid_sizes, wide_scans, large_arithmetic]
 
 
 def main(argv=()):

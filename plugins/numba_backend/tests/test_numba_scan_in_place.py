@@ -1,5 +1,7 @@
 """Scan states written in place (scan.py, elemwise `into`): same results as the NumPy
 backend, the caller's arrays untouched, and the swap refused where values alias."""
+import re
+
 import numpy as np
 import pytest
 
@@ -71,3 +73,18 @@ def test_a_state_carried_unchanged_does_not_stop_the_swap_but_a_view_of_it_does(
     assert '_spare' not in _body(f)  # g would be a view of the array h swaps into
     for got, want in zip(f(*args), ref(*args)):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_a_wide_state_runs_numpys_loops_into_its_row(dtype):
+    # 300 elements: the chunked loop nest writes the row (elemwise INTO_CHUNKED_MIN_WORK);
+    # `b` of one element broadcasts at run time; 3 elements take the inlined loop.
+    x, h0, u, b = T.matrix('x', dtype=dtype), T.vector('h0', dtype=dtype), T.vector('u', dtype=dtype), T.vector('b', dtype=dtype)
+    hs, _ = tg.scan(lambda xt, h, u, b: T.tanh(xt + u * h + b), sequences=x, outputs_info=h0, non_sequences=[u, b])
+    rng = np.random.default_rng(3)
+    for outputs in (hs, hs[-1]):
+        ref, f = _both([x, h0, u, b], outputs)
+        assert re.search(r'k_\w+\(.*, _(row|spare)0\)', _body(f))
+        for width in (300, 3):
+            args = [rng.standard_normal(s).astype(dtype) for s in ((5, width), width, width, 1)]
+            np.testing.assert_allclose(f(*args), ref(*args), rtol=2e-6 if dtype == 'float32' else 1e-14)

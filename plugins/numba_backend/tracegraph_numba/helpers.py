@@ -6,6 +6,8 @@ sigmoid live in vector_math.py.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from numba import njit, types
 from numba.extending import overload
@@ -98,3 +100,22 @@ def _joined_view(a, first):
         return lambda a, first: a.reshape(a.shape[:k] + (-1,))
     return lambda a, first: np.lib.stride_tricks.as_strided(
         a, a.shape[:k] + (np.prod(np.array(a.shape[k:])),), a.strides[:k] + a.strides[-1:])
+
+
+
+
+# Large new arrays on huge pages, as NumPy's allocator asks (Numba's does not): allocating
+# and first writing 65 MB took 25 ms in 4 KiB pages, 11 ms in 2 MiB ones.
+HUGE_PAGE, HUGE_PAGES_MIN_BYTES, MADV_HUGEPAGE = 1 << 21, 1 << 22, 14   # NumPy's threshold, Linux's flag
+LINUX = sys.platform.startswith('linux')
+_madvise = types.ExternalFunction('madvise', types.int32(types.uintp, types.uintp, types.int32))
+
+
+@njit(cache=True)
+def nb_huge_pages(a):
+    """`a`, new and not yet written, on huge pages where it is large."""
+    start = (np.uintp(a.ctypes.data) + np.uintp(HUGE_PAGE - 1)) & ~np.uintp(HUGE_PAGE - 1)
+    end = (np.uintp(a.ctypes.data) + np.uintp(a.nbytes)) & ~np.uintp(HUGE_PAGE - 1)
+    if LINUX and a.nbytes >= HUGE_PAGES_MIN_BYTES and end > start:
+        _madvise(start, end - start, MADV_HUGEPAGE)
+    return a

@@ -296,11 +296,9 @@ def _alloc(node):
     dims = [f'${{i{k}}}' for k in range(1, len(node.inputs))]
     shape = _shape_tuple(dims)
     empty = f'np.empty({_shape_tuple(["0"] * len(dims))}, dtype={np_type(dtype)})'
-    if value.ndim == 0:
-        allocate = f'${{o0}} = np.full({shape}, {cast("${i0}", value.dtype, dtype)})'
-        return _lines(*alloc_lines(node, dims, allocate, empty))
-    allocate = f'${{o0}} = np.empty({shape}, dtype={np_type(dtype)})'
-    return _lines(*alloc_lines(node, dims, allocate, empty), '${o0}[...] = ${i0}')
+    allocate = f'${{o0}} = nb_huge_pages(np.empty({shape}, dtype={np_type(dtype)}))'
+    fill = f'${{o0}}.fill({cast("${i0}", value.dtype, dtype)})' if value.ndim == 0 else '${o0}[...] = ${i0}'
+    return _lines(*alloc_lines(node, dims, allocate, empty), fill)
 
 
 @lowers(Join)
