@@ -68,9 +68,9 @@ def _small_float(matrix, vector):
 @overload(nb_dot)
 def _nb_dot(a, b):
     if getattr(a, 'ndim', None) == 1 and getattr(b, 'ndim', None) == 2 and _small_float(b, a):
-        return lambda a, b: _vector_matrix(a, b) if b.size <= SMALL else _np_dot(a, b)
+        return lambda a, b: _vector_matrix(a, b) if b.size <= SMALL else _np_dot(np.ascontiguousarray(a), b)
     if getattr(a, 'ndim', None) == 2 and getattr(b, 'ndim', None) == 1 and _small_float(a, b):
-        return lambda a, b: _matrix_vector(a, b) if a.size <= SMALL else _np_dot(a, b)
+        return lambda a, b: _matrix_vector(a, b) if a.size <= SMALL else _np_dot(a, np.ascontiguousarray(b))
     if getattr(a, 'layout', 'C') == 'A' or getattr(b, 'layout', 'C') == 'A':
         # Strided views (a reversed slice): BLAS needs contiguous operands, and copying
         # here says so instead of Numba warning about its own copy at every compile.
