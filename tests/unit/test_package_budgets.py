@@ -23,12 +23,12 @@ ROOT = Path(__file__).resolve().parents[2]
 # and a float64 hand-off to the blocked path at 2^20 (chunked.py, elemwise.py): fused
 # expressions of 2^16-2^20 elements took 1.1-1.5x the NumPy backend's time, now 0.5-1.0x.
 # And by 58 for large chunked work on row ranges on every core (threaded.py): the fused
-# chain on 10^7 float64 took 46 ms, level with jax.jit; now 27-28 ms.  And by 19 on
+# chain on 10^7 float64 took 46 ms, level with jax.jit; now 27-28 ms.  And by 18 on
 # 2026-12-07 for large arrays on huge pages (helpers.nb_huge_pages: x * y + 2 * x - y on
 # 8 x 10^6 float64 took 1.16x the NumPy backend's time) and the chunked loop nest writing
 # a scan's wide rows (elemwise._into: a 4,096-wide tanh state 2.2x, float32 65,536 3.5x).
 BUDGETS = {
-    'plugins/numba_backend/tracegraph_numba': 2611,
+    'plugins/numba_backend/tracegraph_numba': 2610,
     'plugins/numpy_backend/tracegraph_numpy': 900,
 }
 

@@ -105,7 +105,8 @@ def _joined_view(a, first):
 
 
 # Large new arrays on huge pages, as NumPy's allocator asks (Numba's does not): allocating
-# and first writing 65 MB took 25 ms in 4 KiB pages, 11 ms in 2 MiB ones.
+# and first writing 65 MB took 25 ms in 4 KiB pages, 11 ms in 2 MiB ones.  Not for a scan's
+# buffers: written a row a step, the IndRNN's (bench.scan_checkpoint) took 6.3-6.5 s, 5.6 without.
 HUGE_PAGE, HUGE_PAGES_MIN_BYTES, MADV_HUGEPAGE = 1 << 21, 1 << 22, 14   # NumPy's threshold, Linux's flag
 LINUX = sys.platform.startswith('linux')
 _madvise = types.ExternalFunction('madvise', types.int32(types.uintp, types.uintp, types.int32))

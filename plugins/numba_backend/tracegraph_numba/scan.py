@@ -47,9 +47,6 @@ class LoopWriter(ScanLoopWriter):
     def temp(self, hint):
         return self.parent.temp(hint)
 
-    def empty(self, shape, variable):
-        return f'nb_huge_pages({super().empty(shape, variable)})'
-
     def wrong_shape(self, value, want, what):
         # Numba formats no tuple into a string, so the message names the output only.
         return f'a step returned the wrong shape for {what}'
