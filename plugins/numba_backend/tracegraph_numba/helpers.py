@@ -1,4 +1,4 @@
-"""Scalar helpers and shape helpers that generated Numba code imports (all `@njit`).
+"""Scalar, shape and allocation helpers that generated Numba code imports (all `@njit`).
 
 The scalar ones keep NumPy's semantics where a one-line expression would not
 (NaN propagation of maximum, the stable branches of softplus, ...); exp, tanh and
@@ -100,8 +100,6 @@ def _joined_view(a, first):
         return lambda a, first: a.reshape(a.shape[:k] + (-1,))
     return lambda a, first: np.lib.stride_tricks.as_strided(
         a, a.shape[:k] + (np.prod(np.array(a.shape[k:])),), a.strides[:k] + a.strides[-1:])
-
-
 
 
 # Large new arrays on huge pages, as NumPy's allocator asks (Numba's does not): allocating
