@@ -147,3 +147,18 @@ def test_float32_rows_accumulate_in_float32_and_a_wider_dtype_in_float64():
     np.testing.assert_array_equal(rows, np.sum(a, axis=-1))
     exact = [math.fsum(r) for r in a.astype(np.float64)]
     np.testing.assert_allclose(wide, exact, rtol=1e-12, atol=1e-13 * np.abs(a).astype(np.float64).sum())
+
+
+@pytest.mark.parametrize('build', [lambda x: x.max(axis=1), lambda x: x.min(), lambda x: T.argmax(x, axis=1),
+                                   lambda x: T.argmin(x, axis=None), lambda x: x.max(axis=0)])
+def test_float_max_min_and_their_args_agree_with_numpy_on_rows_short_and_long(build):
+    # (50, 100): rows of 100, 5,000 elements, NumPy's loops (lowering.NUMPY_REDUCE_*);
+    # (600, 6): rows of 6, the compiled loop.  NaNs propagate (and win argmax) in both.
+    x = T.dmatrix('x')
+    f, ref = (tg.function([x], build(x), backend=b) for b in ('numba', 'numpy'))
+    for shape in ((50, 100), (600, 6)):
+        a = RNG.standard_normal(shape)
+        np.testing.assert_array_equal(f(a), ref(a))
+        a[3, 4] = np.nan
+        np.testing.assert_array_equal(f(a), ref(a))
+    assert 'call_reduce' in f.executable.source

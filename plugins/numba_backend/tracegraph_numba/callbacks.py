@@ -125,6 +125,16 @@ def call_numpy(key, *args):
     return _outputs(node, values if isinstance(values, tuple) else (values,))
 
 
+_NUMPY_REDUCTIONS = {'maximum': np.max, 'minimum': np.min, 'argmax': np.argmax, 'argmin': np.argmin}
+
+
+def call_reduce(key, x):
+    """NumPy's SIMD max, min, argmax or argmin (lowering.py's large reductions)."""
+    op = _NODES[key].op
+    fn = _NUMPY_REDUCTIONS[getattr(op, 'reducer', None) or op.kind]
+    return _outputs(_NODES[key], [fn(x, axis=getattr(op, 'axes', None) or op.axis)])
+
+
 def call_dot(key, a, b):
     """NumPy's dot (its BLAS, not the SciPy one Numba's np.dot calls: lowering.py)."""
     return _outputs(_NODES[key], [np.dot(a, b)])
