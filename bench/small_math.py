@@ -9,6 +9,7 @@ against eager NumPy before it is timed.
     python -m bench.small_math mid_sizes    # fused expressions on 2^16 to 2^22 elements
     python -m bench.small_math wide_scans   # a loop over a state of 256 to 65,536 elements
     python -m bench.small_math large_arith  # plain arithmetic on 10^6 and 8 x 10^6 elements
+    python -m bench.small_math reductions   # max and argmax over rows and columns
 
 Target: the Numba backend <= 1.0x the NumPy backend on every row.
 """
@@ -171,7 +172,25 @@ def large_arithmetic():
                  lambda jnp, nn: lambda x, y: x * y + 2 * x - y)
 
 
-WORKLOADS = [chains, single_ops, activations, mid_sizes, wide_scans, large_arithmetic]
+def reductions():
+    """Float max and argmax over rows (NumPy's SIMD loops from rows of 64, lowering.py) and
+    max over columns (the compiled loop), on a small and a large matrix."""
+    import tracegraph.tensor as T
+    exprs = {'max over rows': (lambda xp: lambda x: x.max(axis=1), lambda x: x.max(axis=1)),
+             'argmax over rows': (lambda xp: lambda x: xp.argmax(x, axis=1), lambda x: T.argmax(x, axis=1)),
+             'max over columns': (lambda xp: lambda x: x.max(axis=0), lambda x: x.max(axis=0))}
+    for name, (expr, ours_expr) in exprs.items():
+        for shape in ((100, 200), (2000, 4000)):
+            value = np.random.default_rng(4).standard_normal(shape)
+
+            def ours(tg, backend, ours_expr=ours_expr):
+                x = T.dmatrix('x')
+                return tg.function([x], ours_expr(x), backend=backend)
+            _run(f'{name}, {shape[0]} x {shape[1]} float64', (value,), expr(np), ours,
+                 lambda jnp, nn, expr=expr: expr(jnp))
+
+
+WORKLOADS = [chains, single_ops, activations, mid_sizes, wide_scans, large_arithmetic, reductions]
 
 
 def main(argv=()):

@@ -220,11 +220,15 @@ def _numpy_when_large(node, lowered):
     x, op = node.inputs[0], node.op
     if np.dtype(x.dtype).kind != 'f' or not x.ndim or getattr(op, 'reducer', None) not in (None, 'maximum', 'minimum'):
         return lowered
-    reduced = op.axes if hasattr(op, 'axes') else range(x.ndim) if op.axis is None else (op.axis,)
-    when = f'${{i0}}.size >= {NUMPY_REDUCE_ANY_AXES_MIN_SIZE}'
-    if x.ndim - 1 in reduced:
-        when += (f' or (${{i0}}.shape[{x.ndim - 1}] >= {NUMPY_REDUCE_MIN_ROW}'
-                 f' and ${{i0}}.size >= {NUMPY_REDUCE_MIN_SIZE})')
+    arg = not hasattr(op, 'axes')
+    last = x.ndim - 1 in (op.axes if not arg else range(x.ndim) if op.axis is None else (op.axis,))
+    if arg and not last:
+        return lowered
+    when = [] if arg else [f'${{i0}}.size >= {NUMPY_REDUCE_ANY_AXES_MIN_SIZE}']
+    if last:
+        when.append(f'(${{i0}}.shape[{x.ndim - 1}] >= {NUMPY_REDUCE_MIN_ROW} and ${{i0}}.size >= {NUMPY_REDUCE_MIN_SIZE})')
+    # NumPy's argmax copies an input that is not C-contiguous (a broadcast view: all of it).
+    when = ('${i0}.flags.c_contiguous and ' if arg else '') + ' or '.join(when)
     numpy = callbacks.objmode_call(node, 'call_reduce', 'from tracegraph_numba.callbacks import call_reduce')
     call = numpy.template.replace('${k0}', f'${{k{len(lowered.kernels)}}}')
     return Lowered('\n'.join(if_else(when, [call], lowered.template.splitlines())),
