@@ -131,8 +131,8 @@ _NUMPY_REDUCTIONS = {'maximum': np.max, 'minimum': np.min, 'argmax': np.argmax, 
 def call_reduce(key, x):
     """NumPy's SIMD max, min, argmax or argmin (lowering.py's large reductions)."""
     op = _NODES[key].op
-    fn = _NUMPY_REDUCTIONS[getattr(op, 'reducer', None) or op.kind]
-    return _outputs(_NODES[key], [fn(x, axis=getattr(op, 'axes', None) or op.axis)])
+    name, axis = (op.reducer, op.axes) if hasattr(op, 'axes') else (op.kind, op.axis)
+    return _outputs(_NODES[key], [_NUMPY_REDUCTIONS[name](x, axis=axis)])
 
 
 def call_dot(key, a, b):
