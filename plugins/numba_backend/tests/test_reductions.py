@@ -1,4 +1,5 @@
-"""Sums and products on the Numba backend: NumPy's orders, dtypes, NaN and empty input.
+"""Reductions on the Numba backend: NumPy's orders, dtypes, NaN and empty input (sums,
+products; max, min and their arguments, compiled on short rows, NumPy's on long ones).
 
 Float sums over the last axis run pairwise on SIMD (pairwise.py); these tests pin
 that they give NumPy's bits where NumPy sums a contiguous row pairwise, stay within
