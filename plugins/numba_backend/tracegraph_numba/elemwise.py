@@ -215,8 +215,8 @@ def _spec(node, steps, outputs):
 
 
 def _rows_kernel(node, steps, outputs, how, scalar_in):
-    """`kernel(n0.., a0.., o0..)`: the loop nest writing into given outputs, which
-    threaded.py runs on row ranges on every core (no GIL: `nogil`)."""
+    """`kernel(n0.., a0.., o0..)`: the loop nest writing into given outputs: a scan's row
+    (`_into`), or row ranges that threaded.py runs on every core (no GIL: `nogil`)."""
     lengths = [f'n{k}' for k in range(node.outputs[0].ndim)]
     outs = [f'o{j}' for j in range(len(node.outputs))]
     return kernel(lengths + params(node) + outs, _body(node, steps, outputs, how, scalar_in),
