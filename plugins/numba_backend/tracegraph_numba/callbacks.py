@@ -125,14 +125,14 @@ def call_numpy(key, *args):
     return _outputs(node, values if isinstance(values, tuple) else (values,))
 
 
-_NUMPY_REDUCTIONS = {'maximum': np.max, 'minimum': np.min, 'argmax': np.argmax, 'argmin': np.argmin}
+_NUMPY_REDUCTIONS = {'maximum': np.max, 'minimum': np.min}
 
 
 def call_reduce(key, x):
-    """NumPy's SIMD max, min, argmax or argmin (lowering.py's large reductions)."""
+    """NumPy's max or min, walking any layout in memory order (lowering.py's large
+    reductions)."""
     op = _NODES[key].op
-    name, axis = (op.reducer, op.axes) if hasattr(op, 'axes') else (op.kind, op.axis)
-    return _outputs(_NODES[key], [_NUMPY_REDUCTIONS[name](x, axis=axis)])
+    return _outputs(_NODES[key], [_NUMPY_REDUCTIONS[op.reducer](x, axis=op.axes)])
 
 
 def call_dot(key, a, b):

@@ -93,64 +93,91 @@ _COMBINE = {'add': '{0} + {1}', 'mul': '{0} * {1}', 'maximum': 'nb_maximum({0}, 
 def _careduce(node):
     op = node.op
     x = node.inputs[0]
+    if x.ndim == 0:
+        return _lines(f'${{o0}} = {cast("${i0}", x.dtype, op.dtype)}')
+    if not _row_reduction_applies(op, x):
+        return _numpy_when_large(node, _kernel(node, *_serial_careduce(node)))
+    strided = _pairwise_strided(node) if op.reducer == 'add' else _serial_careduce(node)
+    rows = _kernel(node, *if_else('${i0}.flags.c_contiguous', _row_careduce(node), strided),
+                   preamble='from tracegraph_numba.pairwise import pairwise_sum, pairwise_sum_strided\n'
+                            'from tracegraph_numba.extrema import row_max, row_min\n')
+    return _numpy_when_large(node, rows, unless='${i0}.flags.c_contiguous')
+
+
+def _serial_careduce(node):
+    """Lines folding the input into the output one element at a time, in C order."""
+    op = node.op
+    x = node.inputs[0]
     dtype = op.dtype
     value = cast(f'${{i0}}[{", ".join(f"i{k}" for k in range(x.ndim))}]', x.dtype, dtype)
-    if x.ndim == 0:
-        return _lines(f'${{o0}} = {cast("${i0}", x.dtype, dtype)}')
-    if _pairwise_applies(op, x):
-        return _pairwise_careduce(node)
-    lines = []
     out_axes = [a for a in range(x.ndim) if a not in op.axes]
     if op.reducer in _IDENTITY:
         start = _filled(out_axes, literal(_IDENTITY[op.reducer], dtype))
     else:
-        # No identity: start from the first element, as NumPy does, and refuse empty input.
-        size = ' * '.join(f'${{i0}}.shape[{a}]' for a in op.axes)
-        lines += raise_if(node, f'{size} == 0', 'ValueError',
-                          f'zero-size array to reduction operation {op.reducer} which has no identity', in_kernel=True)
+        # No identity: start from the first element, as NumPy does.
         first = '${i0}[' + ', '.join(':' if a not in op.axes else '0' for a in range(x.ndim)) + ']'
         # A copy, not `o0[...] = x[first]`: Numba's array assignment brings its
         # shape-mismatch message, whose string formatting compiled ~2 s per process.
         start = f'{first}.astype({np_type(dtype)})' if out_axes else cast(first, x.dtype, dtype)
-    lines += _accumulate(out_axes, start, x.ndim, '${i0}.shape', lambda acc: _COMBINE[op.reducer].format(acc, value))
-    return _numpy_when_large(node, _kernel(node, *lines))
+    lines = _refuse_empty(node)
+    return lines + _accumulate(out_axes, start, x.ndim, '${i0}.shape', lambda acc: _COMBINE[op.reducer].format(acc, value))
 
 
-def _pairwise_applies(op, x):
-    """Float sums over the last axis (and maybe others) in the input's dtype run pairwise
-    on SIMD (pairwise.py), as NumPy's do.  Integer sums vectorize as plain loops (integer
-    addition is associative), and so do sums keeping the last axis (over the outputs)."""
-    return (op.reducer == 'add' and x.ndim and x.ndim - 1 in op.axes
+def _refuse_empty(node):
+    """A reduction without identity (max, min) refuses empty input, as NumPy's does."""
+    op = node.op
+    if op.reducer in _IDENTITY:
+        return []
+    size = ' * '.join(f'${{i0}}.shape[{a}]' for a in op.axes)
+    return raise_if(node, f'{size} == 0', 'ValueError',
+                    f'zero-size array to reduction operation {op.reducer} which has no identity', in_kernel=True)
+
+
+# Float rows reduce on SIMD as NumPy's do: sums pairwise in NumPy's order (pairwise.py),
+# max and min by compare-and-select in vector lanes (extrema.py).  The value a row adds
+# to its output position, and the start that leaves the first row's value as it is.
+_ROW_REDUCTIONS = {'add': 'pairwise_sum({row}, {zero})', 'maximum': 'row_max({row})', 'minimum': 'row_min({row})'}
+_ROW_START = {'add': 0, 'maximum': -np.inf, 'minimum': np.inf}
+
+
+def _row_reduction_applies(op, x):
+    """Float reductions over the last axis (and maybe others) in the input's dtype.
+    Integer ones vectorize as plain loops (integer addition is associative), and so do
+    reductions keeping the last axis (over the outputs)."""
+    return (op.reducer in _ROW_REDUCTIONS and x.ndim and x.ndim - 1 in op.axes
             and np.dtype(x.dtype) == np.dtype(op.dtype) and np.dtype(op.dtype).name in ('float32', 'float64'))
 
 
-def _pairwise_careduce(node):
+def _row_careduce(node):
     """Each block of trailing reduced axes, one contiguous row of the C-contiguous input,
-    reduced pairwise; rows reduced over leading axes are combined in order, as NumPy does."""
+    reduced on SIMD; rows reduced over leading axes are combined in order, as NumPy does."""
     op = node.op
     x = node.inputs[0]
-    dtype = op.dtype
     trailing = x.ndim
     while trailing - 1 in op.axes:
         trailing -= 1
     leading = range(trailing)                     # the axes looped over, reduced or not
     out_axes = [a for a in leading if a not in op.axes]
-    init = literal(_IDENTITY[op.reducer], dtype)
     row = '${t}_x[' + ', '.join(f'i{a}' for a in leading) + ']' if trailing else '${t}_x'
     if x.ndim - trailing > 1:
         row += '.reshape(-1)'
-    start = _filled(out_axes, init)
-    lines = ['${t}_x = np.ascontiguousarray(${i0})']
-    lines += _accumulate(out_axes, start, trailing, '${t}_x.shape',
-                         lambda acc: f'{acc} + pairwise_sum({row}, {init})')
-    # A view that is not contiguous (a broadcast input, stride 0) is not copied: each
-    # row along the last axis is summed where it lies (pairwise.py).
+    row_value = _ROW_REDUCTIONS[op.reducer].format(row=row, zero=literal(0, op.dtype))
+    lines = _refuse_empty(node) + ['${t}_x = np.ascontiguousarray(${i0})']
+    return lines + _accumulate(out_axes, _filled(out_axes, literal(_ROW_START[op.reducer], op.dtype)), trailing,
+                               '${t}_x.shape', lambda acc: _COMBINE[op.reducer].format(acc, row_value))
+
+
+def _pairwise_strided(node):
+    """A view that is not contiguous (a broadcast input, stride 0) is not copied: each
+    row along the last axis is summed where it lies (pairwise.py)."""
+    op = node.op
+    x = node.inputs[0]
+    out_axes = [a for a in range(x.ndim - 1) if a not in op.axes]
+    zero = literal(0, op.dtype)
     last = x.ndim - 1
     row_at = '${i0}[' + ', '.join(f'i{a}' for a in range(last)) + ']' if last else '${i0}'
-    strided = _accumulate(out_axes, start, last, '${i0}.shape',
-                          lambda acc: f'{acc} + pairwise_sum_strided({row_at}, {init})')
-    return _kernel(node, *if_else('${i0}.flags.c_contiguous', lines, strided),
-                   preamble='from tracegraph_numba.pairwise import pairwise_sum, pairwise_sum_strided\n')
+    return _accumulate(out_axes, _filled(out_axes, zero), last, '${i0}.shape',
+                       lambda acc: f'{acc} + pairwise_sum_strided({row_at}, {zero})')
 
 
 def _filled(out_axes, init):
@@ -175,20 +202,45 @@ def _accumulate(out_axes, start, n_loops, shape_expr, combine):
 def _argreduce(node):
     op = node.op
     x = node.inputs[0]
+    size = '${i0}.size' if op.axis is None else f'${{i0}}.shape[{op.axis}]'
+    lines = raise_if(node, f'{size} == 0', 'ValueError', f'attempt to get {op.kind} of an empty sequence',
+                     in_kernel=True)
+    serial = _serial_argreduce(node)
+    if np.dtype(x.dtype).name not in ('float32', 'float64') or op.axis not in (None, x.ndim - 1):
+        return _kernel(node, *lines, *serial)
+    return _kernel(node, *lines, *if_else('${i0}.flags.c_contiguous', _row_argreduce(node), serial),
+                   preamble='from tracegraph_numba.extrema import row_argmax, row_argmin\n')
+
+
+def _row_argreduce(node):
+    """Each contiguous row of the C-contiguous input (all of it for axis=None) on SIMD."""
+    op = node.op
+    x = node.inputs[0]
+    row_arg = f'row_{op.kind}'
+    lines = ['${t}_x = np.ascontiguousarray(${i0})']
+    if op.axis is None or x.ndim == 1:
+        return lines + [f'${{o0}} = np.int64({row_arg}(${{t}}_x.reshape(-1)))']
+    others = range(x.ndim - 1)
+    out = ', '.join(f'i{a}' for a in others)
+    lines.append(f'${{o0}} = np.empty({_shape_tuple([f"${{i0}}.shape[{a}]" for a in others])}, dtype=np.int64)')
+    return lines + _loops('${i0}.shape', others, [f'${{o0}}[{out}] = {row_arg}(${{t}}_x[{out}])'])
+
+
+def _serial_argreduce(node):
+    """Lines comparing one element at a time; the input is read where it lies (a
+    broadcast view is not copied)."""
+    op = node.op
+    x = node.inputs[0]
     better = '>' if op.kind == 'argmax' else '<'
-    empty = f'attempt to get {op.kind} of an empty sequence'
     if op.axis is None:
-        # Over the input where it lies (a broadcast view is not copied), in C order.
         at = ', '.join(f'i{a}' for a in range(x.ndim))
         first = ', '.join('0' for _ in range(x.ndim))
         body = [f'${{t}}_v = ${{i0}}[{at}]' if x.ndim else '${t}_v = ${i0}',
                 f'if ${{t}}_best == ${{t}}_best and (${{t}}_v {better} ${{t}}_best or ${{t}}_v != ${{t}}_v):',
                 '    ${t}_best = ${t}_v', '    ${o0} = np.int64(${t}_k)', '${t}_k += 1']
-        lines = [*raise_if(node, '${i0}.size == 0', 'ValueError', empty, in_kernel=True),
-                 f'${{t}}_best = ${{i0}}[{first}]' if x.ndim else '${t}_best = ${i0}',
+        lines = [f'${{t}}_best = ${{i0}}[{first}]' if x.ndim else '${t}_best = ${i0}',
                  '${o0} = np.int64(0)', '${t}_k = 0']
-        lines += _loops('${i0}.shape', range(x.ndim), body)
-        return _numpy_when_large(node, _kernel(node, *lines))
+        return lines + _loops('${i0}.shape', range(x.ndim), body)
     axis = op.axis
     others = [a for a in range(x.ndim) if a != axis]
     shape = _shape_tuple([f'${{i0}}.shape[{a}]' for a in others])
@@ -201,36 +253,24 @@ def _argreduce(node):
             f'    if ${{t}}_best == ${{t}}_best and (${{t}}_v {better} ${{t}}_best or ${{t}}_v != ${{t}}_v):',
             '        ${t}_best = ${t}_v', '        ${t}_arg = ${t}_k']
     body.append(f'${{o0}}[{out}] = ${{t}}_arg' if others else '${o0} = np.int64(${t}_arg)')
-    lines = raise_if(node, f'${{i0}}.shape[{axis}] == 0', 'ValueError', empty, in_kernel=True)
-    if others:
-        lines.append(f'${{o0}} = np.empty({shape}, dtype=np.int64)')
-    lines += _loops('${i0}.shape', others, body)
-    return _numpy_when_large(node, _kernel(node, *lines))
+    lines = [f'${{o0}} = np.empty({shape}, dtype=np.int64)'] if others else []
+    return lines + _loops('${i0}.shape', others, body)
 
 
-# Float max/min/argmax/argmin over the last axis: a NaN-minding compare into one accumulator
-# a row, which LLVM does not vectorize, took 3-9x NumPy's SIMD time on rows of 200-4,000
-# (2,000 x 4,000: 24 ms, NumPy 2.7).  So from rows of 64 and 4,096 elements the node calls
-# NumPy (objmode, ~5 µs); rows of 10 ran 8x faster compiled; over leading axes the loop
-# vectorizes, level with NumPy up to ~10^6 elements.
-NUMPY_REDUCE_MIN_ROW, NUMPY_REDUCE_MIN_SIZE, NUMPY_REDUCE_ANY_AXES_MIN_SIZE = 64, 1 << 12, 1 << 20
+# Float max/min walk the input in C order: over leading axes the loop runs over the
+# outputs and vectorizes, level with NumPy, but over a transposed matrix's rows it strides
+# (2,000 x 4,000: 29 ms, NumPy 2.5).  So from 2^20 elements, unless `unless` holds at run
+# time, the node calls NumPy (objmode, ~5 µs), which walks any layout in memory order.
+NUMPY_REDUCE_MIN_SIZE = 1 << 20
 
 
-def _numpy_when_large(node, lowered):
+def _numpy_when_large(node, lowered, unless='False'):
     x, op = node.inputs[0], node.op
-    if np.dtype(x.dtype).kind != 'f' or not x.ndim or getattr(op, 'reducer', None) not in (None, 'maximum', 'minimum'):
+    if np.dtype(x.dtype).kind != 'f' or op.reducer not in ('maximum', 'minimum'):
         return lowered
-    arg = not hasattr(op, 'axes')
-    last = x.ndim - 1 in (op.axes if not arg else range(x.ndim) if op.axis is None else (op.axis,))
-    if arg and not last:
-        return lowered
-    when = [] if arg else [f'${{i0}}.size >= {NUMPY_REDUCE_ANY_AXES_MIN_SIZE}']
-    if last:
-        when.append(f'(${{i0}}.shape[{x.ndim - 1}] >= {NUMPY_REDUCE_MIN_ROW} and ${{i0}}.size >= {NUMPY_REDUCE_MIN_SIZE})')
-    # NumPy's argmax copies an input that is not C-contiguous (a broadcast view: all of it).
-    when = ('${i0}.flags.c_contiguous and ' if arg else '') + ' or '.join(when)
     numpy = callbacks.objmode_call(node, 'call_reduce', 'from tracegraph_numba.callbacks import call_reduce')
     call = numpy.template.replace('${k0}', f'${{k{len(lowered.kernels)}}}')
+    when = f'${{i0}}.size >= {NUMPY_REDUCE_MIN_SIZE} and not {unless}'
     return Lowered('\n'.join(if_else(when, [call], lowered.template.splitlines())),
                    kernels=lowered.kernels + numpy.kernels)
 
