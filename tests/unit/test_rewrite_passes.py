@@ -8,6 +8,7 @@ from tracegraph.ir import FunctionGraph
 from tracegraph.printing import pp
 from tracegraph.rewrite import REWRITES
 from tracegraph.rewrite.engine import run
+from tracegraph.tensor.elemwise import DimShuffle
 from tracegraph.tensor.scalar import Composite
 
 x, y, z = T.dvectors('x', 'y', 'z')
@@ -229,3 +230,25 @@ def test_dimshuffles_in_a_row_merge_or_vanish():
     _, fg = rewritten(expr, ['dimshuffle_merge'])
     (node,) = fg.apply_nodes
     assert node.op.new_order == (0, 'x', 'x')
+
+
+
+SQUARE, WIDE, ROW = np.arange(9.0).reshape(3, 3), np.arange(12.0).reshape(3, 4), np.arange(3.0)
+TRANSPOSES = [      # expression, its inputs' values, whether its transposes sink
+    (m.T + m.T * 2, [WIDE], True),
+    (m.T * x.dimshuffle('x', 0), [WIDE, ROW], True),
+    (m.T.max(axis=1), [WIDE], True),
+    (m.T + m, [SQUARE], False),        # one input in order and one not: left as written
+]
+
+
+@pytest.mark.parametrize('expr, values, sinks', TRANSPOSES, ids=[pp(c[0]) for c in TRANSPOSES])
+def test_transposes_sink_below_elementwise_ops_and_reductions(expr, values, sinks):
+    names = ['transpose_below_elemwise', 'transpose_below_reduce']
+    text, fg = rewritten(expr, names)
+    assert bool(fg.rewrites_applied) == sinks
+    transposes_m = any(isinstance(n.op, DimShuffle) and n.inputs[0] is m for n in fg.apply_nodes)
+    assert transposes_m != sinks, text      # sunk: the loops read m as it lies
+    inputs = [v for v in (m, x) if v in tg.ir.ancestors([expr])]
+    np.testing.assert_array_equal(tg.function(inputs, expr)(*values),
+                                  tg.function(inputs, expr, rewrites='none')(*values))
