@@ -10,6 +10,7 @@ against eager NumPy before it is timed.
     python -m bench.small_math wide_scans   # a loop over a state of 256 to 65,536 elements
     python -m bench.small_math large_arith  # plain arithmetic on 10^6 and 8 x 10^6 elements
     python -m bench.small_math reductions   # max and argmax over rows and columns
+    python -m bench.small_math layouts      # transposed inputs, softmax, whole-matrix copies
 
 Target: the Numba backend <= 1.0x the NumPy backend on every row.
 """
@@ -173,8 +174,8 @@ def large_arithmetic():
 
 
 def reductions():
-    """Float max and argmax over rows (NumPy's SIMD loops from rows of 64, lowering.py) and
-    max over columns (the compiled loop), on a small and a large matrix."""
+    """Float max and argmax over rows (SIMD rows, extrema.py) and max over columns (the
+    compiled loop over the outputs), on a small and a large matrix."""
     import tracegraph.tensor as T
     exprs = {'max over rows': (lambda xp: lambda x: x.max(axis=1), lambda x: x.max(axis=1)),
              'argmax over rows': (lambda xp: lambda x: xp.argmax(x, axis=1), lambda x: T.argmax(x, axis=1)),
@@ -190,7 +191,45 @@ def reductions():
                  lambda jnp, nn, expr=expr: expr(jnp))
 
 
-WORKLOADS = [chains, single_ops, activations, mid_sizes, wide_scans, large_arithmetic, reductions]
+def layouts_and_copies():
+    """Matrix work beside the arithmetic: transposed inputs (the loops must follow the
+    memory), softmax over rows, and ops that copy whole matrices (concatenate, setting
+    one row of a copy, gathering rows)."""
+    import tracegraph.tensor as T
+    rows = np.random.default_rng(5).integers(0, 100, 150)
+    exprs = {  # name: (eager / jax, ours, the number of matrices it reads)
+        'x.T + y.T': (lambda xp: lambda x, y: x.T + y.T, lambda x, y: x.T + y.T),
+        'exp(x.T)': (lambda xp: lambda x, y: xp.exp(x.T), lambda x, y: T.exp(x.T)),
+        'softmax over rows': (lambda xp: lambda x, y: xp.exp(x - x.max(axis=1, keepdims=True))
+                              / xp.exp(x - x.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True),
+                              lambda x, y: T.nnet.softmax(x)),
+        'concatenate': (lambda xp: lambda x, y: xp.concatenate([x, y]), lambda x, y: T.concatenate([x, y])),
+        'set one row of a copy': (lambda xp: lambda x, y: _set_row(xp, x, y[0]),
+                                  lambda x, y: T.set_subtensor(x[3], y[0])),
+        'gather 150 rows': (lambda xp: lambda x, y: x[rows], lambda x, y: x[rows]),
+    }
+    for name, (expr, ours_expr) in exprs.items():
+        for shape in ((100, 200), (2000, 4000)):
+            rng = np.random.default_rng(6)
+            values = (rng.standard_normal(shape), rng.standard_normal(shape))
+
+            def ours(tg, backend, ours_expr=ours_expr):
+                x, y = T.dmatrix('x'), T.dmatrix('y')
+                return tg.function([x, y], ours_expr(x, y), backend=backend, on_unused_input='ignore')
+            _run(f'{name}, {shape[0]} x {shape[1]} float64', values, expr(np), ours,
+                 lambda jnp, nn, expr=expr: expr(jnp))
+
+
+def _set_row(xp, x, row):
+    if xp is np:
+        out = x.copy()
+        out[3] = row
+        return out
+    return x.at[3].set(row)
+
+
+WORKLOADS = [chains, single_ops, activations, mid_sizes, wide_scans, large_arithmetic, reductions,
+             layouts_and_copies]
 
 
 def main(argv=()):
