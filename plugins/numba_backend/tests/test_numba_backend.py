@@ -183,3 +183,16 @@ def test_0d_inputs_keep_their_dtype_as_python_or_numpy_scalars(dtype):
         for got, want in zip(*results):
             assert np.asarray(got).dtype == np.asarray(want).dtype
             np.testing.assert_array_equal(got, want)
+
+
+def test_large_copies_and_joins_on_huge_pages_equal_numpy():
+    # 4 MiB and more: helpers.nb_copy and lowering._join allocate with nb_huge_pages and
+    # copy in loops; a transposed (Fortran-ordered) input takes the strided path.
+    x, y = T.dmatrix('x'), T.dmatrix('y')
+    outs = [T.set_subtensor(x[3], y[0]), T.concatenate([x, y], axis=0), T.concatenate([x, y.T], axis=1)]
+    f, ref = (tg.function([x, y], outs, backend=b) for b in ('numba', 'numpy'))
+    a = np.random.default_rng(0).standard_normal((800, 800))
+    for b in (a[::-1].copy(), np.asfortranarray(a)):
+        for got, expected in zip(f(a, b), ref(a, b)):
+            np.testing.assert_array_equal(got, expected)
+    assert not np.shares_memory(f(a, b)[0], a)

@@ -93,7 +93,7 @@ def _incsubtensor(node):
                        and all(e == ('slice', None, None, None) for e in op.entries[1:])):
         return callbacks.objmode_call(node, 'call_numpy_indexing')
     index, checks, vector = _checked_index(node, 2, '${o0}')
-    lines = ['${o0} = ${i0}' if op.inplace else '${o0} = ${i0}.copy()'] + checks
+    lines = ['${o0} = ${i0}' if op.inplace else '${o0} = nb_copy(${i0})'] + checks
     y = node.inputs[1]
     if not arrays:
         target = f'${{o0}}[{index}]' if index else '${o0}[...]'

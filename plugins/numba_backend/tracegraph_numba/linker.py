@@ -109,7 +109,7 @@ class Generator:
 
     def _returns(self):
         copies = {v for v in outputs_to_copy(self.fgraph) if getattr(v.type, 'ndim', 0) > 0}
-        returned = [f'{name}.copy()' if var in copies else name
+        returned = [f'nb_copy({name})' if var in copies else name
                     for name, var in zip(self.program.outputs, self.fgraph.outputs)]
         return [f'    return ({", ".join(returned)}{"," if returned else ""})']
 

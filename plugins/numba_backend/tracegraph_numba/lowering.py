@@ -370,8 +370,21 @@ def _alloc(node):
 
 @lowers(Join)
 def _join(node):
-    args = ', '.join(f'${{i{k}}}' for k in range(len(node.inputs)))
-    return _lines(*join_check(node), f'${{o0}} = np.concatenate(({args},), axis={node.op.axis})')
+    """Each input copied into its part of the output, which is on huge pages where it is
+    large (Numba's np.concatenate of two 64 MB matrices: 50 ms, NumPy's and this 30)."""
+    ndim, n = node.inputs[0].ndim, len(node.inputs)
+    axis = node.op.axis % ndim
+    shape = [f'${{i0}}.shape[{d}]' if d != axis else ' + '.join(f'${{i{k}}}.shape[{d}]' for k in range(n))
+             for d in range(ndim)]
+    lines = [f'${{o0}} = nb_huge_pages(np.empty({_shape_tuple(shape)}, dtype={np_type(node.outputs[0].dtype)}))',
+             '${t}_at = 0']
+    here = ', '.join(f'i{d}' for d in range(ndim))
+    there = ', '.join(f'i{d}' if d != axis else f'${{t}}_at + i{d}' for d in range(ndim))
+    for k in range(n):
+        lines += _loops(f'${{i{k}}}.shape', range(ndim), [f'${{o0}}[{there}] = ${{i{k}}}[{here}]'])
+        lines.append(f'${{t}}_at += ${{i{k}}}.shape[{axis}]')
+    copies = _kernel(node, *lines)
+    return Lowered('\n'.join(join_check(node) + [copies.template]), kernels=copies.kernels)
 
 
 @lowers(Eye)
