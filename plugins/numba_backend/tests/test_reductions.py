@@ -164,3 +164,20 @@ def test_float_max_min_and_their_args_agree_with_numpy_on_every_path(build):
         np.testing.assert_array_equal(f(a), ref(a))
         a[3, 4] = np.nan
         np.testing.assert_array_equal(f(a), ref(a))
+
+
+@pytest.mark.parametrize('axis', [None, 0, 1, 2])
+def test_cumulative_ops_agree_with_numpy_along_every_axis(axis):
+    # Along the last axis the running value is a local scalar; along a leading one the
+    # loop runs over rows.  An empty axis, -0.0 first, and int32 summed as int64.
+    x, k = T.dtensor3('x'), T.tensor3('k', dtype='int32')
+    outs = [T.cumsum(x, axis=axis), T.cumprod(x, axis=axis), T.cumsum(k, axis=axis)]
+    f, ref = (tg.function([x, k], outs, backend=b) for b in ('numba', 'numpy'))
+    a = RNG.standard_normal((3, 4, 5))
+    a[0, 0, 0] = -0.0
+    for shape in ((3, 4, 5), (3, 0, 5)):
+        args = a[:shape[0], :shape[1], :shape[2]], RNG.integers(-9, 9, shape).astype('int32')
+        for got, expected in zip(f(*args), ref(*args)):
+            assert got.dtype == expected.dtype
+            np.testing.assert_array_equal(got, expected)
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))

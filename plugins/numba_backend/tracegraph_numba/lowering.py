@@ -86,7 +86,7 @@ _IDENTITY = {'add': 0, 'mul': 1, 'and_': True, 'or_': False}
 
 
 _COMBINE = {'add': '{0} + {1}', 'mul': '{0} * {1}', 'maximum': 'nb_maximum({0}, {1})',
-            'minimum': 'nb_minimum({0}, {1})', 'and_': '{0} and {1}', 'or_': '{0} or {1}'}
+            'minimum': 'nb_minimum({0}, {1})', 'and_': '{0} & {1}', 'or_': '{0} | {1}'}
 
 
 @lowers(CAReduce)
@@ -190,11 +190,17 @@ def _filled(out_axes, init):
 def _accumulate(out_axes, start, n_loops, shape_expr, combine):
     """Lines folding values into the output over `n_loops` leading axes: it starts as
     `start`, and `combine(acc)` is the next value of one position `acc`.  With no axis
-    kept the accumulator is a local scalar, stored at the end."""
+    kept the accumulator is a local scalar, stored at the end; so it is for each position
+    when the reduced axes are the inner loops (a product over rows: 1.5x NumPy's time
+    through memory, where every step waits for the store before)."""
+    fold = ['${t}_acc = ' + combine('${t}_acc')]
     if not out_axes:
-        return (['${t}_acc = ' + start] + _loops(shape_expr, range(n_loops), ['${t}_acc = ' + combine('${t}_acc')])
-                + ['${o0} = ${t}_acc'])
+        return ['${t}_acc = ' + start] + _loops(shape_expr, range(n_loops), fold) + ['${o0} = ${t}_acc']
     target = '${o0}[' + ', '.join(f'i{a}' for a in out_axes) + ']'
+    k = len(out_axes)
+    if out_axes == list(range(k)) and k < n_loops:
+        row = [f'${{t}}_acc = {target}', *_loops(shape_expr, range(k, n_loops), fold), f'{target} = ${{t}}_acc']
+        return ['${o0} = ' + start] + _loops(shape_expr, range(k), row)
     return ['${o0} = ' + start] + _loops(shape_expr, range(n_loops), [f'{target} = {combine(target)}'])
 
 
@@ -399,19 +405,27 @@ def _arange(node):
 
 @lowers(CumOp)
 def _cumop(node):
+    """A running total along the axis.  Along the last axis it is a local scalar: through
+    the output's memory each step waited for the store before (1.26x NumPy's time)."""
     op = node.op
     x = node.inputs[0]
     dtype = node.outputs[0].dtype
     sign = '+' if op.mode == 'add' else '*'
-    if op.axis is None or x.ndim <= 1:
-        source = '${i0}' if x.ndim == 1 else 'np.ascontiguousarray(${i0}).ravel()' if x.ndim else 'np.full((1,), ${i0})'
-        return _kernel(node, f'${{o0}} = {source}.astype({np_type(dtype)})',
-                       'for k in range(1, ${o0}.shape[0]):', f'    ${{o0}}[k] = ${{o0}}[k - 1] {sign} ${{o0}}[k]')
-    axis = op.axis
-    here = ', '.join(f'i{a}' for a in range(x.ndim))
-    before = ', '.join(f'i{a}' if a != axis else f'i{a} - 1' for a in range(x.ndim))
-    body = [f'if i{axis} > 0:', f'    ${{o0}}[{here}] = ${{o0}}[{before}] {sign} ${{o0}}[{here}]']
-    return _kernel(node, f'${{o0}} = ${{i0}}.astype({np_type(dtype)})', *_loops('${o0}.shape', range(x.ndim), body))
+    flat = op.axis is None or x.ndim <= 1
+    source = '${i0}' if not flat or x.ndim == 1 else 'np.ascontiguousarray(${i0}).ravel()' if x.ndim else 'np.full((1,), ${i0})'
+    ndim, axis = (1, 0) if flat else (x.ndim, op.axis)
+    lines = [f'${{t}}_x = {source}', f'${{o0}} = nb_huge_pages(np.empty(${{t}}_x.shape, dtype={np_type(dtype)}))']
+    at = lambda k: ', '.join(f'i{a}' if a != axis else k for a in range(ndim))  # noqa: E731
+    value = lambda k: cast(f'${{t}}_x[{at(k)}]', x.dtype, dtype)  # noqa: E731
+    if axis == ndim - 1:
+        body = [f'if ${{t}}_x.shape[{axis}]:', f'    ${{t}}_acc = {value("0")}', f'    ${{o0}}[{at("0")}] = ${{t}}_acc',
+                f'    for ${{t}}_k in range(1, ${{t}}_x.shape[{axis}]):',
+                f'        ${{t}}_acc = ${{t}}_acc {sign} {value("${t}_k")}', f'        ${{o0}}[{at("${t}_k")}] = ${{t}}_acc']
+        return _kernel(node, *lines, *_loops('${t}_x.shape', range(ndim - 1), body))
+    # Over a leading axis the inner loop runs along the rows, which vectorizes.
+    here = at(f'i{axis}')
+    body = [f'${{o0}}[{here}] = {value(f"i{axis}")} if i{axis} == 0 else ${{o0}}[{at(f"i{axis} - 1")}] {sign} {value(f"i{axis}")}']
+    return _kernel(node, *lines, *_loops('${t}_x.shape', range(ndim), body))
 
 
 @lowers(IfElse)
