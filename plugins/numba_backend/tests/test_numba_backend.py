@@ -196,3 +196,28 @@ def test_large_copies_and_joins_on_huge_pages_equal_numpy():
         for got, expected in zip(f(a, b), ref(a, b)):
             np.testing.assert_array_equal(got, expected)
     assert not np.shares_memory(f(a, b)[0], a)
+
+
+@pytest.mark.parametrize('ndim', [1, 3])
+def test_nonzero_agrees_with_numpy_on_dense_sparse_and_strided_input(ndim):
+    x = T.TensorType('float64', (None,) * ndim)('x')
+    f, ref = (tg.function([x], T.nonzero(x, return_matrix=True), backend=b) for b in ('numba', 'numpy'))
+    a = np.random.default_rng(1).standard_normal((6, 5, 4)[:ndim] if ndim == 3 else (120,))
+    a[a > 0.3] = 0.0
+    a.flat[7] = np.nan                               # NaN counts as nonzero, as in NumPy
+    for value in (a, np.zeros_like(a), a[::-1], np.swapaxes(a, 0, -1)):
+        np.testing.assert_array_equal(f(value), ref(value))
+
+
+def test_rows_gathered_at_an_index_vector_equal_numpy():
+    # helpers.nb_take_rows for C-contiguous input (negative indices wrap), Numba's own
+    # indexing for any other layout; the bounds are checked before either.
+    x, i = T.dtensor3('x'), T.lvector('i')
+    f, ref = (tg.function([x, i], [x[i], x[i, :, :]], backend=b) for b in ('numba', 'numpy'))
+    a = np.random.default_rng(2).standard_normal((5, 4, 3))
+    for value in (a, a[:, ::-1], np.asfortranarray(a)):
+        for index in (np.array([4, -1, 0, 0, -5]), np.array([], dtype=np.int64)):
+            for got, expected in zip(f(value, index), ref(value, index)):
+                np.testing.assert_array_equal(got, expected)
+    with pytest.raises(IndexError):
+        f(a, np.array([5]))

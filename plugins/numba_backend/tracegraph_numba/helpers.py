@@ -137,3 +137,24 @@ def _nb_copy(a):
             flat[k] = source[k]
         return out
     return copy
+
+
+def nb_take_rows(a, index):
+    """a[index] for an integer vector `index` already checked in bounds, on huge pages
+    where it is large: Numba's indexing took 37 ms for 3,000 rows of 4,000 float64, NumPy 18."""
+
+
+@overload(nb_take_rows)
+def _nb_take_rows(a, index):
+    if not isinstance(a, types.Array) or a.layout != 'C' or a.ndim < 2:
+        return lambda a, index: a[index]
+
+    def take(a, index):
+        out = nb_huge_pages(np.empty((index.shape[0],) + a.shape[1:], a.dtype))
+        rows, source = out.reshape(index.shape[0], -1), a.reshape(a.shape[0], -1)
+        for r in range(index.shape[0]):
+            into, row = rows[r], source[index[r] + a.shape[0] if index[r] < 0 else index[r]]
+            for j in range(row.shape[0]):
+                into[j] = row[j]
+        return out
+    return take

@@ -82,15 +82,21 @@ def _subtensor(node):
         return callbacks.objmode_call(node, 'call_numpy_indexing')
     index, checks, vector = _checked_index(node, 1)
     read = f'${{o0}} = ${{i0}}[{index}]' if index else '${o0} = ${i0}'
+    if _rows_at_vector(node.op, node.inputs[1:]):
+        read = '${o0} = nb_take_rows(${i0}, ${i1})'
     return Lowered('\n'.join(checks + vector + [read]))
+
+
+def _rows_at_vector(op, indices):
+    """Whether the index is x[idx] or x[idx, :, ...] with one integer vector idx."""
+    return (len(indices) == 1 and indices[0].ndim == 1 and indices[0].dtype != 'bool'
+            and op.entries[0][0] == 'array' and all(e == ('slice', None, None, None) for e in op.entries[1:]))
 
 
 def _incsubtensor(node):
     op = node.op
     arrays = [v for v in node.inputs[2:] if v.ndim > 0]
-    if arrays and not (len(op.entries) >= 1 and op.entries[0][0] == 'array' and len(arrays) == 1
-                       and arrays[0].ndim == 1 and arrays[0].dtype != 'bool'
-                       and all(e == ('slice', None, None, None) for e in op.entries[1:])):
+    if arrays and not _rows_at_vector(op, arrays):
         return callbacks.objmode_call(node, 'call_numpy_indexing')
     index, checks, vector = _checked_index(node, 2, '${o0}')
     lines = ['${o0} = ${i0}' if op.inplace else '${o0} = nb_copy(${i0})'] + checks
