@@ -135,11 +135,6 @@ def call_reduce(key, x):
     return _outputs(_NODES[key], [_NUMPY_REDUCTIONS[op.reducer](x, axis=op.axes)])
 
 
-def call_dot(key, a, b):
-    """NumPy's dot (its BLAS, not the SciPy one Numba's np.dot calls: lowering.py)."""
-    return _outputs(_NODES[key], [np.dot(a, b)])
-
-
 def located(exc, node):
     """`exc` again (its type where it can be rebuilt from a message), saying which
     node raised it and the user's line that built the node."""

@@ -281,11 +281,6 @@ def _numpy_when_large(node, lowered, unless='False'):
                    kernels=lowered.kernels + numpy.kernels)
 
 
-# OpenBLAS multiplies on one thread below this many multiply-adds (interface/gemm.c:
-# SMP_THRESHOLD_MIN x GEMM_MULTITHREAD_THRESHOLD).
-THREADED_GEMM_MIN_WORK = 65536 * 4
-
-
 @lowers(Dot)
 def _dot(node):
     a, b = node.inputs
@@ -293,22 +288,13 @@ def _dot(node):
     lines = raise_if(node, f'${{i0}}.shape[{a.ndim - 1}] != ${{i1}}.shape[0]', 'ValueError',
                      'shapes are not aligned')
     if np.dtype(out.dtype).kind in 'fc':
-        # BLAS (Numba's np.dot; small matrix-vector products are loops, small_dot.py) for float
-        # operands of one dtype; a `.T` view stays Fortran-ordered: gemm/gemv take a flag, no copy.
+        # BLAS (NumPy's for matrix products, numpy_blas.py; small matrix-vector products are
+        # loops, small_dot.py) for float operands of one dtype; a `.T` view stays
+        # Fortran-ordered: gemm/gemv take a flag, no copy.
         args = [n if v.dtype == out.dtype else f'{n}.astype({np_type(out.dtype)})'
                 for n, v in zip(('${i0}', '${i1}'), (a, b))]
         lines.append(f'${{o0}} = nb_dot({args[0]}, {args[1]})')
-        if a.ndim < 2 or b.ndim < 2:
-            return _lines(*lines)
-        # Numba's np.dot calls SciPy's OpenBLAS: where it wakes its threads, they and NumPy's
-        # starved each other (500x500x10 float32: 7.9 ms after a NumPy call, 0.06 alone), so
-        # large products call NumPy's. Operands go as `x[::1]`, one Numba type for C, F and
-        # strided layouts, so the objmode block compiles (~50 ms a process, uncached) once.
-        work = '${i0}.shape[0] * ${i0}.shape[1] * ${i1}.shape[1]'
-        numpy_dot = callbacks.objmode_call(node, 'call_dot', 'from tracegraph_numba.callbacks import call_dot')
-        call = numpy_dot.template.replace('${i0}', '${i0}[::1]').replace('${i1}', '${i1}[::1]')
-        lines[-1:] = if_else(f'{work} >= {THREADED_GEMM_MIN_WORK}', [call], lines[-1:])
-        return Lowered('\n'.join(lines), kernels=numpy_dot.kernels)
+        return _lines(*lines)
     product = _kernel(node, *_integer_dot(a.ndim, b.ndim, out.dtype))
     return Lowered('\n'.join(lines + [product.template]), kernels=product.kernels)
 
