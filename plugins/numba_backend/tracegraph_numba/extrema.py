@@ -128,21 +128,23 @@ def _first_nan(a):
 
 
 @njit(cache=True, error_model='numpy')
+def _row_arg(a, greater):
+    if a.shape[0] * a.itemsize < VECTOR_BYTES:
+        return _serial(a, greater)
+    at = _argmax_lanes(a) if greater else _argmin_lanes(a)
+    return at if at >= 0 else _first_nan(a)
+
+
+@njit(cache=True, error_model='numpy')
 def row_argmax(a):
     """argmax(a) of a non-empty 1-D C-contiguous float array: its first NaN if any."""
-    if a.shape[0] * a.itemsize < VECTOR_BYTES:
-        return _serial(a, True)
-    at = _argmax_lanes(a)
-    return at if at >= 0 else _first_nan(a)
+    return _row_arg(a, True)
 
 
 @njit(cache=True, error_model='numpy')
 def row_argmin(a):
     """argmin(a) of a non-empty 1-D C-contiguous float array: its first NaN if any."""
-    if a.shape[0] * a.itemsize < VECTOR_BYTES:
-        return _serial(a, False)
-    at = _argmin_lanes(a)
-    return at if at >= 0 else _first_nan(a)
+    return _row_arg(a, False)
 
 
 @njit(cache=True, error_model='numpy')

@@ -39,9 +39,7 @@ def _untransposed(v, inverse):
         return None
     order = [shuffle.new_order[a] for a in inverse]
     kept = [a for a in order if a != 'x']
-    if kept != sorted(kept) or len(kept) != len(shuffle.new_order) - shuffle.new_order.count('x'):
-        return None
-    return source if tuple(order) == tuple(range(source.ndim)) else DimShuffle(source.ndim, tuple(order))(source)
+    return _shuffled(source, order) if kept == sorted(kept) else None
 
 
 @register('transpose_below_elemwise', phase='specialize', tracks=(Elemwise,))
