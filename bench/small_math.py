@@ -9,7 +9,7 @@ against eager NumPy before it is timed.
     python -m bench.small_math mid_sizes    # fused expressions on 2^16 to 2^22 elements
     python -m bench.small_math wide_scans   # a loop over a state of 256 to 65,536 elements
     python -m bench.small_math large_arith  # plain arithmetic on 10^6 and 8 x 10^6 elements
-    python -m bench.small_math reductions   # max and argmax over rows and columns
+    python -m bench.small_math reductions   # max, argmax, any, all over rows and columns
     python -m bench.small_math layouts      # transposed inputs, softmax, whole-matrix copies
 
 Target: the Numba backend <= 1.0x the NumPy backend on every row.
@@ -174,12 +174,16 @@ def large_arithmetic():
 
 
 def reductions():
-    """Float max and argmax over rows (SIMD rows, extrema.py) and max over columns (the
-    compiled loop over the outputs), on a small and a large matrix."""
+    """Float max and argmax over rows (SIMD rows, extrema.py), max over columns (the
+    compiled loop over the outputs), any and all (which may stop early), on a small and
+    a large matrix."""
     import tracegraph.tensor as T
     exprs = {'max over rows': (lambda xp: lambda x: x.max(axis=1), lambda x: x.max(axis=1)),
              'argmax over rows': (lambda xp: lambda x: xp.argmax(x, axis=1), lambda x: T.argmax(x, axis=1)),
-             'max over columns': (lambda xp: lambda x: x.max(axis=0), lambda x: x.max(axis=0))}
+             'max over columns': (lambda xp: lambda x: x.max(axis=0), lambda x: x.max(axis=0)),
+             # decided at the first True (~1 in 740 here), and only at the end
+             'any(x > 3)': (lambda xp: lambda x: xp.any(x > 3), lambda x: T.any(x > 3)),
+             'all(x < 10)': (lambda xp: lambda x: xp.all(x < 10), lambda x: T.all(x < 10))}
     for name, (expr, ours_expr) in exprs.items():
         for shape in ((100, 200), (2000, 4000)):
             value = np.random.default_rng(4).standard_normal(shape)

@@ -181,3 +181,17 @@ def test_cumulative_ops_agree_with_numpy_along_every_axis(axis):
             assert got.dtype == expected.dtype
             np.testing.assert_array_equal(got, expected)
             np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
+@pytest.mark.parametrize('dtype', ['bool', 'float64', 'int32'])
+def test_any_and_all_that_stop_early_agree_with_numpy(dtype):
+    """A whole-array any/all stops at the block that decides it: the deciding element at
+    every position around the block of 4,096, in a transposed (strided) input too."""
+    f = _compile(2, dtype, lambda x: [T.any(x), T.all(x), T.any(x.T), T.all(x.T)])
+    for flat in (0, 1, 4095, 4096, 4097, 3 * 4096 - 1, 3 * 4096 + 2, None):
+        ones, zeros = np.ones(3 * 4096 + 3, dtype), np.zeros(3 * 4096 + 3, dtype)
+        if flat is not None:
+            ones[flat], zeros[flat] = 0, 1
+        for a in (ones.reshape(3, -1), zeros.reshape(3, -1)):
+            assert [bool(v) for v in f(a)] == [a.any(), a.all(), a.T.any(), a.T.all()], (flat, a.flat[0])
+    assert [bool(v) for v in f(np.ones((0, 5), dtype))] == [False, True, False, True]

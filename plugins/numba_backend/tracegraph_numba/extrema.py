@@ -22,16 +22,17 @@ UNROLL = 4           # independent accumulators: a compare-and-select waits ~4 c
 
 
 def _walk(builder, n, lanes, take):
-    """Calls take(k, start) for each vector of a row of n >= lanes elements: blocks of
-    UNROLL vectors (k = 0..UNROLL-1), then single vectors, then the last one overlapping."""
+    """Calls take(k, start, offset) for each vector of a row of n >= lanes elements, at
+    start + offset: blocks of UNROLL vectors (k = 0..UNROLL-1), then single vectors,
+    then the last one overlapping."""
     step, block = ir.Constant(n.type, lanes), ir.Constant(n.type, lanes * UNROLL)
     blocks_end = builder.sub(n, builder.urem(n, block))
     with cgutils.for_range_slice(builder, ir.Constant(n.type, 0), blocks_end, block) as (start, _):
         for k in range(UNROLL):
-            take(k, builder.add(start, ir.Constant(n.type, k * lanes)))
+            take(k, start, k * lanes)
     with cgutils.for_range_slice(builder, blocks_end, builder.sub(n, builder.urem(n, step)), step) as (start, _):
-        take(0, start)
-    take(0, builder.sub(n, step))
+        take(0, start, 0)
+    take(0, builder.sub(n, step), 0)
 
 
 def _splat(builder, scalar, lanes):
@@ -42,18 +43,22 @@ def _splat(builder, scalar, lanes):
 
 
 def _arg_extreme(order):
-    """An intrinsic: the first index of the largest (`order` '>') or smallest ('<')
-    element of a C-contiguous float row at least one vector long; -1 if it holds a NaN."""
+    """An intrinsic of (a, row): the first index of the largest (`order` '>') or smallest
+    ('<') element of a C-contiguous float vector `a`, or of row `row` of a C-contiguous
+    float matrix `a` (its address computed here: a slice a row would cost a call and a
+    reference count), at least one vector long; -1 if it holds a NaN."""
     def codegen(context, builder, signature, args):
         array_type = signature.args[0]
         array = context.make_array(array_type)(context, builder, args[0])
-        n, scalar = array.nitems, context.get_value_type(array_type.dtype)
+        scalar = context.get_value_type(array_type.dtype)
+        n = cgutils.unpack_tuple(builder, array.shape)[-1]
+        data = builder.gep(array.data, [builder.mul(args[1], n)]) if array_type.ndim == 2 else array.data
         lanes = VECTOR_BYTES // context.get_abi_sizeof(scalar)
         vector, indices = ir.VectorType(scalar, lanes), ir.VectorType(n.type, lanes)
         iota = ir.Constant(indices, list(range(lanes)))
 
         def load(start):
-            address = builder.bitcast(builder.gep(array.data, [start]), vector.as_pointer())
+            address = builder.bitcast(builder.gep(data, [start]), vector.as_pointer())
             return builder.load(address, align=context.get_abi_sizeof(scalar))
 
         def is_nan(value):
@@ -64,11 +69,12 @@ def _arg_extreme(order):
         where = [cgutils.alloca_once_value(builder, iota) for _ in range(UNROLL)]
         nan = cgutils.alloca_once_value(builder, is_nan(first))
 
-        def take(k, start):
-            value, acc = load(start), builder.load(accs[k])
+        def take(k, start, offset):
+            value, acc = load(builder.add(start, ir.Constant(n.type, offset))), builder.load(accs[k])
             wins = builder.fcmp_ordered(order, value, acc)
             builder.store(builder.select(wins, value, acc), accs[k])
-            at = builder.add(_splat(builder, start, lanes), iota)
+            # one broadcast of `start` a block (LLVM merges them): 10% off rows of 200
+            at = builder.add(_splat(builder, start, lanes), ir.Constant(indices, list(range(offset, offset + lanes))))
             builder.store(builder.select(wins, at, builder.load(where[k])), where[k])
             builder.store(builder.or_(builder.load(nan), is_nan(value)), nan)
 
@@ -92,10 +98,10 @@ def _arg_extreme(order):
         return builder.select(any_nan, ir.Constant(n.type, -1), found)
 
     @intrinsic
-    def arg_extreme(typingctx, a):
-        if (isinstance(a, types.Array) and a.ndim == 1 and a.layout == 'C'
+    def arg_extreme(typingctx, a, row):
+        if (isinstance(a, types.Array) and a.ndim in (1, 2) and a.layout == 'C'
                 and a.dtype in (types.float32, types.float64)):
-            return types.intp(a), codegen
+            return types.intp(a, row), codegen
     return arg_extreme
 
 
@@ -131,8 +137,21 @@ def _first_nan(a):
 def _row_arg(a, greater):
     if a.shape[0] * a.itemsize < VECTOR_BYTES:
         return _serial(a, greater)
-    at = _argmax_lanes(a) if greater else _argmin_lanes(a)
+    at = _argmax_lanes(a, 0) if greater else _argmin_lanes(a, 0)
     return at if at >= 0 else _first_nan(a)
+
+
+@njit(cache=True, error_model='numpy')
+def rows_arg(x, out, greater):
+    """out[i] = argmax(x[i]) (argmin if not `greater`) for a C-contiguous float matrix x
+    of non-empty rows."""
+    if x.shape[1] * x.itemsize < VECTOR_BYTES:
+        for i in range(x.shape[0]):
+            out[i] = _serial(x[i], greater)
+        return
+    for i in range(x.shape[0]):
+        at = _argmax_lanes(x, i) if greater else _argmin_lanes(x, i)
+        out[i] = at if at >= 0 else _first_nan(x[i])
 
 
 @njit(cache=True, error_model='numpy')

@@ -95,6 +95,8 @@ def _careduce(node):
     x = node.inputs[0]
     if x.ndim == 0:
         return _lines(f'${{o0}} = {cast("${i0}", x.dtype, op.dtype)}')
+    if op.reducer in _DECIDED and len(op.axes) == x.ndim:
+        return _kernel(node, *if_else('${i0}.flags.c_contiguous', _decided_early(node), _serial_careduce(node)))
     if not _row_reduction_applies(op, x):
         return _numpy_when_large(node, _kernel(node, *_serial_careduce(node)))
     strided = _pairwise_strided(node) if op.reducer == 'add' else _serial_careduce(node)
@@ -121,6 +123,26 @@ def _serial_careduce(node):
         start = f'{first}.astype({np_type(dtype)})' if out_axes else cast(first, x.dtype, dtype)
     lines = _refuse_empty(node)
     return lines + _accumulate(out_axes, start, x.ndim, '${i0}.shape', lambda acc: _COMBINE[op.reducer].format(acc, value))
+
+
+# any stops at its first True and all at its first False, checked after each block;
+# the block is a slice so that its loop, counted from 0, vectorizes (counted from the
+# block's start it took 3.3 ms on 8 x 10^6 booleans, against 0.09 as a slice).
+_DECIDED = {'or_': '${t}_acc', 'and_': 'not ${t}_acc'}
+_BLOCK = 4096
+
+
+def _decided_early(node):
+    """Lines reducing a C-contiguous input to one boolean, stopping once it is decided."""
+    op = node.op
+    value = cast('${t}_block[i0]', node.inputs[0].dtype, op.dtype)
+    return ['${t}_flat = ${i0}.reshape(-1)', '${t}_acc = ' + literal(_IDENTITY[op.reducer], op.dtype),
+            f'for ${{t}}_start in range(0, ${{t}}_flat.shape[0], {_BLOCK}):',
+            f'    ${{t}}_block = ${{t}}_flat[${{t}}_start:${{t}}_start + {_BLOCK}]',
+            '    for i0 in range(${t}_block.shape[0]):',
+            '        ${t}_acc = ' + _COMBINE[op.reducer].format('${t}_acc', value),
+            f'    if {_DECIDED[op.reducer]}:', '        break',
+            '${o0} = ${t}_acc']
 
 
 def _refuse_empty(node):
@@ -215,21 +237,18 @@ def _argreduce(node):
     if np.dtype(x.dtype).name not in ('float32', 'float64') or op.axis not in (None, x.ndim - 1):
         return _kernel(node, *lines, *serial)
     return _kernel(node, *lines, *if_else('${i0}.flags.c_contiguous', _row_argreduce(node), serial),
-                   preamble='from tracegraph_numba.extrema import row_argmax, row_argmin\n')
+                   preamble='from tracegraph_numba.extrema import row_argmax, row_argmin, rows_arg\n')
 
 
 def _row_argreduce(node):
     """Each contiguous row of the C-contiguous input (all of it for axis=None) on SIMD."""
     op = node.op
     x = node.inputs[0]
-    row_arg = f'row_{op.kind}'
     lines = ['${t}_x = np.ascontiguousarray(${i0})']
     if op.axis is None or x.ndim == 1:
-        return lines + [f'${{o0}} = np.int64({row_arg}(${{t}}_x.reshape(-1)))']
-    others = range(x.ndim - 1)
-    out = ', '.join(f'i{a}' for a in others)
-    lines.append(f'${{o0}} = np.empty({_shape_tuple([f"${{i0}}.shape[{a}]" for a in others])}, dtype=np.int64)')
-    return lines + _loops('${i0}.shape', others, [f'${{o0}}[{out}] = {row_arg}(${{t}}_x[{out}])'])
+        return lines + [f'${{o0}} = np.int64(row_{op.kind}(${{t}}_x.reshape(-1)))']
+    return lines + ['${o0} = np.empty(${i0}.shape[:-1], dtype=np.int64)',
+                    f'rows_arg(${{t}}_x.reshape(-1, ${{t}}_x.shape[-1]), ${{o0}}.reshape(-1), {op.kind == "argmax"})']
 
 
 def _serial_argreduce(node):
