@@ -187,7 +187,8 @@ def test_0d_inputs_keep_their_dtype_as_python_or_numpy_scalars(dtype):
 
 def test_large_copies_and_joins_on_huge_pages_equal_numpy():
     # 4 MiB and more: helpers.nb_copy and lowering._join allocate with nb_huge_pages and
-    # copy in loops; a transposed (Fortran-ordered) input takes the strided path.
+    # copy C-contiguous input by memcpy; a transposed (Fortran-ordered) input, and a join
+    # along axis 1, take the loops.
     x, y = T.dmatrix('x'), T.dmatrix('y')
     outs = [T.set_subtensor(x[3], y[0]), T.concatenate([x, y], axis=0), T.concatenate([x, y.T], axis=1)]
     f, ref = (tg.function([x, y], outs, backend=b) for b in ('numba', 'numpy'))

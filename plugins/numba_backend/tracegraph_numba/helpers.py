@@ -120,6 +120,17 @@ def nb_huge_pages(a):
     return a
 
 
+_memcpy = types.ExternalFunction('memcpy', types.uintp(types.uintp, types.uintp, types.uintp))
+
+
+@njit(cache=True)
+def nb_copy_into(out, a):
+    """Contiguous `a` into contiguous `out` of its dtype and size, by libc's memcpy, whose
+    large copies stream past the cache: 64 MB took 5.9 ms on an AMD EPYC, as NumPy's
+    copy, where a compiled loop's stores (each line read first) took 9.0."""
+    _memcpy(out.ctypes.data, a.ctypes.data, a.nbytes)
+
+
 def nb_copy(a):
     """`a.copy()` (C order), on huge pages where it is large: Numba's copy of a 64 MB
     matrix took 30 ms in 4 KiB pages, NumPy's (and this) 15."""
@@ -132,9 +143,7 @@ def _nb_copy(a):
 
     def copy(a):
         out = nb_huge_pages(np.empty(a.shape, a.dtype))
-        flat, source = out.reshape(-1), a.reshape(-1)
-        for k in range(source.shape[0]):
-            flat[k] = source[k]
+        nb_copy_into(out, a)
         return out
     return copy
 

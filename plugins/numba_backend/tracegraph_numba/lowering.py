@@ -392,8 +392,11 @@ def _join(node):
     here = ', '.join(f'i{d}' for d in range(ndim))
     there = ', '.join(f'i{d}' if d != axis else f'${{t}}_at + i{d}' for d in range(ndim))
     for k in range(n):
-        lines += _loops(f'${{i{k}}}.shape', range(ndim), [f'${{o0}}[{there}] = ${{i{k}}}[{here}]'])
-        lines.append(f'${{t}}_at += ${{i{k}}}.shape[{axis}]')
+        loops = _loops(f'${{i{k}}}.shape', range(ndim), [f'${{o0}}[{there}] = ${{i{k}}}[{here}]'])
+        if axis == 0 and node.inputs[k].dtype == node.outputs[0].dtype:   # a contiguous block of o0
+            part = f'${{o0}}[${{t}}_at:${{t}}_at + ${{i{k}}}.shape[0]]'
+            loops = if_else(f'${{i{k}}}.flags.c_contiguous', [f'nb_copy_into({part}, ${{i{k}}})'], loops)
+        lines += loops + [f'${{t}}_at += ${{i{k}}}.shape[{axis}]']
     copies = _kernel(node, *lines)
     return Lowered('\n'.join(join_check(node) + [copies.template]), kernels=copies.kernels)
 
