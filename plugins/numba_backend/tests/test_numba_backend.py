@@ -64,6 +64,30 @@ def test_a_python_perform_op_runs_through_objmode():
     np.testing.assert_array_equal(f(np.arange(3.0)), [1.0, 3.0, 5.0])
 
 
+def test_objmode_outputs_come_back_as_declared():
+    # callbacks.as_returned: a Python number for a 0-d output, a reversed view, and a
+    # list of ints for a float64 vector all cross back in their declared types.
+    @dataclass(frozen=True)
+    class Loose(Op):
+        def make_node(self, x):
+            return Apply(self, [x], [TensorType('float64', ())(), TensorType('float64', (None,))(),
+                                     TensorType('float64', (None,))()])
+
+        def perform(self, node, inputs, output_storage):
+            a = inputs[0]
+            output_storage[0][0] = float(a.sum())
+            output_storage[1][0] = a[::-1]
+            output_storage[2][0] = [int(v) for v in a]
+    x = T.dvector('x')
+    total, backwards, ints = Loose()(x)
+    f = tg.function([x], [total * 2, backwards + 0, ints + 0], backend='numba')
+    a = np.array([1.5, 2.0, 4.0])
+    got = f(a)
+    assert np.asarray(got[0]).shape == () and got[0] == 15.0
+    np.testing.assert_array_equal(got[1], a[::-1])
+    np.testing.assert_array_equal(got[2], [1.0, 2.0, 4.0])
+
+
 def test_transposed_dot_goes_to_blas_without_a_copy(tmp_path, monkeypatch):
     from numba.core.errors import NumbaPerformanceWarning
     # A fresh cache and names of its own: LLVM IR exists only for a function compiled

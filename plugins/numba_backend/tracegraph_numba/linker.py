@@ -36,7 +36,7 @@ from .scalar_source import literal
 BACKEND = 'numba'
 HELPER_NAMES = tuple(name for module in (helpers, small_dot, vector_math) for name in vars(module) if not name.startswith('_'))
 # Names the templates use for themselves: never given to a graph value.
-RESERVED = {'np', 'math', 'njit', 'objmode', 'blocked_evaluate', 'call_numpy', 'call_numpy_indexing',
+RESERVED = {'np', 'math', 'njit', 'objmode', 'blocked_evaluate', 'call_host', 'call_numpy', 'call_numpy_indexing',
             'call_perform', 'call_random', 'run', 'i', 'j', 'k', *HELPER_NAMES, *(f'i{k}' for k in range(64))}
 
 

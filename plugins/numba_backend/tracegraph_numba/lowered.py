@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit, objmode
 
 from tracegraph.kernels.blocked import evaluate as blocked_evaluate
-from tracegraph_numba.callbacks import call_numpy, call_numpy_indexing, call_perform
+from tracegraph_numba.callbacks import call_host, call_numpy, call_numpy_indexing, call_perform
 from tracegraph_numba.random import call_random
 from tracegraph_numba.helpers import *  # noqa: F401,F403
 from tracegraph_numba.small_dot import nb_dot  # noqa: F401
