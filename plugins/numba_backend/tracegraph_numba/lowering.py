@@ -289,13 +289,13 @@ def _serial_argreduce(node):
 NUMPY_REDUCE_MIN_SIZE = 1 << 20
 
 
-def _numpy_when_large(node, lowered, unless='False'):
+def _numpy_when_large(node, lowered, unless=None):
     x, op = node.inputs[0], node.op
     if np.dtype(x.dtype).kind != 'f' or op.reducer not in ('maximum', 'minimum'):
         return lowered
     numpy = callbacks.objmode_call(node, 'call_reduce', 'from tracegraph_numba.callbacks import call_reduce')
     call = numpy.template.replace('${k0}', f'${{k{len(lowered.kernels)}}}')
-    when = f'${{i0}}.size >= {NUMPY_REDUCE_MIN_SIZE} and not {unless}'
+    when = f'${{i0}}.size >= {NUMPY_REDUCE_MIN_SIZE}' + (f' and not {unless}' if unless else '')
     return Lowered('\n'.join(if_else(when, [call], lowered.template.splitlines())),
                    kernels=lowered.kernels + numpy.kernels)
 

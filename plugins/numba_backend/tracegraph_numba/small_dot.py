@@ -12,7 +12,6 @@ from numba import njit, types
 from numba.extending import overload
 
 from . import numpy_blas
-from .numpy_blas import numpy_gemm
 
 # Up to this many matrix elements (128 x 128 float64 is 128 KiB: within L2).
 SMALL = 128 * 128
@@ -76,7 +75,7 @@ def _nb_dot(a, b):
         return lambda a, b: _matrix_vector(a, b) if a.size <= SMALL else _np_dot(a, np.ascontiguousarray(b))
     if (numpy_blas.FOUND and getattr(a, 'ndim', None) == 2 and getattr(b, 'ndim', None) == 2
             and a.dtype == b.dtype and a.dtype in (types.float32, types.float64)):
-        return lambda a, b: numpy_gemm(a, b)
+        return lambda a, b: numpy_blas.numpy_gemm(a, b)
     if getattr(a, 'layout', 'C') == 'A' or getattr(b, 'layout', 'C') == 'A':
         # Strided views (a reversed slice): BLAS needs contiguous operands, and copying
         # here says so instead of Numba warning about its own copy at every compile.
