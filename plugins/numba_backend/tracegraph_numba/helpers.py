@@ -162,8 +162,6 @@ def _nb_take_rows(a, index):
         out = nb_huge_pages(np.empty((index.shape[0],) + a.shape[1:], a.dtype))
         rows, source = out.reshape(index.shape[0], -1), a.reshape(a.shape[0], -1)
         for r in range(index.shape[0]):
-            into, row = rows[r], source[index[r] + a.shape[0] if index[r] < 0 else index[r]]
-            for j in range(row.shape[0]):
-                into[j] = row[j]
+            nb_copy_into(rows[r], source[index[r] + a.shape[0] if index[r] < 0 else index[r]])
         return out
     return take
